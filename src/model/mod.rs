@@ -1,0 +1,29 @@
+//! Plain data shared by every stage: no I/O, no OS types. The saved trace is these
+//! types serialised, so a change here is a change of the trace format (see docs/trace-format.md).
+
+pub mod bytes;
+pub mod event;
+pub mod facts;
+pub mod msg;
+pub mod sockaddr;
+pub mod socket;
+pub mod traced;
+
+pub use bytes::ByteString;
+pub use event::{Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SyscallEvent};
+pub use facts::Facts;
+pub use msg::{Cmsg, IoVec, MsgHdr};
+pub use sockaddr::{AddrKind, SockAddr};
+pub use socket::SockId;
+
+/// A process id (thread-group leader), as the kernel numbers it in our pid namespace.
+pub type Pid = i32;
+/// A thread id.
+pub type Tid = i32;
+/// A file descriptor number in the tracee.
+pub type Fd = i32;
+
+/// Version of the JSON Lines trace format written by this build.
+pub const TRACE_FORMAT_VERSION: u32 = 1;
+/// Value of the header's `format` field.
+pub const TRACE_FORMAT_NAME: &str = "sockwhy-trace";

@@ -1,0 +1,1 @@
+//! /proc/net/unix: every AF_UNIX socket in our network namespace.

@@ -1,0 +1,1 @@
+//! NETLINK_SOCK_DIAG with UNIX_DIAG: per-socket peer, name, queue lengths.

@@ -1,0 +1,3 @@
+//! From data to text for people: escaping of tracee bytes, the strace-like line, colours.
+
+pub mod escape;

@@ -1,0 +1,4 @@
+//! Output sinks: the text trace, the JSON Lines trace, and reports.
+
+pub mod jsonl;
+pub mod text;
