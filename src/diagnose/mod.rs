@@ -1,17 +1,22 @@
 //! Pure: the errno knowledge base (assets/) and the rules that turn probed facts into a
 //! likely cause.
 
+pub mod history;
+pub mod kb;
+pub mod rules;
+
+pub use history::History;
+
 use crate::model::{Facts, SyscallEvent};
 
-/// What the program did before, per process and fd, so a rule can say "connect was
-/// already called on fd 3". Fed every event in order by the pipeline.
-#[derive(Debug, Default)]
-pub struct History {}
-
-impl History {
-    /// Remember `ev` (called after `diagnose` for that event).
-    pub fn record(&mut self, _ev: &SyscallEvent) {}
+/// Fill `explanation`, `man` and `cause` of a failing event (no-op on success).
+pub fn diagnose(ev: &mut SyscallEvent, facts: &Facts, hist: &History) {
+    if !ev.failed() {
+        return;
+    }
+    if let Some(e) = kb::explain(&ev.syscall, ev.errno.as_deref().unwrap_or_default()) {
+        ev.explanation = Some(e.text.to_owned());
+        ev.man = Some(e.man.to_owned());
+    }
+    ev.cause = rules::find_cause(ev, facts, hist);
 }
-
-/// Fill `explanation`, `man` and `cause` of a failing event.
-pub fn diagnose(_ev: &mut SyscallEvent, _facts: &Facts, _hist: &History) {}
