@@ -1,7 +1,7 @@
 //! The plain-text report: for a terminal or a text file. Printable ASCII only.
 
 use super::format::{
-    at, command_label, confidence, ended_label, example_lines, exec_label, process_summary,
+    at, command_label, confidence, ended_label, example_lines, exec_label, plural, process_summary,
     procs_label, safe, secs, span, target_phrase, timeline_bar,
 };
 use super::{Report, WORST_FIRST_RULE};
@@ -63,7 +63,9 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "Failures, worst first")?;
     writeln!(out, "---------------------")?;
-    writeln!(out, "{WORST_FIRST_RULE}")?;
+    for l in wrap(WORST_FIRST_RULE, 92) {
+        writeln!(out, "{l}")?;
+    }
     if r.failures.is_empty() {
         writeln!(out)?;
         writeln!(out, "No call failed.")?;
@@ -79,13 +81,12 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "#{} {} {}{}: {} call{}{ended}",
+            "#{} {} {}{}: {}{ended}",
             n + 1,
             safe(&g.syscall),
             safe(&g.errno),
             target_phrase(&g.target),
-            g.count,
-            if g.count == 1 { "" } else { "s" }
+            plural(g.count, "call", "calls"),
         )?;
         writeln!(
             out,
@@ -195,7 +196,7 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out, "{:w$} {start}{}{end}", "", " ".repeat(gap))?;
     for (row, label) in t.rows.iter().zip(&labels) {
         let tail = match &row.exit {
-            Some(e) => format!(" {}", super::format::exit_label(e)),
+            Some(e) => format!("; {}", super::format::exit_label(e)),
             None => String::new(),
         };
         writeln!(
@@ -209,4 +210,23 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
         writeln!(out, "... {} more processes with failures", t.rows_omitted)?;
     }
     Ok(())
+}
+
+/// Split our own prose into lines of at most `width` columns, at spaces.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        if !cur.is_empty() && cur.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
