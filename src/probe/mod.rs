@@ -3,6 +3,7 @@
 
 pub mod identity;
 pub mod netunix;
+pub mod owners;
 pub mod sockdiag;
 
 use crate::model::{Facts, Pid, SyscallEvent, Tid};
