@@ -85,7 +85,8 @@ pub fn probe_unix_socket(pid: Pid, ino: u64) -> Option<UnixSocket> {
         .find(|s| s.inode == ino)
 }
 
-fn same_netns(pid: Pid) -> bool {
+/// True when `pid` is in our network namespace (so our sock_diag socket sees its sockets).
+pub fn same_netns(pid: Pid) -> bool {
     match (
         std::fs::read_link(format!("/proc/{pid}/ns/net")),
         std::fs::read_link("/proc/self/ns/net"),
