@@ -1,0 +1,129 @@
+//! probe_failure against real sockets in this process: the facts a rule needs are found.
+
+use sockwhy::model::facts::{SockState, WalkEnd};
+use sockwhy::model::{AddrKind, ByteString, Pid, SockAddr, SyscallEvent};
+use sockwhy::probe::{ProbeCtx, probe_failure};
+use std::os::fd::AsRawFd;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::path::{Path, PathBuf};
+
+fn me() -> ProbeCtx {
+    let p = std::process::id() as Pid;
+    ProbeCtx { pid: p, tid: p }
+}
+
+fn tmpdir(tag: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("sockwhy-pf-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn path_addr(p: &Path) -> SockAddr {
+    SockAddr {
+        family: "AF_UNIX".into(),
+        kind: AddrKind::Path,
+        path: Some(p.as_os_str().as_bytes().into()),
+        addrlen: 110,
+        problems: vec![],
+    }
+}
+
+fn failed(sys: &str, errno: &str, addr: Option<SockAddr>, fd: Option<i32>) -> SyscallEvent {
+    SyscallEvent {
+        syscall: sys.into(),
+        errno: Some(errno.into()),
+        ret: -1,
+        addr,
+        fd,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn probe_failure_connect_missing_directory() {
+    let d = tmpdir("missing");
+    let p = d.join("run/x.sock");
+    let f = probe_failure(
+        &me(),
+        &failed("connect", "ENOENT", Some(path_addr(&p)), None),
+    );
+    let w = f.path.unwrap();
+    assert_eq!(
+        w.end,
+        WalkEnd::Missing {
+            at: d.join("run").as_os_str().as_bytes().into()
+        }
+    );
+    assert_eq!(f.bound, Some(vec![]), "nobody is bound to that name");
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn probe_failure_stale_socket_file_and_live_holder() {
+    let d = tmpdir("stale");
+    let p = d.join("s.sock");
+    drop(UnixListener::bind(&p).unwrap());
+    let f = probe_failure(
+        &me(),
+        &failed("connect", "ECONNREFUSED", Some(path_addr(&p)), None),
+    );
+    assert!(f.path.unwrap().target().is_some());
+    assert_eq!(
+        f.bound,
+        Some(vec![]),
+        "the file exists but nobody holds a socket on it"
+    );
+
+    std::fs::remove_file(&p).unwrap();
+    let l = UnixListener::bind(&p).unwrap();
+    let f = probe_failure(
+        &me(),
+        &failed("bind", "EADDRINUSE", Some(path_addr(&p)), Some(9)),
+    );
+    let bound = f.bound.unwrap();
+    assert_eq!(bound.len(), 1);
+    assert!(bound[0].by_file);
+    assert_eq!(bound[0].sock.state, SockState::Listening);
+    let o = &bound[0].owners;
+    assert!(
+        o.iter()
+            .any(|o| o.pid == me().pid && o.fds == vec![l.as_raw_fd()])
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+#[test]
+fn probe_failure_abstract_name_nobody_bound() {
+    let name = format!("sockwhy-pf-none-{}", std::process::id());
+    let a = SockAddr {
+        family: "AF_UNIX".into(),
+        kind: AddrKind::Abstract,
+        path: Some(ByteString::from(name.as_str())),
+        addrlen: 20,
+        problems: vec![],
+    };
+    let f = probe_failure(&me(), &failed("connect", "ECONNREFUSED", Some(a), None));
+    assert_eq!(f.bound, Some(vec![]));
+    assert!(f.path.is_none());
+}
+
+#[test]
+fn probe_failure_peer_closed() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let fd = a.as_raw_fd();
+    let id = sockwhy::probe::identity::probe_fd_identity(me().pid, fd).unwrap();
+    let peer = id.peer.unwrap();
+    drop(b);
+    let mut ev = failed("write", "EPIPE", None, Some(fd));
+    ev.fds = vec![id];
+    let f = probe_failure(&me(), &ev);
+    let p = f.peer.unwrap();
+    assert_eq!(p.known, Some(peer));
+    assert_eq!(p.exists, Some(false));
+    assert!(p.owners.is_empty());
+    let own = f.own.unwrap();
+    assert_eq!(own.peer, Some(0));
+    assert_eq!(own.shutdown, Some(3));
+}
