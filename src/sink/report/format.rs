@@ -323,10 +323,20 @@ pub(crate) fn process_summary(p: &Process) -> String {
         ));
     }
     if !p.signals.is_empty() {
-        let sigs: Vec<Cow<str>> = p.signals.iter().map(|x| safe(x)).collect();
-        s.push_str(&format!(", signals: {}", sigs.join(" ")));
+        let sigs: Vec<String> = p
+            .signals
+            .iter()
+            .map(|c| {
+                if c.count == 1 {
+                    safe(&c.signal).into_owned()
+                } else {
+                    format!("{} x{}", safe(&c.signal), c.count)
+                }
+            })
+            .collect();
+        s.push_str(&format!(", signals: {}", sigs.join(", ")));
         if p.signals_omitted > 0 {
-            s.push_str(&format!(" and {} more", p.signals_omitted));
+            s.push_str(&format!(" and {} more deliveries", p.signals_omitted));
         }
     }
     s

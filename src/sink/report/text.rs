@@ -8,6 +8,9 @@ use super::{Report, WORST_FIRST_RULE};
 use crate::sink::summary::write_rows;
 use std::io::{self, Write};
 
+/// Width prose is wrapped to (call lines and paths are never broken).
+const TEXT_WIDTH: usize = 100;
+
 /// Write `r` as plain text.
 pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let run = &r.run;
@@ -63,7 +66,7 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "Failures, worst first")?;
     writeln!(out, "---------------------")?;
-    for l in wrap(WORST_FIRST_RULE, 92) {
+    for l in wrap(WORST_FIRST_RULE, TEXT_WIDTH) {
         writeln!(out, "{l}")?;
     }
     if r.failures.is_empty() {
@@ -110,20 +113,20 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         if let Some(x) = &g.explanation {
-            writeln!(out, "    meaning:   {}", safe(x))?;
+            write_wrapped(out, "    meaning:   ", "               ", &safe(x))?;
         }
         if let Some(m) = &g.man {
             writeln!(out, "    see:       {}", safe(m))?;
         }
         if let Some(c) = &g.cause {
-            writeln!(
-                out,
-                "    cause:     {} ({} confidence)",
+            let cause = format!(
+                "{} ({} confidence)",
                 safe(&c.summary),
                 confidence(c.confidence)
-            )?;
+            );
+            write_wrapped(out, "    cause:     ", "               ", &cause)?;
             for e in &c.evidence {
-                writeln!(out, "      - {}", safe(e))?;
+                write_wrapped(out, "      - ", "        ", &safe(e))?;
             }
         }
         writeln!(out, "    example:")?;
@@ -208,6 +211,15 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
     }
     if t.rows_omitted > 0 {
         writeln!(out, "... {} more processes with failures", t.rows_omitted)?;
+    }
+    Ok(())
+}
+
+/// Prose at most [`TEXT_WIDTH`] columns wide: `first` before the first line, `rest`
+/// before the others. Words longer than a line (paths) are not broken.
+fn write_wrapped(out: &mut dyn Write, first: &str, rest: &str, s: &str) -> io::Result<()> {
+    for (i, l) in wrap(s, TEXT_WIDTH - first.len()).iter().enumerate() {
+        writeln!(out, "{}{l}", if i == 0 { first } else { rest })?;
     }
     Ok(())
 }
