@@ -8,6 +8,11 @@
 //! msghdrs), then times the release binary on it for each report format and for `-c`,
 //! and reports its peak RSS. Peak RSS comes from getrusage(RUSAGE_CHILDREN) in a helper
 //! process that runs just that one command, so each figure is that run's alone.
+//!
+//! Measured 2026-11-24 on the 2-core development machine while five other builds ran
+//! (load average about 10, so wall time is 3-4x the CPU time), 1,000,000 events, 609 MB:
+//! 2.3-2.4 s of CPU for every format and for `-c`, 7.7-11.7 s wall, peak RSS 4.3-5.2 MB,
+//! the same peak RSS as for 100,000 events: memory does not grow with the trace.
 
 use sockwhy::model::{
     AddrKind, Cause, Confidence, Header, IoVec, MsgHdr, ProcessEvent, ProcessEventKind, Record,

@@ -340,3 +340,41 @@ mod tests {
         assert_eq!(md_text("<b>|[x](y)"), "\\<b\\>\\|\\[x\\](y)");
     }
 }
+
+#[cfg(test)]
+mod cap_tests {
+    use super::*;
+    use crate::model::{Record, SyscallEvent};
+    use crate::sink::report::ReportBuilder;
+
+    #[test]
+    fn long_reports_are_cut_for_issue_trackers() {
+        let mut b = ReportBuilder::new();
+        for i in 0..150 {
+            b.add(&Record::Syscall(Box::new(SyscallEvent {
+                seq: i + 1,
+                ts_ns: i * 1000,
+                pid: 1,
+                tid: 1,
+                syscall: "connect".into(),
+                ret: -1,
+                errno: Some("ENOENT".into()),
+                fd: Some(i as i32),
+                ..SyscallEvent::default()
+            })));
+        }
+        let mut out = Vec::new();
+        write_markdown(&b.finish(), &mut out).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        let rows = md
+            .lines()
+            .filter(|l| {
+                let rest = l.strip_prefix("| ").unwrap_or("");
+                rest.starts_with(|c: char| c.is_ascii_digit()) && rest.contains(" | `connect` | ")
+            })
+            .count();
+        assert_eq!(rows, MD_MAX_TABLE_ROWS);
+        assert_eq!(md.matches("\n#### ").count(), MD_MAX_DETAILS);
+        assert!(md.contains("50 more distinct failures are not listed here"));
+    }
+}
