@@ -308,3 +308,8 @@ fn stopped_set(cfg: &TraceConfig) -> SysnoSet {
     }
     set
 }
+
+/// Let the calling thread handle SIGTERM/SIGHUP (see `signals::unblock_termination`).
+pub fn unblock_termination_signals() {
+    signals::unblock_termination();
+}
