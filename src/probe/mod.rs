@@ -132,15 +132,15 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     identity::probe_unix_socket(pid, ino)
 }
 
-/// Every AF_UNIX socket `pid` can see: sock_diag in our namespace, else its
-/// /proc/PID/net/unix (names only, no file inodes).
-pub fn probe_unix_table(pid: Pid) -> Option<Vec<UnixSocket>> {
+/// Every AF_UNIX socket `pid` can see: sock_diag in our namespace (true), else its
+/// /proc/PID/net/unix (false: names only, no file inodes).
+pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
     if identity::same_netns(pid)
         && let Ok(v) = sockdiag::probe_unix_all()
     {
-        return Some(v);
+        return Some((v, true));
     }
-    netunix::probe_net_unix(Some(pid)).ok()
+    netunix::probe_net_unix(Some(pid)).ok().map(|v| (v, false))
 }
 
 /// Walk the address's path and find who is bound to it.
@@ -160,11 +160,12 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             // The path as an absolute name, to match sockets bound by name only.
             let absolute = walk.steps.last().map(|s| s.path.clone());
             f.path = Some(walk);
-            let Some(table) = probe_unix_table(pid) else {
+            let Some((table, exact)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
                 return;
             };
+            f.bound_exact = exact;
             let mut found: Vec<(UnixSocket, bool)> = Vec::new();
             if let Some(t) = target.filter(|t| t.kind == FileKind::Socket) {
                 let by_ino: Vec<&UnixSocket> = table
@@ -199,11 +200,13 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             f.bound = Some(with_owners(found));
         }
         AddrKind::Abstract => {
-            let Some(table) = probe_unix_table(pid) else {
+            let Some((table, _)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
                 return;
             };
+            // Every bound abstract name is in either table.
+            f.bound_exact = true;
             // /proc/net/unix shows every NUL in a name as '@'.
             let lossy: Vec<u8> = name
                 .as_bytes()
