@@ -125,6 +125,17 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
     f
 }
 
+/// What `pid` would meet connecting to `addr`: its credentials, the path walk with its
+/// permissions, and the sockets bound there with their owners (for `sockwhy probe`).
+pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
+    let mut f = Facts {
+        creds: procfs::probe_creds(pid),
+        ..Facts::default()
+    };
+    probe_address(pid, addr, false, &mut f);
+    f
+}
+
 /// The socket behind the tracee's `fd`, as the kernel sees it now.
 pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
