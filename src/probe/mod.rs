@@ -38,8 +38,9 @@ const ADDRESS_ERRNOS: &[&str] = &[
     "EAGAIN",
 ];
 
-/// Errnos whose cause may lie in the peer of the fd's socket.
-const PEER_ERRNOS: &[&str] = &["EPIPE", "ECONNRESET", "ENOTCONN", "ECONNREFUSED", "EAGAIN"];
+/// Errnos whose cause may lie in the peer of the fd's socket. Not EAGAIN: event loops
+/// hit it constantly, and the owner scan behind a peer probe is the costly one.
+const PEER_ERRNOS: &[&str] = &["EPIPE", "ECONNRESET", "ENOTCONN", "ECONNREFUSED"];
 
 /// Gather the facts that could explain `ev`'s failure. Asks only what this
 /// (syscall, errno) needs; anything that could not be read is left None.
@@ -68,8 +69,11 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         .as_ref()
         .or_else(|| ev.msgs.iter().find_map(|m| m.name.as_ref()));
     let addr_call = matches!(sys, "connect" | "bind" | "sendto" | "sendmsg" | "sendmmsg");
+    // EAGAIN names the listener's backlog only for connect; a datagram sender looping
+    // on a full queue must not cost a socket-table dump per try.
     if addr_call
         && ADDRESS_ERRNOS.contains(&errno)
+        && (errno != "EAGAIN" || sys == "connect")
         && let Some(a) = addr
     {
         probe_address(pid, a, sys == "bind", &mut f);
