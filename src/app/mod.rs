@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod demo;
 pub mod explain;
+pub mod live_tui;
 pub mod probe_cmd;
 pub mod report_cmd;
 pub mod trace;

@@ -1,7 +1,34 @@
 //! The live TUI and the saved-trace viewer (ratatui + crossterm live only here).
+//!
+//! A reducer, as in gitui and ratatui's component template: terminal input becomes an
+//! `Action` (`input`), `State::update` applies it (`state`), `ui::draw` renders the state.
+//! The main loop (`run_loop`) is generic over the ratatui backend, so the tests drive the
+//! real app on a `TestBackend`. Events are kept compact (`store`): one small row each, the
+//! full record read back from its JSON line when the detail pane shows it.
 
-use crate::model::Record;
-use std::sync::mpsc::Receiver;
+mod input;
+mod procs;
+mod state;
+mod store;
+mod terminal;
+mod text;
+mod ui;
+
+#[cfg(test)]
+mod tests;
+
+use crate::model::{Header, Record};
+use crate::sink::jsonl::read::JsonlReader;
+use crate::sink::jsonl::write::JsonlWriter;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use state::{Action, QuitChoice, Run, Session, State};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
+use std::time::{Duration, Instant};
+use store::Store;
 
 /// What the live TUI is fed, in order, by the pipeline thread.
 #[derive(Debug)]
@@ -37,4 +64,424 @@ pub struct Live {
     pub attached: bool,
     /// Where `s` saves by default.
     pub save_path: std::path::PathBuf,
+}
+
+/// How a live session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LiveOutcome {
+    /// The trace had ended before the user quit; the program's exit code (None: unknown).
+    Finished(Option<i32>),
+    /// The user chose to detach (or sockwhy got SIGTERM/SIGHUP while attached); the
+    /// program runs on.
+    Detached,
+    /// The user chose to end the program (or sockwhy got SIGTERM/SIGHUP while it ran a
+    /// spawned child); `LiveControl::Kill` was sent.
+    Killed,
+}
+
+/// Most records taken from the feed per frame; the rest wait in the channel (kept, never
+/// dropped) and the next frame comes at once.
+const FEED_BUDGET: usize = 50_000;
+/// Most time spent taking records per frame.
+const FEED_TIME: Duration = Duration::from_millis(30);
+/// Most program-terminal bytes parsed per frame.
+const PTY_BUDGET: usize = 1 << 20;
+/// Input poll when nothing is pending.
+const IDLE_POLL: Duration = Duration::from_millis(50);
+/// How long to keep reading the feed after asking the tracer to detach or kill.
+const WIND_DOWN: Duration = Duration::from_secs(5);
+
+/// Open a saved trace (`sockwhy view FILE`). The trace is read before the terminal is
+/// touched, so a bad file is a normal one-line error.
+pub fn run_view(path: &Path) -> io::Result<()> {
+    let store = Store::load(path)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
+    let mut state = State::new(store, Session::View, saved_name(path));
+    let mut io = SessionIo::new(Some(path.to_owned()));
+    let mut guard = terminal::TerminalGuard::new()?;
+    let size = guard.terminal.size()?;
+    state.update(Action::Resize(size.width, size.height));
+    let stop = std::sync::Arc::clone(&guard.stop);
+    run_loop(
+        &mut guard.terminal,
+        &mut state,
+        &mut io,
+        &mut CrosstermInput,
+        &stop,
+    )?;
+    Ok(())
+}
+
+/// Run the live TUI until the user quits; the tracer runs on its own thread and feeds
+/// `live.feed`. On the way out (quit, error, SIGTERM) the tracer is told to detach or kill
+/// if the program still runs, and the feed is read until it says the trace is over (for
+/// at most a few seconds) so the pipeline is never left blocked on a full channel.
+pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
+    let store = Store::spooled(&std::env::temp_dir())?;
+    let session = Session::Live {
+        attached: live.attached,
+    };
+    let mut state = State::new(store, session, live.save_path.clone());
+    let feed = std::mem::replace(&mut live.feed, mpsc::channel().1);
+    let mut io = SessionIo::new(None);
+    io.feed = Some(feed);
+    if let Some(pty) = live.pty.take() {
+        io.attach_pty(pty)?;
+    }
+    let resize = std::mem::replace(&mut live.resize_pty, Box::new(|_, _| {}));
+    io.resize_pty = Some(resize);
+    let result = (|| {
+        let mut guard = terminal::TerminalGuard::new()?;
+        let size = guard.terminal.size()?;
+        if io.pty_writer.is_some() {
+            state.attach_pty(size.height / 3, size.width);
+        }
+        state.update(Action::Resize(size.width, size.height));
+        let stop = std::sync::Arc::clone(&guard.stop);
+        run_loop(
+            &mut guard.terminal,
+            &mut state,
+            &mut io,
+            &mut CrosstermInput,
+            &stop,
+        )
+    })();
+    // The terminal is restored here (the guard is dropped); now settle the tracee.
+    let choice = match &result {
+        Ok(c) => *c,
+        Err(_) => exit_choice(&state),
+    };
+    let outcome = finish_live(&mut live, &mut io, &state, choice);
+    result.map(|_| outcome)
+}
+
+/// What to do with the tracee when leaving without asking (error, signal).
+fn exit_choice(state: &State) -> QuitChoice {
+    match state.session {
+        _ if !state.tracee_running() => QuitChoice::Quit,
+        Session::Live { attached: true } => QuitChoice::Detach,
+        _ => QuitChoice::Kill,
+    }
+}
+
+fn finish_live(live: &mut Live, io: &mut SessionIo, state: &State, c: QuitChoice) -> LiveOutcome {
+    let outcome = match c {
+        QuitChoice::Quit => {
+            return LiveOutcome::Finished(match state.run {
+                Run::Finished(code) => code,
+                _ => None,
+            });
+        }
+        QuitChoice::Detach => {
+            (live.control)(LiveControl::Detach);
+            LiveOutcome::Detached
+        }
+        QuitChoice::Kill => {
+            (live.control)(LiveControl::Kill);
+            LiveOutcome::Killed
+        }
+    };
+    if let Some(feed) = io.feed.take() {
+        let deadline = Instant::now() + WIND_DOWN;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match feed.recv_timeout(left) {
+                Ok(Feed::Finished(_)) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+    outcome
+}
+
+/// `trace.jsonl` -> `trace-saved.jsonl`, beside it.
+fn saved_name(path: &Path) -> PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or("trace".into(), |s| s.to_string_lossy().into_owned());
+    path.with_file_name(format!("{stem}-saved.jsonl"))
+}
+
+/// Where terminal events come from: the real terminal, or a script in the tests.
+pub(crate) trait InputSource {
+    /// The next event, waiting at most `timeout`.
+    fn next(&mut self, timeout: Duration) -> io::Result<Option<crossterm::event::Event>>;
+}
+
+/// The real terminal.
+struct CrosstermInput;
+
+impl InputSource for CrosstermInput {
+    fn next(&mut self, timeout: Duration) -> io::Result<Option<crossterm::event::Event>> {
+        if crossterm::event::poll(timeout)? {
+            crossterm::event::read().map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
+/// A finished save: where, and how many records or why not.
+type SaveResult = (PathBuf, Result<u64, String>);
+
+/// Everything the loop talks to besides the terminal.
+pub(crate) struct SessionIo {
+    feed: Option<Receiver<Feed>>,
+    pty_writer: Option<std::fs::File>,
+    pty_rx: Option<Receiver<Vec<u8>>>,
+    resize_pty: Option<Box<dyn FnMut(u16, u16) + Send>>,
+    pty_size: (u16, u16),
+    save_tx: Sender<SaveResult>,
+    save_rx: Receiver<SaveResult>,
+    /// The trace being viewed, which a save must not overwrite.
+    source: Option<PathBuf>,
+    /// More feed is waiting than one frame took.
+    backlog: bool,
+}
+
+impl SessionIo {
+    pub(crate) fn new(source: Option<PathBuf>) -> SessionIo {
+        let (save_tx, save_rx) = mpsc::channel();
+        SessionIo {
+            feed: None,
+            pty_writer: None,
+            pty_rx: None,
+            resize_pty: None,
+            pty_size: (0, 0),
+            save_tx,
+            save_rx,
+            source,
+            backlog: false,
+        }
+    }
+
+    /// Read the program's terminal on a thread of its own (reads block).
+    fn attach_pty(&mut self, pty: std::fs::File) -> io::Result<()> {
+        let mut reader = pty.try_clone()?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("sockwhy-pty".into())
+            .spawn(move || {
+                let mut buf = vec![0u8; 16 * 1024];
+                // EIO once the program's side is closed ends the thread.
+                while let Ok(n) = reader.read(&mut buf) {
+                    if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                        break;
+                    }
+                }
+            })?;
+        self.pty_writer = Some(pty);
+        self.pty_rx = Some(rx);
+        Ok(())
+    }
+
+    /// Take what arrived: feed records (bounded per frame), program output, save results.
+    /// True when something changed.
+    fn pump(&mut self, state: &mut State) -> io::Result<bool> {
+        let mut changed = false;
+        self.backlog = false;
+        if let Some(feed) = &self.feed {
+            let start = Instant::now();
+            let mut n = 0;
+            let mut gone = false;
+            loop {
+                if n >= FEED_BUDGET || start.elapsed() >= FEED_TIME {
+                    self.backlog = true;
+                    break;
+                }
+                match feed.try_recv() {
+                    Ok(Feed::Record(r)) => state.ingest(&r)?,
+                    Ok(Feed::Warning(w)) => state.warn(&w),
+                    Ok(Feed::Finished(code)) => state.finish(code),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => {
+                        gone = true;
+                        break;
+                    }
+                }
+                n += 1;
+            }
+            if gone {
+                self.feed = None;
+                if state.run == Run::Tracing {
+                    state.warn("the tracer stopped without saying how the program ended");
+                    state.finish(None);
+                }
+                changed = true;
+            }
+            if n > 0 {
+                state.after_ingest();
+                changed = true;
+            }
+        }
+        if let (Some(rx), Some(p)) = (&self.pty_rx, state.pty.as_mut()) {
+            let mut taken = 0;
+            while taken < PTY_BUDGET {
+                match rx.try_recv() {
+                    Ok(bytes) => {
+                        taken += bytes.len();
+                        p.parser.process(&bytes);
+                        changed = true;
+                    }
+                    Err(_) => break,
+                }
+            }
+            if taken >= PTY_BUDGET {
+                self.backlog = true;
+            }
+        }
+        while let Ok((path, r)) = self.save_rx.try_recv() {
+            state.saving = false;
+            let shown = text::clean(&path.to_string_lossy()).into_owned();
+            state.message = Some(match r {
+                Ok(n) => format!("saved {n} records to {shown}"),
+                Err(e) => format!("save to {shown} failed: {}", text::clean(&e)),
+            });
+            changed = true;
+        }
+        Ok(changed)
+    }
+
+    /// Keep the program's terminal the size of its pane.
+    fn sync_pty_size(&mut self, state: &mut State) {
+        let Some(p) = state.pty.as_mut() else { return };
+        if !p.visible {
+            return;
+        }
+        let a = ui::layout_for_size(state);
+        let Some(area) = a.pty else { return };
+        let rows = area.height.saturating_sub(2).max(1);
+        let cols = area.width.saturating_sub(2).max(1);
+        if self.pty_size != (rows, cols) {
+            self.pty_size = (rows, cols);
+            if let Some(p) = state.pty.as_mut() {
+                p.parser.screen_mut().set_size(rows, cols);
+            }
+            if let Some(r) = self.resize_pty.as_mut() {
+                r(rows, cols);
+            }
+        }
+    }
+
+    fn flush_pty_out(&mut self, state: &mut State) {
+        if state.pty_out.is_empty() {
+            return;
+        }
+        let bytes = std::mem::take(&mut state.pty_out);
+        if let Some(w) = self.pty_writer.as_mut()
+            && let Err(e) = w.write_all(&bytes)
+        {
+            state.message = Some(format!("cannot write to the program: {e}"));
+        }
+    }
+
+    /// Save every record seen so far, on a thread: the UI and the tracer go on meanwhile.
+    fn start_save(&mut self, state: &mut State, path: PathBuf) {
+        let shown = text::clean(&path.to_string_lossy()).into_owned();
+        if let Some(src) = &self.source
+            && same_file(src, &path)
+        {
+            state.message = Some(format!(
+                "{shown} is the trace being viewed; pick another name"
+            ));
+            return;
+        }
+        let reader = match state.store.snapshot_reader() {
+            Ok(r) => r,
+            Err(e) => {
+                state.message = Some(format!("save failed: {e}"));
+                return;
+            }
+        };
+        let header = state.store.header.clone();
+        let tx = self.save_tx.clone();
+        state.saving = true;
+        state.message = Some(format!("saving to {shown}..."));
+        let spawned = std::thread::Builder::new()
+            .name("sockwhy-save".into())
+            .spawn(move || {
+                let r = save_records(reader, header, &path).map_err(|e| e.to_string());
+                let _ = tx.send((path, r));
+            });
+        if let Err(e) = spawned {
+            state.saving = false;
+            state.message = Some(format!("save failed: {e}"));
+        }
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
+}
+
+/// Copy every record from `reader` to a new trace at `path`, the header replaced by
+/// `header` when one is given.
+fn save_records(reader: impl Read, header: Option<Header>, path: &Path) -> io::Result<u64> {
+    let mut rd = JsonlReader::new(io::BufReader::with_capacity(1 << 16, reader));
+    let mut w = JsonlWriter::create(path)?;
+    let mut n = 0u64;
+    while let Some(rec) = rd.next_record().map_err(io::Error::other)? {
+        match (rec, &header) {
+            (Record::Header(_), Some(h)) if n == 0 => w.write(&Record::Header(h.clone()))?,
+            (rec, _) => w.write(&rec)?,
+        }
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The main loop: take what arrived, draw when something changed, apply input, until
+/// the user quits or a signal says stop. Generic over the backend for the tests.
+pub(crate) fn run_loop<B, I>(
+    terminal: &mut Terminal<B>,
+    state: &mut State,
+    io: &mut SessionIo,
+    input: &mut I,
+    stop: &AtomicBool,
+) -> io::Result<QuitChoice>
+where
+    B: Backend,
+    B::Error: Send + Sync + 'static,
+    I: InputSource,
+{
+    let mut dirty = true;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(exit_choice(state));
+        }
+        dirty |= io.pump(state)?;
+        io.sync_pty_size(state);
+        if dirty {
+            terminal
+                .draw(|f| ui::draw(state, f))
+                .map_err(io::Error::other)?;
+            dirty = false;
+        }
+        if let Some(q) = state.quit {
+            return Ok(q);
+        }
+        let wait = if io.backlog {
+            Duration::ZERO
+        } else {
+            IDLE_POLL
+        };
+        let mut next = input.next(wait)?;
+        while let Some(ev) = next {
+            if let Some(a) = input::action_for(state, &ev) {
+                state.update(a);
+                dirty = true;
+            }
+            if state.quit.is_some() {
+                break;
+            }
+            next = input.next(Duration::ZERO)?;
+        }
+        if let Some(p) = state.save_request.take() {
+            io.start_save(state, p);
+            dirty = true;
+        }
+        io.flush_pty_out(state);
+    }
 }

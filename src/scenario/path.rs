@@ -1,0 +1,140 @@
+//! Failures of naming a socket by path or abstract name: nothing there, nothing listening,
+//! something else there.
+
+use super::common::{
+    Helper, Scratch, addr, drop_privileges, expect_err, listener, say, setup, status, unix_socket,
+};
+use nix::errno::Errno;
+use nix::sys::socket::{self, SockType, UnixAddr};
+use std::os::fd::AsRawFd;
+
+/// connect() to a path in a directory that does not exist.
+pub(super) fn enoent(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("enoent")?;
+    let path = dir.join("missing/app.sock");
+    let fd = unix_socket(SockType::Stream)?;
+    let tried = format!("connect to {}", path.display());
+    let ok = expect_err(
+        &tried,
+        socket::connect(fd.as_raw_fd(), &addr(&path)?),
+        Errno::ENOENT,
+    );
+    Ok(status(ok))
+}
+
+/// connect() to a socket file left behind by a server that closed without unlinking it.
+pub(super) fn econnrefused_stale(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("stale")?;
+    let path = dir.join("app.sock");
+    drop(listener(&path, SockType::Stream, 16)?);
+    let fd = unix_socket(SockType::Stream)?;
+    let tried = format!("connect to {} (server gone, file left)", path.display());
+    let ok = expect_err(
+        &tried,
+        socket::connect(fd.as_raw_fd(), &addr(&path)?),
+        Errno::ECONNREFUSED,
+    );
+    Ok(status(ok))
+}
+
+/// connect() to a regular file.
+pub(super) fn econnrefused_file(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("file")?;
+    let path = dir.join("app.sock");
+    setup(
+        &format!("create {}", path.display()),
+        std::fs::write(&path, b"not a socket\n"),
+    )?;
+    let fd = unix_socket(SockType::Stream)?;
+    let tried = format!("connect to {} (a regular file)", path.display());
+    let ok = expect_err(
+        &tried,
+        socket::connect(fd.as_raw_fd(), &addr(&path)?),
+        Errno::ECONNREFUSED,
+    );
+    Ok(status(ok))
+}
+
+/// connect() to an abstract name nobody bound.
+pub(super) fn econnrefused_abstract(_args: &[String]) -> Result<i32, String> {
+    let name = format!("sockwhy-nobody-{}", std::process::id());
+    let a = setup("abstract address", UnixAddr::new_abstract(name.as_bytes()))?;
+    let fd = unix_socket(SockType::Stream)?;
+    let tried = format!("connect to @{name} (abstract, unbound)");
+    let ok = expect_err(
+        &tried,
+        socket::connect(fd.as_raw_fd(), &a),
+        Errno::ECONNREFUSED,
+    );
+    Ok(status(ok))
+}
+
+/// bind() to a path where another process's server is listening.
+pub(super) fn eaddrinuse(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("inuse")?;
+    let path = dir.join("app.sock");
+    let server = Helper::spawn(|side| {
+        let Ok(_l) = listener(&path, SockType::Stream, 16) else {
+            return 2;
+        };
+        side.ready();
+        side.wait_stop();
+        0
+    })?;
+    server.wait_ready()?;
+    let fd = unix_socket(SockType::Stream)?;
+    let tried = format!("bind to {} (another process listens there)", path.display());
+    let ok = expect_err(
+        &tried,
+        socket::bind(fd.as_raw_fd(), &addr(&path)?),
+        Errno::EADDRINUSE,
+    );
+    server.finish()?;
+    Ok(status(ok))
+}
+
+/// bind() to a path where a socket file from an earlier run is left.
+pub(super) fn eaddrinuse_stale(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("inuse-stale")?;
+    let path = dir.join("app.sock");
+    drop(listener(&path, SockType::Stream, 16)?);
+    let fd = unix_socket(SockType::Stream)?;
+    let tried = format!("bind to {} (stale file, nobody listens)", path.display());
+    let ok = expect_err(
+        &tried,
+        socket::bind(fd.as_raw_fd(), &addr(&path)?),
+        Errno::EADDRINUSE,
+    );
+    Ok(status(ok))
+}
+
+/// connect(), as an unprivileged user, to a socket in a directory it may not search.
+pub(super) fn eacces(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("eacces")?;
+    let locked = dir.mkdir("private", 0o755)?;
+    let path = locked.join("app.sock");
+    let _l = listener(&path, SockType::Stream, 16)?;
+    // Readable but not searchable: the name can be listed, not reached.
+    dir.mkdir("private", 0o600)?;
+    let worker = Helper::spawn(|_| {
+        if let Err(e) = drop_privileges() {
+            say(&e);
+            return 2;
+        }
+        let Ok(fd) = unix_socket(SockType::Stream) else {
+            return 2;
+        };
+        let Ok(a) = addr(&path) else { return 2 };
+        let tried = format!(
+            "connect to {} as uid {} (directory mode 0600)",
+            path.display(),
+            nix::unistd::getuid()
+        );
+        status(expect_err(
+            &tried,
+            socket::connect(fd.as_raw_fd(), &a),
+            Errno::EACCES,
+        ))
+    })?;
+    worker.finish()
+}
