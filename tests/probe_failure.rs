@@ -53,7 +53,8 @@ fn probe_failure_connect_missing_directory() {
     assert_eq!(
         w.end,
         WalkEnd::Missing {
-            at: d.join("run").as_os_str().as_bytes().into()
+            at: d.join("run").as_os_str().as_bytes().into(),
+            last: false,
         }
     );
     assert_eq!(f.bound, Some(vec![]), "nobody is bound to that name");

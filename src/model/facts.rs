@@ -153,6 +153,9 @@ pub struct Facts {
     /// Sockets bound to the address (by file inode for a path, by name for an abstract
     /// name); None when not checked.
     pub bound: Option<Vec<BoundSocket>>,
+    /// `bound` came from sock_diag (file inodes known), so an empty list means nobody
+    /// holds the file; false: names only (/proc/net/unix).
+    pub bound_exact: bool,
     /// The call's fd's own socket, as the kernel sees it now.
     pub own: Option<UnixSocket>,
     /// The peer the trace knew for this fd, and whether it still exists.
@@ -298,6 +301,8 @@ pub enum WalkEnd {
     Missing {
         /// The missing path.
         at: ByteString,
+        /// It is the last component (the socket itself), not a directory on the way.
+        last: bool,
     },
     /// `at` is used as a directory but is not one.
     NotDir {

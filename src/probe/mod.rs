@@ -38,8 +38,9 @@ const ADDRESS_ERRNOS: &[&str] = &[
     "EAGAIN",
 ];
 
-/// Errnos whose cause may lie in the peer of the fd's socket.
-const PEER_ERRNOS: &[&str] = &["EPIPE", "ECONNRESET", "ENOTCONN", "ECONNREFUSED", "EAGAIN"];
+/// Errnos whose cause may lie in the peer of the fd's socket. Not EAGAIN: event loops
+/// hit it constantly, and the owner scan behind a peer probe is the costly one.
+const PEER_ERRNOS: &[&str] = &["EPIPE", "ECONNRESET", "ENOTCONN", "ECONNREFUSED"];
 
 /// Gather the facts that could explain `ev`'s failure. Asks only what this
 /// (syscall, errno) needs; anything that could not be read is left None.
@@ -68,8 +69,11 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         .as_ref()
         .or_else(|| ev.msgs.iter().find_map(|m| m.name.as_ref()));
     let addr_call = matches!(sys, "connect" | "bind" | "sendto" | "sendmsg" | "sendmmsg");
+    // EAGAIN names the listener's backlog only for connect; a datagram sender looping
+    // on a full queue must not cost a socket-table dump per try.
     if addr_call
         && ADDRESS_ERRNOS.contains(&errno)
+        && (errno != "EAGAIN" || sys == "connect")
         && let Some(a) = addr
     {
         probe_address(pid, a, sys == "bind", &mut f);
@@ -125,6 +129,17 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
     f
 }
 
+/// What `pid` would meet connecting to `addr`: its credentials, the path walk with its
+/// permissions, and the sockets bound there with their owners (for `sockwhy probe`).
+pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
+    let mut f = Facts {
+        creds: procfs::probe_creds(pid),
+        ..Facts::default()
+    };
+    probe_address(pid, addr, false, &mut f);
+    f
+}
+
 /// The socket behind the tracee's `fd`, as the kernel sees it now.
 pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
@@ -132,15 +147,15 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     identity::probe_unix_socket(pid, ino)
 }
 
-/// Every AF_UNIX socket `pid` can see: sock_diag in our namespace, else its
-/// /proc/PID/net/unix (names only, no file inodes).
-pub fn probe_unix_table(pid: Pid) -> Option<Vec<UnixSocket>> {
+/// Every AF_UNIX socket `pid` can see: sock_diag in our namespace (true), else its
+/// /proc/PID/net/unix (false: names only, no file inodes).
+pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
     if identity::same_netns(pid)
         && let Ok(v) = sockdiag::probe_unix_all()
     {
-        return Some(v);
+        return Some((v, true));
     }
-    netunix::probe_net_unix(Some(pid)).ok()
+    netunix::probe_net_unix(Some(pid)).ok().map(|v| (v, false))
 }
 
 /// Walk the address's path and find who is bound to it.
@@ -160,11 +175,12 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             // The path as an absolute name, to match sockets bound by name only.
             let absolute = walk.steps.last().map(|s| s.path.clone());
             f.path = Some(walk);
-            let Some(table) = probe_unix_table(pid) else {
+            let Some((table, exact)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
                 return;
             };
+            f.bound_exact = exact;
             let mut found: Vec<(UnixSocket, bool)> = Vec::new();
             if let Some(t) = target.filter(|t| t.kind == FileKind::Socket) {
                 let by_ino: Vec<&UnixSocket> = table
@@ -199,11 +215,13 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             f.bound = Some(with_owners(found));
         }
         AddrKind::Abstract => {
-            let Some(table) = probe_unix_table(pid) else {
+            let Some((table, _)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
                 return;
             };
+            // Every bound abstract name is in either table.
+            f.bound_exact = true;
             // /proc/net/unix shows every NUL in a name as '@'.
             let lossy: Vec<u8> = name
                 .as_bytes()

@@ -162,6 +162,7 @@ pub fn probe_path_walk(
     let end = if given.is_empty() {
         WalkEnd::Missing {
             at: ByteString::default(),
+            last: true,
         }
     } else {
         loop {
@@ -193,6 +194,7 @@ pub fn probe_path_walk(
                     break match errno {
                         nix::errno::Errno::ENOENT => WalkEnd::Missing {
                             at: ByteString(shown),
+                            last,
                         },
                         nix::errno::Errno::ENOTDIR => WalkEnd::NotDir {
                             at: ByteString(cur.shown.clone()),
@@ -250,7 +252,7 @@ pub fn probe_path_walk(
                 deny(d, Access::Write);
             }
         }
-        (WalkFor::Bind, WalkEnd::Missing { .. }) if queue.is_empty() => {
+        (WalkFor::Bind, WalkEnd::Missing { last: true, .. }) => {
             if let Some(d) = stack.last() {
                 deny(d, Access::Write);
                 parent_readonly = nix::sys::statvfs::statvfs(&d.host)
@@ -308,7 +310,8 @@ mod tests {
         assert_eq!(
             w.end,
             WalkEnd::Missing {
-                at: ByteString(b(&d.join("nodir")))
+                at: ByteString(b(&d.join("nodir"))),
+                last: false,
             }
         );
         assert_eq!(w.steps.first().unwrap().path.as_bytes(), b"/");
