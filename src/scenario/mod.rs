@@ -5,9 +5,14 @@
 //! and exits 0 when the kernel answered as expected, 1 otherwise; a setup failure (no temp
 //! directory, fork refused) is an `Err` and exits 2.
 
+mod ancillary;
 mod common;
+mod create;
 mod daemon;
+mod memory;
 mod path;
+mod peer;
+mod state;
 mod sys;
 
 /// A bundled scenario.
@@ -22,6 +27,9 @@ pub struct Scenario {
     /// A `--inject SYSCALL=ERRNO` the demo must pass, for failures the kernel cannot be made
     /// to produce on demand.
     pub inject: Option<&'static str>,
+    /// True when the scenario only means something started as root (it needs privileges
+    /// an ordinary user cannot have).
+    pub needs_root: bool,
     run: fn(&[String]) -> Result<i32, String>,
 }
 
@@ -36,7 +44,24 @@ const fn sc(
         errno,
         about,
         inject: None,
+        needs_root: false,
         run,
+    }
+}
+
+impl Scenario {
+    const fn inject(self, spec: &'static str) -> Scenario {
+        Scenario {
+            inject: Some(spec),
+            ..self
+        }
+    }
+
+    const fn needs_root(self) -> Scenario {
+        Scenario {
+            needs_root: true,
+            ..self
+        }
     }
 }
 
@@ -88,6 +113,122 @@ static SCENARIOS: &[Scenario] = &[
         "EACCES",
         "connect, after dropping root to uid 65534, to a socket in a directory it may not search",
         path::eacces,
+    ),
+    sc(
+        "eagain",
+        "EAGAIN",
+        "two non-blocking connects to a listener with backlog 0 that never accepts",
+        state::eagain,
+    ),
+    sc(
+        "ebadf",
+        "EBADF",
+        "sendmsg with SCM_RIGHTS naming a descriptor that was already closed",
+        ancillary::ebadf,
+    ),
+    sc(
+        "econnreset",
+        "ECONNRESET",
+        "the peer process exits with our request unread, then we recv",
+        peer::econnreset,
+    ),
+    sc(
+        "efault",
+        "EFAULT",
+        "connect with an address pointer into unmapped memory",
+        memory::efault,
+    ),
+    sc(
+        "einval",
+        "EINVAL",
+        "listen on a stream socket that was never bound (AF_UNIX does not autobind)",
+        state::einval_listen,
+    ),
+    sc(
+        "einval-family",
+        "EINVAL",
+        "connect an AF_UNIX socket with an AF_INET address (wrong sun_family)",
+        state::einval_family,
+    ),
+    sc(
+        "einval-long-path",
+        "EINVAL",
+        "connect with a 120-byte sun_path (Linux says EINVAL, not ENAMETOOLONG)",
+        state::einval_long_path,
+    ),
+    sc(
+        "eisconn",
+        "EISCONN",
+        "connect a stream socket that is already connected",
+        state::eisconn,
+    ),
+    sc(
+        "enomem",
+        "ENOMEM",
+        "a normal connect: the kernel cannot be made to run out of memory on demand, so the demo fails it with --inject connect=ENOMEM",
+        memory::enomem,
+    )
+    .inject("connect=ENOMEM"),
+    sc(
+        "enotconn",
+        "ENOTCONN",
+        "send on a stream socket that never connected",
+        state::enotconn,
+    ),
+    sc(
+        "eopnotsupp",
+        "EOPNOTSUPP",
+        "sendto with a destination address on an unconnected stream socket",
+        state::eopnotsupp,
+    ),
+    sc(
+        "eopnotsupp-oob",
+        "EOPNOTSUPP",
+        "send with MSG_OOB on a datagram socket",
+        state::eopnotsupp_oob,
+    ),
+    sc(
+        "eperm",
+        "EPERM",
+        "SCM_CREDENTIALS claiming uid 0, sent after dropping root to uid 65534",
+        ancillary::eperm,
+    ),
+    sc(
+        "epipe",
+        "EPIPE",
+        "send (MSG_NOSIGNAL) after the peer process exited",
+        peer::epipe,
+    ),
+    sc(
+        "eprotonosupport",
+        "EPROTONOSUPPORT",
+        "socket(AF_UNIX, SOCK_STREAM, 7): a protocol AF_UNIX does not have",
+        create::eprotonosupport,
+    ),
+    sc(
+        "eprototype",
+        "EPROTOTYPE",
+        "connect a datagram socket to a stream listener",
+        state::eprototype,
+    ),
+    sc(
+        "esocktnosupport",
+        "ESOCKTNOSUPPORT",
+        "socket(AF_UNIX, SOCK_RDM, 0): a socket type AF_UNIX does not implement",
+        create::esocktnosupport,
+    ),
+    sc(
+        "esrch",
+        "ESRCH",
+        "SCM_CREDENTIALS, as root, naming a pid that does not exist",
+        ancillary::esrch,
+    )
+    .needs_root(),
+    sc(
+        "etoomanyrefs",
+        "ETOOMANYREFS",
+        "SCM_RIGHTS sent again and again, unread, as uid 65534 with RLIMIT_NOFILE 16",
+        ancillary::etoomanyrefs,
     ),
 ];
 
