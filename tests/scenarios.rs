@@ -90,6 +90,14 @@ fn every_unix7_errno_has_a_scenario() {
     names.dedup();
     assert_eq!(names.len(), all.len(), "scenario names are unique");
     assert_eq!(all[0].name, "daemon", "the default demo comes first");
+    for s in all {
+        // `demo --list` prints the name in 20 columns: keep each line within 80.
+        assert!(
+            s.about.chars().count() <= 59,
+            "{}: description too long",
+            s.name
+        );
+    }
 }
 
 #[test]

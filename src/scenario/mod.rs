@@ -9,9 +9,12 @@ mod ancillary;
 mod common;
 mod create;
 mod daemon;
+mod dgram;
+mod limits;
 mod memory;
 mod path;
 mod peer;
+mod signal;
 mod state;
 mod sys;
 
@@ -69,7 +72,7 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "daemon",
         "ECONNREFUSED",
-        "a client looks for its daemon: stale socket (ECONNREFUSED), wrong path (ENOENT), then the restarted server answers",
+        "client meets a stale socket, a wrong path, then its daemon",
         daemon::daemon,
     ),
     sc(
@@ -81,7 +84,7 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "econnrefused",
         "ECONNREFUSED",
-        "connect to a stale socket file: its server died without removing it",
+        "connect to a stale socket file left by a dead server",
         path::econnrefused_stale,
     ),
     sc(
@@ -97,6 +100,12 @@ static SCENARIOS: &[Scenario] = &[
         path::econnrefused_abstract,
     ),
     sc(
+        "econnrefused-dgram",
+        "ECONNREFUSED",
+        "send to a closed connected datagram peer, then ENOTCONN",
+        dgram::econnrefused_dgram,
+    ),
+    sc(
         "eaddrinuse",
         "EADDRINUSE",
         "bind to a path where another process's server listens",
@@ -109,27 +118,39 @@ static SCENARIOS: &[Scenario] = &[
         path::eaddrinuse_stale,
     ),
     sc(
+        "eaddrinuse-abstract",
+        "EADDRINUSE",
+        "bind to an abstract name another process holds",
+        path::eaddrinuse_abstract,
+    ),
+    sc(
         "eacces",
         "EACCES",
-        "connect, after dropping root to uid 65534, to a socket in a directory it may not search",
+        "connect as uid 65534 through a directory it may not search",
         path::eacces,
     ),
     sc(
         "eagain",
         "EAGAIN",
-        "two non-blocking connects to a listener with backlog 0 that never accepts",
+        "second non-blocking connect to a full backlog-0 listener",
         state::eagain,
+    ),
+    sc(
+        "eagain-recv",
+        "EAGAIN",
+        "recv on a non-blocking socket with nothing queued",
+        state::eagain_recv,
     ),
     sc(
         "ebadf",
         "EBADF",
-        "sendmsg with SCM_RIGHTS naming a descriptor that was already closed",
+        "sendmsg with SCM_RIGHTS naming an already closed descriptor",
         ancillary::ebadf,
     ),
     sc(
         "econnreset",
         "ECONNRESET",
-        "the peer process exits with our request unread, then we recv",
+        "peer process exits with our request unread, then recv",
         peer::econnreset,
     ),
     sc(
@@ -141,20 +162,26 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "einval",
         "EINVAL",
-        "listen on a stream socket that was never bound (AF_UNIX does not autobind)",
+        "listen on an unbound stream socket (no autobind on AF_UNIX)",
         state::einval_listen,
     ),
     sc(
         "einval-family",
         "EINVAL",
-        "connect an AF_UNIX socket with an AF_INET address (wrong sun_family)",
+        "connect an AF_UNIX socket with an AF_INET address",
         state::einval_family,
     ),
     sc(
         "einval-long-path",
         "EINVAL",
-        "connect with a 120-byte sun_path (Linux says EINVAL, not ENAMETOOLONG)",
+        "connect with a 120-byte sun_path (EINVAL, not ENAMETOOLONG)",
         state::einval_long_path,
+    ),
+    sc(
+        "eintr",
+        "EINTR",
+        "blocking recv interrupted by a signal without SA_RESTART",
+        signal::eintr,
     ),
     sc(
         "eisconn",
@@ -163,12 +190,42 @@ static SCENARIOS: &[Scenario] = &[
         state::eisconn,
     ),
     sc(
+        "eloop",
+        "ELOOP",
+        "connect to a symbolic link that points at itself",
+        path::eloop,
+    ),
+    sc(
+        "emfile",
+        "EMFILE",
+        "accept when every descriptor under RLIMIT_NOFILE is in use",
+        limits::emfile,
+    ),
+    sc(
+        "emsgsize",
+        "EMSGSIZE",
+        "send a 1 MiB datagram, more than the send buffer holds",
+        limits::emsgsize,
+    ),
+    sc(
+        "enametoolong",
+        "ENAMETOOLONG",
+        "connect through a symlink whose target has a 300-byte name",
+        path::enametoolong,
+    ),
+    sc(
         "enomem",
         "ENOMEM",
-        "a normal connect: the kernel cannot be made to run out of memory on demand, so the demo fails it with --inject connect=ENOMEM",
+        "connect; ENOMEM comes from --inject (can't be provoked)",
         memory::enomem,
     )
     .inject("connect=ENOMEM"),
+    sc(
+        "enotdir",
+        "ENOTDIR",
+        "connect to a path whose middle component is a regular file",
+        path::enotdir,
+    ),
     sc(
         "enotconn",
         "ENOTCONN",
@@ -176,9 +233,15 @@ static SCENARIOS: &[Scenario] = &[
         state::enotconn,
     ),
     sc(
+        "enotsock",
+        "ENOTSOCK",
+        "connect on a descriptor that is /dev/null, not a socket",
+        state::enotsock,
+    ),
+    sc(
         "eopnotsupp",
         "EOPNOTSUPP",
-        "sendto with a destination address on an unconnected stream socket",
+        "sendto with an address on an unconnected stream socket",
         state::eopnotsupp,
     ),
     sc(
@@ -190,8 +253,14 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "eperm",
         "EPERM",
-        "SCM_CREDENTIALS claiming uid 0, sent after dropping root to uid 65534",
+        "SCM_CREDENTIALS claiming uid 0, sent as uid 65534",
         ancillary::eperm,
+    ),
+    sc(
+        "eperm-dgram",
+        "EPERM",
+        "sendto a datagram socket connected to another socket",
+        dgram::eperm_dgram,
     ),
     sc(
         "epipe",
@@ -202,7 +271,7 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "eprotonosupport",
         "EPROTONOSUPPORT",
-        "socket(AF_UNIX, SOCK_STREAM, 7): a protocol AF_UNIX does not have",
+        "socket(AF_UNIX, SOCK_STREAM, 7): no such protocol",
         create::eprotonosupport,
     ),
     sc(
@@ -214,7 +283,7 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "esocktnosupport",
         "ESOCKTNOSUPPORT",
-        "socket(AF_UNIX, SOCK_RDM, 0): a socket type AF_UNIX does not implement",
+        "socket(AF_UNIX, SOCK_RDM, 0): type not implemented",
         create::esocktnosupport,
     ),
     sc(
@@ -227,7 +296,7 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "etoomanyrefs",
         "ETOOMANYREFS",
-        "SCM_RIGHTS sent again and again, unread, as uid 65534 with RLIMIT_NOFILE 16",
+        "SCM_RIGHTS sent unread as uid 65534 with RLIMIT_NOFILE 16",
         ancillary::etoomanyrefs,
     ),
 ];

@@ -179,3 +179,42 @@ pub(super) fn eagain(_args: &[String]) -> Result<i32, String> {
     );
     Ok(status(ok))
 }
+
+/// connect() on a descriptor that is a file, not a socket.
+pub(super) fn enotsock(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("enotsock")?;
+    let path = dir.join("app.sock");
+    let _l = listener(&path, SockType::Stream, 16)?;
+    let file = setup("open /dev/null", std::fs::File::open("/dev/null"))?;
+    let tried = format!(
+        "connect fd {} (/dev/null) to {}",
+        file.as_raw_fd(),
+        path.display()
+    );
+    let ok = expect_err(
+        &tried,
+        socket::connect(file.as_raw_fd(), &addr(&path)?),
+        Errno::ENOTSOCK,
+    );
+    Ok(status(ok))
+}
+
+/// A non-blocking recv() with nothing queued.
+pub(super) fn eagain_recv(_args: &[String]) -> Result<i32, String> {
+    let (a, _b) = setup(
+        "socketpair",
+        socket::socketpair(
+            AddressFamily::Unix,
+            SockType::Stream,
+            None,
+            SockFlag::SOCK_NONBLOCK,
+        ),
+    )?;
+    let mut buf = [0u8; 64];
+    let ok = expect_err(
+        "recv on a non-blocking socket with nothing queued",
+        socket::recv(a.as_raw_fd(), &mut buf, MsgFlags::empty()),
+        Errno::EAGAIN,
+    );
+    Ok(status(ok))
+}

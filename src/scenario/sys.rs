@@ -55,3 +55,20 @@ pub(crate) fn connect_bad_pointer(fd: BorrowedFd<'_>) -> Result<(), Errno> {
     let r = unsafe { libc::connect(fd.as_raw_fd(), bad, len) };
     Errno::result(r).map(drop)
 }
+
+extern "C" fn ignore_signal(_: libc::c_int) {}
+
+/// Catch `sig` with a handler that does nothing, installed without SA_RESTART, so a blocking
+/// call it interrupts fails with EINTR instead of restarting.
+pub(crate) fn catch_without_restart(sig: nix::sys::signal::Signal) -> Result<(), String> {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet};
+    let action = SigAction::new(
+        SigHandler::Handler(ignore_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler does nothing, so it is async-signal-safe and touches no state.
+    unsafe { nix::sys::signal::sigaction(sig, &action) }
+        .map(drop)
+        .map_err(|e| format!("sigaction({sig}): {e}"))
+}
