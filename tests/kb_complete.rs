@@ -418,3 +418,15 @@ fn no_entry_is_copied_from_the_installed_manual() {
     }
     assert_not_copied_from(&text, "the manual");
 }
+
+#[test]
+fn every_scenario_errno_is_explained() {
+    for s in sockwhy::scenario::all() {
+        assert!(
+            !kb::entries_for_errno(s.errno).is_empty(),
+            "scenario {} expects {}, which the knowledge base lacks",
+            s.name,
+            s.errno
+        );
+    }
+}

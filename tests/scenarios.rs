@@ -28,8 +28,13 @@ fn run_scenario(name: &str) -> (i32, String, String) {
 
 #[test]
 fn every_scenario_gets_its_errno() {
+    let root = nix::unistd::geteuid().is_root();
     let mut failures = Vec::new();
     for s in sockwhy::scenario::all() {
+        if s.needs_root && !root {
+            eprintln!("{}: needs root, skipped", s.name);
+            continue;
+        }
         let (code, stdout, stderr) = run_scenario(s.name);
         if s.inject.is_some() {
             // The failure comes from --inject under the tracer; untraced the call succeeds.
@@ -47,6 +52,52 @@ fn every_scenario_gets_its_errno() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_unix7_errno_has_a_scenario() {
+    const UNIX7: &[&str] = &[
+        "EADDRINUSE",
+        "EBADF",
+        "ECONNREFUSED",
+        "ECONNRESET",
+        "EFAULT",
+        "EINVAL",
+        "EISCONN",
+        "ENOENT",
+        "ENOMEM",
+        "ENOTCONN",
+        "EOPNOTSUPP",
+        "EPERM",
+        "EPIPE",
+        "EPROTONOSUPPORT",
+        "EPROTOTYPE",
+        "ESOCKTNOSUPPORT",
+        "ESRCH",
+        "ETOOMANYREFS",
+        "EACCES",
+        "EAGAIN",
+    ];
+    let all = sockwhy::scenario::all();
+    for errno in UNIX7 {
+        assert!(
+            all.iter().any(|s| s.errno == *errno),
+            "no scenario for {errno}"
+        );
+    }
+    let mut names: Vec<&str> = all.iter().map(|s| s.name).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), all.len(), "scenario names are unique");
+    assert_eq!(all[0].name, "daemon", "the default demo comes first");
+    for s in all {
+        // `demo --list` prints the name in 20 columns: keep each line within 80.
+        assert!(
+            s.about.chars().count() <= 59,
+            "{}: description too long",
+            s.name
+        );
+    }
 }
 
 #[test]

@@ -210,6 +210,14 @@ impl HelperSide {
         let mut b = [0u8; 1];
         while let Err(Errno::EINTR) = nix::unistd::read(self.stop.as_fd(), &mut b) {}
     }
+
+    /// True once the parent has told us to go, without blocking.
+    pub(crate) fn stop_requested(&self) -> bool {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let mut fds = [PollFd::new(self.stop.as_fd(), PollFlags::POLLIN)];
+        // Readable means end-of-file: the parent closed its end.
+        matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
+    }
 }
 
 /// A forked helper (a server, or a worker that drops privileges), with a pipe each way:

@@ -5,9 +5,17 @@
 //! and exits 0 when the kernel answered as expected, 1 otherwise; a setup failure (no temp
 //! directory, fork refused) is an `Err` and exits 2.
 
+mod ancillary;
 mod common;
+mod create;
 mod daemon;
+mod dgram;
+mod limits;
+mod memory;
 mod path;
+mod peer;
+mod signal;
+mod state;
 mod sys;
 
 /// A bundled scenario.
@@ -22,6 +30,9 @@ pub struct Scenario {
     /// A `--inject SYSCALL=ERRNO` the demo must pass, for failures the kernel cannot be made
     /// to produce on demand.
     pub inject: Option<&'static str>,
+    /// True when the scenario only means something started as root (it needs privileges
+    /// an ordinary user cannot have).
+    pub needs_root: bool,
     run: fn(&[String]) -> Result<i32, String>,
 }
 
@@ -36,7 +47,24 @@ const fn sc(
         errno,
         about,
         inject: None,
+        needs_root: false,
         run,
+    }
+}
+
+impl Scenario {
+    const fn inject(self, spec: &'static str) -> Scenario {
+        Scenario {
+            inject: Some(spec),
+            ..self
+        }
+    }
+
+    const fn needs_root(self) -> Scenario {
+        Scenario {
+            needs_root: true,
+            ..self
+        }
     }
 }
 
@@ -44,7 +72,7 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "daemon",
         "ECONNREFUSED",
-        "a client looks for its daemon: stale socket (ECONNREFUSED), wrong path (ENOENT), then the restarted server answers",
+        "client meets a stale socket, a wrong path, then its daemon",
         daemon::daemon,
     ),
     sc(
@@ -56,7 +84,7 @@ static SCENARIOS: &[Scenario] = &[
     sc(
         "econnrefused",
         "ECONNREFUSED",
-        "connect to a stale socket file: its server died without removing it",
+        "connect to a stale socket file left by a dead server",
         path::econnrefused_stale,
     ),
     sc(
@@ -72,6 +100,12 @@ static SCENARIOS: &[Scenario] = &[
         path::econnrefused_abstract,
     ),
     sc(
+        "econnrefused-dgram",
+        "ECONNREFUSED",
+        "send to a closed connected datagram peer, then ENOTCONN",
+        dgram::econnrefused_dgram,
+    ),
+    sc(
         "eaddrinuse",
         "EADDRINUSE",
         "bind to a path where another process's server listens",
@@ -84,10 +118,186 @@ static SCENARIOS: &[Scenario] = &[
         path::eaddrinuse_stale,
     ),
     sc(
+        "eaddrinuse-abstract",
+        "EADDRINUSE",
+        "bind to an abstract name another process holds",
+        path::eaddrinuse_abstract,
+    ),
+    sc(
         "eacces",
         "EACCES",
-        "connect, after dropping root to uid 65534, to a socket in a directory it may not search",
+        "connect as uid 65534 through a directory it may not search",
         path::eacces,
+    ),
+    sc(
+        "eagain",
+        "EAGAIN",
+        "second non-blocking connect to a full backlog-0 listener",
+        state::eagain,
+    ),
+    sc(
+        "eagain-recv",
+        "EAGAIN",
+        "recv on a non-blocking socket with nothing queued",
+        state::eagain_recv,
+    ),
+    sc(
+        "ebadf",
+        "EBADF",
+        "sendmsg with SCM_RIGHTS naming an already closed descriptor",
+        ancillary::ebadf,
+    ),
+    sc(
+        "econnreset",
+        "ECONNRESET",
+        "peer process exits with our request unread, then recv",
+        peer::econnreset,
+    ),
+    sc(
+        "efault",
+        "EFAULT",
+        "connect with an address pointer into unmapped memory",
+        memory::efault,
+    ),
+    sc(
+        "einval",
+        "EINVAL",
+        "listen on an unbound stream socket (no autobind on AF_UNIX)",
+        state::einval_listen,
+    ),
+    sc(
+        "einval-family",
+        "EINVAL",
+        "connect an AF_UNIX socket with an AF_INET address",
+        state::einval_family,
+    ),
+    sc(
+        "einval-long-path",
+        "EINVAL",
+        "connect with a 120-byte sun_path (EINVAL, not ENAMETOOLONG)",
+        state::einval_long_path,
+    ),
+    sc(
+        "eintr",
+        "EINTR",
+        "blocking recv interrupted by a signal without SA_RESTART",
+        signal::eintr,
+    ),
+    sc(
+        "eisconn",
+        "EISCONN",
+        "connect a stream socket that is already connected",
+        state::eisconn,
+    ),
+    sc(
+        "eloop",
+        "ELOOP",
+        "connect to a symbolic link that points at itself",
+        path::eloop,
+    ),
+    sc(
+        "emfile",
+        "EMFILE",
+        "accept when every descriptor under RLIMIT_NOFILE is in use",
+        limits::emfile,
+    ),
+    sc(
+        "emsgsize",
+        "EMSGSIZE",
+        "send a 1 MiB datagram, more than the send buffer holds",
+        limits::emsgsize,
+    ),
+    sc(
+        "enametoolong",
+        "ENAMETOOLONG",
+        "connect through a symlink whose target has a 300-byte name",
+        path::enametoolong,
+    ),
+    sc(
+        "enomem",
+        "ENOMEM",
+        "connect; ENOMEM comes from --inject (can't be provoked)",
+        memory::enomem,
+    )
+    .inject("connect=ENOMEM"),
+    sc(
+        "enotdir",
+        "ENOTDIR",
+        "connect to a path whose middle component is a regular file",
+        path::enotdir,
+    ),
+    sc(
+        "enotconn",
+        "ENOTCONN",
+        "send on a stream socket that never connected",
+        state::enotconn,
+    ),
+    sc(
+        "enotsock",
+        "ENOTSOCK",
+        "connect on a descriptor that is /dev/null, not a socket",
+        state::enotsock,
+    ),
+    sc(
+        "eopnotsupp",
+        "EOPNOTSUPP",
+        "sendto with an address on an unconnected stream socket",
+        state::eopnotsupp,
+    ),
+    sc(
+        "eopnotsupp-oob",
+        "EOPNOTSUPP",
+        "send with MSG_OOB on a datagram socket",
+        state::eopnotsupp_oob,
+    ),
+    sc(
+        "eperm",
+        "EPERM",
+        "SCM_CREDENTIALS claiming uid 0, sent as uid 65534",
+        ancillary::eperm,
+    ),
+    sc(
+        "eperm-dgram",
+        "EPERM",
+        "sendto a datagram socket connected to another socket",
+        dgram::eperm_dgram,
+    ),
+    sc(
+        "epipe",
+        "EPIPE",
+        "send (MSG_NOSIGNAL) after the peer process exited",
+        peer::epipe,
+    ),
+    sc(
+        "eprotonosupport",
+        "EPROTONOSUPPORT",
+        "socket(AF_UNIX, SOCK_STREAM, 7): no such protocol",
+        create::eprotonosupport,
+    ),
+    sc(
+        "eprototype",
+        "EPROTOTYPE",
+        "connect a datagram socket to a stream listener",
+        state::eprototype,
+    ),
+    sc(
+        "esocktnosupport",
+        "ESOCKTNOSUPPORT",
+        "socket(AF_UNIX, SOCK_RDM, 0): type not implemented",
+        create::esocktnosupport,
+    ),
+    sc(
+        "esrch",
+        "ESRCH",
+        "SCM_CREDENTIALS, as root, naming a pid that does not exist",
+        ancillary::esrch,
+    )
+    .needs_root(),
+    sc(
+        "etoomanyrefs",
+        "ETOOMANYREFS",
+        "SCM_RIGHTS sent unread as uid 65534 with RLIMIT_NOFILE 16",
+        ancillary::etoomanyrefs,
     ),
 ];
 

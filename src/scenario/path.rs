@@ -138,3 +138,86 @@ pub(super) fn eacces(_args: &[String]) -> Result<i32, String> {
     })?;
     worker.finish()
 }
+
+/// connect() through a path whose middle component is a regular file.
+pub(super) fn enotdir(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("enotdir")?;
+    let file = dir.join("run");
+    setup(
+        &format!("create {}", file.display()),
+        std::fs::write(&file, b"a file where a directory should be\n"),
+    )?;
+    let path = file.join("app.sock");
+    let fd = unix_socket(SockType::Stream)?;
+    let ok = expect_err(
+        &format!("connect to {} (run is a regular file)", path.display()),
+        socket::connect(fd.as_raw_fd(), &addr(&path)?),
+        Errno::ENOTDIR,
+    );
+    Ok(status(ok))
+}
+
+/// connect() to a symbolic link that points at itself.
+pub(super) fn eloop(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("eloop")?;
+    let path = dir.join("app.sock");
+    setup(
+        &format!("symlink {}", path.display()),
+        std::os::unix::fs::symlink(&path, &path),
+    )?;
+    let fd = unix_socket(SockType::Stream)?;
+    let ok = expect_err(
+        &format!("connect to {} (a symlink to itself)", path.display()),
+        socket::connect(fd.as_raw_fd(), &addr(&path)?),
+        Errno::ELOOP,
+    );
+    Ok(status(ok))
+}
+
+/// connect() to a symbolic link whose target has a 300-byte component: the only way to
+/// get ENAMETOOLONG, since an over-long sun_path itself gives EINVAL.
+pub(super) fn enametoolong(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("enametoolong")?;
+    let path = dir.join("app.sock");
+    let target = dir.join(&"x".repeat(300));
+    setup(
+        &format!("symlink {}", path.display()),
+        std::os::unix::fs::symlink(&target, &path),
+    )?;
+    let fd = unix_socket(SockType::Stream)?;
+    let ok = expect_err(
+        &format!(
+            "connect to {} (a symlink to a 300-byte file name)",
+            path.display()
+        ),
+        socket::connect(fd.as_raw_fd(), &addr(&path)?),
+        Errno::ENAMETOOLONG,
+    );
+    Ok(status(ok))
+}
+
+/// bind() to an abstract name another process holds.
+pub(super) fn eaddrinuse_abstract(_args: &[String]) -> Result<i32, String> {
+    let name = format!("sockwhy-taken-{}", std::process::id());
+    let a = setup("abstract address", UnixAddr::new_abstract(name.as_bytes()))?;
+    let server = Helper::spawn(|side| {
+        let Ok(fd) = unix_socket(SockType::Stream) else {
+            return 2;
+        };
+        if socket::bind(fd.as_raw_fd(), &a).is_err() {
+            return 2;
+        }
+        side.ready();
+        side.wait_stop();
+        0
+    })?;
+    server.wait_ready()?;
+    let fd = unix_socket(SockType::Stream)?;
+    let ok = expect_err(
+        &format!("bind to @{name} (another process holds it)"),
+        socket::bind(fd.as_raw_fd(), &a),
+        Errno::EADDRINUSE,
+    );
+    server.finish()?;
+    Ok(status(ok))
+}
