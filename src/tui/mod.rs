@@ -485,3 +485,95 @@ where
         io.flush_pty_out(state);
     }
 }
+
+/// Measurements for `benches/tui_view.rs` (not a stable API).
+#[doc(hidden)]
+pub mod bench {
+    use super::state::{Action, Session, State};
+    use super::store::Store;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::io;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    /// What one run measured.
+    #[derive(Debug, Clone)]
+    pub struct ViewBench {
+        /// Syscall rows loaded.
+        pub rows: usize,
+        /// Reading the trace into compact rows.
+        pub load: Duration,
+        /// Frames drawn (each after one action).
+        pub frames: usize,
+        /// Mean and worst time of update + draw per frame.
+        pub frame_mean: Duration,
+        /// Worst frame.
+        pub frame_max: Duration,
+        /// Turning the failures-only filter on (rebuilds the index vector).
+        pub filter: Duration,
+        /// One search that has to scan most rows.
+        pub search: Duration,
+        /// Size of one compact row.
+        pub row_bytes: usize,
+    }
+
+    /// Load `path` as `sockwhy view` does, then draw `frames` frames at `w` x `h` on a
+    /// TestBackend while paging with the detail pane open.
+    pub fn view_bench(
+        path: &Path,
+        w: u16,
+        h: u16,
+        frames: usize,
+        search: &str,
+    ) -> io::Result<ViewBench> {
+        let t = Instant::now();
+        let store = Store::load(path)?;
+        let load = t.elapsed();
+        let rows = store.rows.len();
+        let mut st = State::new(store, Session::View, "x".into());
+        let mut term = Terminal::new(TestBackend::new(w, h)).map_err(io::Error::other)?;
+        st.update(Action::Resize(w, h));
+        st.update(Action::Enter);
+        let mut total = Duration::ZERO;
+        let mut max = Duration::ZERO;
+        for i in 0..frames {
+            let t = Instant::now();
+            let a = match i % 4 {
+                0 => Action::Page(1),
+                1 => Action::Move(1),
+                2 => Action::Page(50),
+                _ => Action::Move(-1),
+            };
+            st.update(a);
+            term.draw(|f| super::ui::draw(&st, f))
+                .map_err(io::Error::other)?;
+            let d = t.elapsed();
+            total += d;
+            max = max.max(d);
+        }
+        let t = Instant::now();
+        st.update(Action::ToggleFailures);
+        term.draw(|f| super::ui::draw(&st, f))
+            .map_err(io::Error::other)?;
+        let filter = t.elapsed();
+        st.update(Action::ToggleFailures);
+        st.update(Action::Top);
+        let t = Instant::now();
+        st.search = search.to_owned();
+        st.update(Action::SearchNext);
+        term.draw(|f| super::ui::draw(&st, f))
+            .map_err(io::Error::other)?;
+        let search = t.elapsed();
+        Ok(ViewBench {
+            rows,
+            load,
+            frames,
+            frame_mean: total / frames.max(1) as u32,
+            frame_max: max,
+            filter,
+            search,
+            row_bytes: std::mem::size_of::<super::store::Row>(),
+        })
+    }
+}

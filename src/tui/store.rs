@@ -76,6 +76,10 @@ impl Interner {
         self.ids.insert(s.to_owned(), id);
         id
     }
+    /// Number of ids, the reserved 0 included.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
     /// The (terminal-safe) name of `id`.
     pub fn name(&self, id: u16) -> &str {
         self.names.get(id as usize).map_or("?", String::as_str)
@@ -294,6 +298,14 @@ impl Store {
             std::str::from_utf8(args).unwrap_or("?"),
             rt.map(|b| std::str::from_utf8(b).unwrap_or("?")),
         )
+    }
+
+    /// A row's short text as stored (args, then the decorated return value), for search.
+    pub fn raw_text(&self, r: &Row) -> &[u8] {
+        let s = r.text_off as usize;
+        self.arena
+            .get(s..s + r.text_len as usize)
+            .unwrap_or_default()
     }
 
     /// The short args of a row, terminal-safe.
