@@ -130,7 +130,9 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
     }
     let resize = std::mem::replace(&mut live.resize_pty, Box::new(|_, _| {}));
     io.resize_pty = Some(resize);
-    let result = (|| {
+    // A panic in the loop still settles the tracee (after the guard restored the
+    // terminal while unwinding), then goes on unwinding.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut guard = terminal::TerminalGuard::new()?;
         let size = guard.terminal.size()?;
         if io.pty_writer.is_some() {
@@ -145,8 +147,15 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
             &mut CrosstermInput,
             &stop,
         )
-    })();
+    }));
     // The terminal is restored here (the guard is dropped); now settle the tracee.
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            finish_live(&mut live, &mut io, &state, exit_choice(&state));
+            std::panic::resume_unwind(panic);
+        }
+    };
     let choice = match &result {
         Ok(c) => *c,
         Err(_) => exit_choice(&state),
