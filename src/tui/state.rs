@@ -80,6 +80,8 @@ pub(crate) enum Edit {
     Char(char),
     /// Delete the last character.
     Backspace,
+    /// Delete everything typed.
+    Clear,
     /// Accept.
     Submit,
     /// Abandon.
@@ -647,6 +649,7 @@ impl State {
             Edit::Backspace => {
                 buf.pop();
             }
+            Edit::Clear => buf.clear(),
             Edit::Cancel => self.overlay = Overlay::None,
             Edit::Submit => {
                 let text = std::mem::take(buf);

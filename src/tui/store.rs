@@ -114,6 +114,8 @@ pub(crate) struct Store {
     pub failures: u64,
     /// Processes, from the process events.
     pub procs: ProcTable,
+    /// Calls and failures per pid.
+    pub per_pid: HashMap<i32, (u64, u64)>,
     /// The trace header, once seen.
     pub header: Option<Header>,
     backing: Backing,
@@ -134,6 +136,7 @@ impl Store {
             failures_by_errno: Vec::new(),
             failures: 0,
             procs: ProcTable::default(),
+            per_pid: HashMap::new(),
             header: None,
             backing,
         }
@@ -247,6 +250,9 @@ impl Store {
             self.failures_by_errno[i] += 1;
             self.failures += 1;
         }
+        let counts = self.per_pid.entry(ev.pid).or_default();
+        counts.0 += 1;
+        counts.1 += u64::from(errno != 0);
         let text_off = u32::try_from(self.arena.len()).ok();
         let mut text_len = 0u16;
         if text_off.is_some() {

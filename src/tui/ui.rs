@@ -399,13 +399,7 @@ fn draw_proc_detail(state: &State, f: &mut Frame, area: Rect) {
                 p.threads, p.signals
             )));
         }
-        let calls = state.store.rows.iter().filter(|r| r.pid == p.pid).count();
-        let failed = state
-            .store
-            .rows
-            .iter()
-            .filter(|r| r.pid == p.pid && r.errno != 0)
-            .count();
+        let (calls, failed) = state.store.per_pid.get(&p.pid).copied().unwrap_or((0, 0));
         lines.push(Line::from(format!("calls {calls}  failed {failed}")));
         lines.push(Line::styled("Exec history", label));
         if p.execs.is_empty() {
@@ -503,7 +497,7 @@ fn draw_hints(state: &State, f: &mut Frame, area: Rect) {
     let line = match &state.overlay {
         Overlay::Search(q) => Line::from(format!("/{}_", clean(q))),
         Overlay::Save(p) => Line::from(format!(
-            "save to: {}_   (Enter saves, Esc cancels)",
+            "save to: {}_   (Enter saves, Ctrl-U clears, Esc cancels)",
             clean(p)
         )),
         _ => match &state.message {
