@@ -170,11 +170,12 @@ fn draw_list(state: &State, f: &mut Frame, area: Rect) {
         Some(TRow::new(row_cells(state, r)).style(style))
     });
     let widths = [
-        Constraint::Length(10),
+        Constraint::Length(11),
         Constraint::Length(7),
         Constraint::Length(11),
         Constraint::Fill(1),
-        Constraint::Length(if inner.width >= 100 { 24 } else { 16 }),
+        // `= -1 ECONNREFUSED` fits the narrow one; `= 3<UNIX-STREAM:[12345]>` the wide.
+        Constraint::Length(if inner.width >= 100 { 26 } else { 18 }),
     ];
     let header = TRow::new(["TIME", "PID", "CALL", "ARGS", "RESULT"])
         .style(Style::default().add_modifier(Modifier::BOLD));
