@@ -3,8 +3,23 @@
 //! A reducer, as in gitui and ratatui's component template: terminal input becomes an
 //! `Action` (`input`), `State::update` applies it (`state`), `ui::draw` renders the state.
 //! The main loop (`run_loop`) is generic over the ratatui backend, so the tests drive the
-//! real app on a `TestBackend`. Events are kept compact (`store`): one small row each, the
-//! full record read back from its JSON line when the detail pane shows it.
+//! real app on a `TestBackend` (`tests.rs`, snapshots in `snapshots/`).
+//!
+//! - `store`: one 48-byte row per syscall plus its list text (args capped at 120 bytes) in
+//!   one arena; the full record is read back from its JSON line for the detail pane (the
+//!   trace file in `view`, an unlinked 0600 spool file in a live session). Keeping every
+//!   `SyscallEvent` whole costs about 1 KB each (see `benches/tui_view.rs`).
+//! - Filters are an index vector rebuilt on change and appended to as events arrive;
+//!   drawing builds only the rows on screen.
+//! - Live: the feed is drained each frame within a budget (records stay in the channel,
+//!   never dropped, and the next frame comes at once); the program's pty is read on its own
+//!   thread and parsed by vt100, so its escape sequences never reach our terminal raw.
+//!   Everything else shown passes through `text::clean`.
+//! - `terminal`: the guard owns raw mode, the alternate screen and mouse capture; a panic
+//!   hook restores first; SIGTERM, SIGHUP and SIGINT stop the loop like a quit (detach an
+//!   attached program, end a spawned one).
+//!
+//! Keys: see `ui::KEYS` (shown by `?`).
 
 mod input;
 mod procs;
@@ -71,11 +86,11 @@ pub struct Live {
 pub enum LiveOutcome {
     /// The trace had ended before the user quit; the program's exit code (None: unknown).
     Finished(Option<i32>),
-    /// The user chose to detach (or sockwhy got SIGTERM/SIGHUP while attached); the
-    /// program runs on.
+    /// The user chose to detach (or sockwhy got SIGTERM, SIGHUP or SIGINT while
+    /// attached); the program runs on.
     Detached,
-    /// The user chose to end the program (or sockwhy got SIGTERM/SIGHUP while it ran a
-    /// spawned child); `LiveControl::Kill` was sent.
+    /// The user chose to end the program (or sockwhy got one of those signals, or the
+    /// TUI failed, while it ran a spawned child); `LiveControl::Kill` was sent.
     Killed,
 }
 
@@ -94,6 +109,11 @@ const WIND_DOWN: Duration = Duration::from_secs(5);
 /// Open a saved trace (`sockwhy view FILE`). The trace is read before the terminal is
 /// touched, so a bad file is a normal one-line error.
 pub fn run_view(path: &Path) -> io::Result<()> {
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if size > 64 << 20 {
+        // Loading takes a moment at this size; say why the screen waits.
+        eprintln!("sockwhy: reading {} MiB of trace...", size >> 20);
+    }
     let store = Store::load(path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     let mut state = State::new(store, Session::View, saved_name(path));

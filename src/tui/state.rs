@@ -443,6 +443,7 @@ impl State {
             Action::LeaveInput => {
                 if let Some(p) = self.pty.as_mut() {
                     p.input = false;
+                    self.message = None;
                 }
             }
             Action::QuitChoose(c) => {
