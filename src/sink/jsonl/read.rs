@@ -238,6 +238,9 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     let what = crate::render::escape::escape_str(what).replace("\\\"", "\"");
     if e.is_eof() {
         format!("{what} (the line is cut short)")
+    } else if e.column() == 0 {
+        // Errors inside a tagged record come from a buffered value and carry no position.
+        what
     } else {
         format!("{what} at column {}", e.column())
     }

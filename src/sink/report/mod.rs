@@ -159,9 +159,9 @@ pub struct Process {
     pub execs_omitted: u64,
     /// Threads created (clone events).
     pub threads: u64,
-    /// Signals delivered to it.
-    pub signals: Vec<String>,
-    /// Signals past [`MAX_SIGNALS_PER_PROCESS`].
+    /// Signals delivered to it, by name, in order of first delivery.
+    pub signals: Vec<SignalCount>,
+    /// Deliveries of signals past the first [`MAX_SIGNALS_PER_PROCESS`] names.
     pub signals_omitted: u64,
     /// How it ended; None when it still ran at the end of the trace.
     pub exit: Option<ExitStatus>,
@@ -186,6 +186,15 @@ impl Process {
             .or(last.argv.first().map(String::as_str))?;
         Some(exe.rsplit('/').next().unwrap_or(exe))
     }
+}
+
+/// How often one signal was delivered to a process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignalCount {
+    /// Signal name (`SIGPIPE`).
+    pub signal: String,
+    /// Deliveries.
+    pub count: u64,
 }
 
 /// A pid and its name at the end of the trace.
@@ -546,12 +555,17 @@ impl ReportBuilder {
             }
             ProcessEventKind::Signal => {
                 let info = &mut self.procs[i].info;
-                match &p.signal {
-                    Some(s) if info.signals.len() < MAX_SIGNALS_PER_PROCESS => {
-                        info.signals.push(s.clone())
+                if let Some(sig) = &p.signal {
+                    if let Some(c) = info.signals.iter_mut().find(|c| &c.signal == sig) {
+                        c.count += 1;
+                    } else if info.signals.len() < MAX_SIGNALS_PER_PROCESS {
+                        info.signals.push(SignalCount {
+                            signal: sig.clone(),
+                            count: 1,
+                        });
+                    } else {
+                        info.signals_omitted += 1;
                     }
-                    Some(_) => info.signals_omitted += 1,
-                    None => {}
                 }
             }
             ProcessEventKind::Detach => self.procs[i].info.detached = true,
