@@ -421,3 +421,32 @@ fn injected_failure_is_not_performed() {
     assert_eq!(c[0]["injected"], true);
     assert!(stderr(&o).contains("= -1 ENOMEM (Out of memory) (INJECTED)"));
 }
+
+#[test]
+fn tracee_gets_default_dispositions_an_empty_mask_and_its_signals() {
+    // sockwhy blocks SIGINT/SIGTERM/SIGHUP/SIGCHLD for itself and Rust ignores SIGPIPE:
+    // none of that may leak into the traced program.
+    for extra in [&[][..], &["--no-seccomp"][..]] {
+        let o = run(sockwhy().args(extra).arg("--").arg(tracee()).arg("signals"));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "check {} failed ({extra:?}): {}",
+            o.status.code().unwrap_or(-1),
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains("--- SIGUSR1 ---"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn colour_follows_the_flag() {
+    let esc = |args: &[&str]| {
+        let o = run(sockwhy().args(args).arg("--").arg(tracee()).arg("connect"));
+        stderr(&o).contains('\x1b')
+    };
+    assert!(esc(&["--color=always"]));
+    assert!(!esc(&["--color=never"]));
+    // Not a terminal: auto means no colour.
+    assert!(!esc(&[]));
+}
