@@ -1,3 +1,4 @@
 //! From data to text for people: escaping of tracee bytes, the strace-like line, colours.
 
+pub mod call;
 pub mod escape;
