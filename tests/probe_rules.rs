@@ -401,3 +401,18 @@ fn probe_rules_scm_rights_ebadf_and_credentials_esrch() {
         "{c:?}"
     );
 }
+
+#[test]
+fn probe_rules_bind_enoent_missing_directory() {
+    let d = tmpdir("bindenoent");
+    let p = d.join("run/x.sock");
+    let s = sock(SockType::Stream, SockFlag::empty());
+    let e = bind(s.as_raw_fd(), &UnixAddr::new(&p).unwrap()).unwrap_err();
+    assert_eq!(e, Errno::ENOENT);
+    let c = diagnose("bind", e, Some(s.as_raw_fd()), Some(addr(&p)));
+    assert!(
+        c.summary.contains("bind() creates only the socket file"),
+        "{c:?}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -69,6 +69,7 @@ const RULES: &[Rule] = &[
     address::prototype,
     address::backlog_full,
     address::target,
+    address::bind_dir,
     state::already_connected,
     state::peer_gone,
     state::not_connected,

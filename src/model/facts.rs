@@ -311,11 +311,11 @@ pub enum WalkEnd {
     },
     /// More than 40 symbolic links.
     Loop,
-    /// lstat failed otherwise (errno name, e.g. `ENAMETOOLONG`).
+    /// lstat failed otherwise, or the walk could not start.
     Error {
         /// The path lstat failed on.
         at: ByteString,
-        /// Errno name.
+        /// Errno name (`ENAMETOOLONG`), or a short phrase when the walk could not start.
         errno: String,
     },
 }

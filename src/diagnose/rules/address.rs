@@ -297,7 +297,7 @@ pub(super) fn backlog_full(c: &Ctx) -> Option<Cause> {
     if q > max {
         cause(
             format!(
-                "The listener's accept queue is full ({q} waiting, backlog {max}): the server is not calling accept() fast enough, and this socket is non-blocking."
+                "The listener's accept queue is full ({q} waiting, backlog {max}): the server is not calling accept() fast enough, and this connect does not wait (non-blocking, or its send timeout ran out)."
             ),
             ev,
             Confidence::High,
@@ -308,6 +308,41 @@ pub(super) fn backlog_full(c: &Ctx) -> Option<Cause> {
             ev,
             Confidence::Medium,
         )
+    }
+}
+
+/// ENOENT / ENOTDIR / ELOOP on bind: the directory the socket file should go in.
+pub(super) fn bind_dir(c: &Ctx) -> Option<Cause> {
+    if !c.is(&["bind"], &["ENOENT", "ENOTDIR", "ELOOP"]) {
+        return None;
+    }
+    let w = c.f.path.as_ref()?;
+    let given = quote_bytes(w.given.as_bytes());
+    match &w.end {
+        WalkEnd::Missing { at, last: false } => {
+            let at = quote_bytes(at.as_bytes());
+            cause(
+                format!(
+                    "Directory {at} does not exist: bind() creates only the socket file {given}, never the directories above it."
+                ),
+                vec![format!("{at} does not exist")],
+                Confidence::High,
+            )
+        }
+        WalkEnd::NotDir { at } => {
+            let at = quote_bytes(at.as_bytes());
+            cause(
+                format!("{at} is used as a directory in {given}, but it is not one."),
+                vec![format!("{at} is not a directory")],
+                Confidence::High,
+            )
+        }
+        WalkEnd::Loop => cause(
+            format!("Resolving {given} follows more than 40 symbolic links (a loop)."),
+            vec![],
+            Confidence::High,
+        ),
+        _ => None,
     }
 }
 
@@ -776,6 +811,29 @@ mod tests {
             "{c:?}"
         );
         assert_eq!(c.confidence, Confidence::High);
+    }
+
+    #[test]
+    fn rules_bind_into_missing_directory() {
+        let mut e = ev("bind", "ENOENT");
+        e.addr = Some(path("/run/app/x.sock"));
+        let f = Facts {
+            path: Some(walk(
+                "/run/app/x.sock",
+                vec![("/", dir()), ("/run", dir())],
+                WalkEnd::Missing {
+                    at: "/run/app".into(),
+                    last: false,
+                },
+            )),
+            ..Default::default()
+        };
+        let c = run(&e, &f);
+        assert!(
+            c.summary
+                .starts_with("Directory \"/run/app\" does not exist: bind() creates only"),
+            "{c:?}"
+        );
     }
 
     #[test]
