@@ -430,3 +430,17 @@ fn every_scenario_errno_is_explained() {
         );
     }
 }
+
+#[test]
+fn every_scenario_failure_has_an_entry_for_its_call() {
+    for s in sockwhy::scenario::all() {
+        let e = kb::explain(s.call, s.errno);
+        assert!(
+            e.is_some(),
+            "{}: no entry for {} {}",
+            s.name,
+            s.call,
+            s.errno
+        );
+    }
+}

@@ -1,25 +1,17 @@
 //! Control messages the kernel refuses: SCM_RIGHTS with a closed descriptor or too many in
 //! flight, SCM_CREDENTIALS with ids the sender may not claim or a pid that does not exist.
 
-use super::common::{Helper, drop_privileges, expect_err, say, setup, status};
+use super::common::{Helper, drop_privileges, expect_err, say, setup, status, unix_pair};
 use nix::errno::Errno;
 use nix::sys::resource::{Resource, setrlimit};
 use nix::sys::socket::{
-    self, AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType, UnixAddr, UnixCredentials,
+    self, ControlMessage, MsgFlags, SockFlag, SockType, UnixAddr, UnixCredentials,
 };
 use std::io::IoSlice;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 
 fn stream_pair() -> Result<(OwnedFd, OwnedFd), String> {
-    setup(
-        "socketpair",
-        socket::socketpair(
-            AddressFamily::Unix,
-            SockType::Stream,
-            None,
-            SockFlag::empty(),
-        ),
-    )
+    unix_pair(SockType::Stream, SockFlag::empty())
 }
 
 /// sendmsg() of one byte with one control message.

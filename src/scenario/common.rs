@@ -158,6 +158,14 @@ pub(crate) fn unix_socket(ty: SockType) -> Result<OwnedFd, String> {
     )
 }
 
+/// A connected AF_UNIX pair of `ty`, with `flags` (SOCK_NONBLOCK...).
+pub(crate) fn unix_pair(ty: SockType, flags: SockFlag) -> Result<(OwnedFd, OwnedFd), String> {
+    setup(
+        "socketpair(AF_UNIX)",
+        socket::socketpair(AddressFamily::Unix, ty, None, flags),
+    )
+}
+
 /// The address of a filesystem socket path.
 pub(crate) fn addr(path: &Path) -> Result<UnixAddr, String> {
     setup(&format!("address {}", path.display()), UnixAddr::new(path))

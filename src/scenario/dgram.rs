@@ -1,9 +1,9 @@
 //! Datagram sockets: a destination that talks only to its own peer, and a connected peer
 //! that closes.
 
-use super::common::{Scratch, addr, expect_err, setup, status, unix_socket};
+use super::common::{Scratch, addr, expect_err, setup, status, unix_pair, unix_socket};
 use nix::errno::Errno;
-use nix::sys::socket::{self, AddressFamily, MsgFlags, SockFlag, SockType};
+use nix::sys::socket::{self, MsgFlags, SockFlag, SockType};
 use std::os::fd::AsRawFd;
 
 /// sendto() a datagram socket that is connected to another socket.
@@ -43,15 +43,7 @@ pub(super) fn eperm_dgram(_args: &[String]) -> Result<i32, String> {
 /// send() on a connected datagram pair after the peer closed: ECONNREFUSED, then the
 /// socket is disconnected and the next send gets ENOTCONN.
 pub(super) fn econnrefused_dgram(_args: &[String]) -> Result<i32, String> {
-    let (a, b) = setup(
-        "socketpair",
-        socket::socketpair(
-            AddressFamily::Unix,
-            SockType::Datagram,
-            None,
-            SockFlag::empty(),
-        ),
-    )?;
+    let (a, b) = unix_pair(SockType::Datagram, SockFlag::empty())?;
     drop(b);
     let first = expect_err(
         "send on a datagram socket whose peer closed",

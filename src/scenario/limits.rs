@@ -1,10 +1,12 @@
 //! Limits: no descriptor left for an accepted connection, a datagram bigger than the
 //! send buffer.
 
-use super::common::{Scratch, addr, expect_err, expect_ok, listener, setup, status, unix_socket};
+use super::common::{
+    Scratch, addr, expect_err, expect_ok, listener, setup, status, unix_pair, unix_socket,
+};
 use nix::errno::Errno;
 use nix::sys::resource::{Resource, setrlimit};
-use nix::sys::socket::{self, AddressFamily, MsgFlags, SockFlag, SockType};
+use nix::sys::socket::{self, MsgFlags, SockFlag, SockType};
 use std::os::fd::AsRawFd;
 
 /// Descriptor limit for the emfile scenario: small, but above what a process starts with.
@@ -42,15 +44,7 @@ pub(super) fn emfile(_args: &[String]) -> Result<i32, String> {
 
 /// A 1 MiB datagram: more than the socket's send buffer can take at once.
 pub(super) fn emsgsize(_args: &[String]) -> Result<i32, String> {
-    let (a, _b) = setup(
-        "socketpair",
-        socket::socketpair(
-            AddressFamily::Unix,
-            SockType::Datagram,
-            None,
-            SockFlag::empty(),
-        ),
-    )?;
+    let (a, _b) = unix_pair(SockType::Datagram, SockFlag::empty())?;
     let big = vec![0u8; 1 << 20];
     let ok = expect_err(
         "send a 1 MiB datagram",

@@ -1,23 +1,15 @@
 //! The other end goes away: a peer process that exits with our data unread, or before we
 //! write.
 
-use super::common::{Helper, expect_err, setup, status};
+use super::common::{Helper, expect_err, setup, status, unix_pair};
 use nix::errno::Errno;
-use nix::sys::socket::{self, AddressFamily, MsgFlags, SockFlag, SockType};
+use nix::sys::socket::{self, MsgFlags, SockFlag, SockType};
 use std::os::fd::{AsRawFd, OwnedFd};
 
 /// A connected stream pair whose second end lives in a forked peer process that waits
 /// until told to exit.
 fn pair_with_peer() -> Result<(OwnedFd, Helper), String> {
-    let (ours, theirs) = setup(
-        "socketpair",
-        socket::socketpair(
-            AddressFamily::Unix,
-            SockType::Stream,
-            None,
-            SockFlag::empty(),
-        ),
-    )?;
+    let (ours, theirs) = unix_pair(SockType::Stream, SockFlag::empty())?;
     let peer = Helper::spawn(|side| {
         side.ready();
         side.wait_stop();

@@ -1,25 +1,17 @@
 //! A blocking call interrupted by a signal. At the exit stop a tracer sees ERESTARTSYS; the
 //! program sees EINTR because its handler was installed without SA_RESTART.
 
-use super::common::{Helper, expect_err, setup, status};
+use super::common::{Helper, expect_err, status, unix_pair};
 use super::sys;
 use nix::errno::Errno;
 use nix::sys::signal::{Signal, kill};
-use nix::sys::socket::{self, AddressFamily, MsgFlags, SockFlag, SockType};
+use nix::sys::socket::{self, MsgFlags, SockFlag, SockType};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 /// recv() blocks on an empty socket until a SIGUSR1 from a helper interrupts it.
 pub(super) fn eintr(_args: &[String]) -> Result<i32, String> {
-    let (a, _b) = setup(
-        "socketpair",
-        socket::socketpair(
-            AddressFamily::Unix,
-            SockType::Stream,
-            None,
-            SockFlag::empty(),
-        ),
-    )?;
+    let (a, _b) = unix_pair(SockType::Stream, SockFlag::empty())?;
     sys::catch_without_restart(Signal::SIGUSR1)?;
     let me = nix::unistd::getpid();
     // The helper cannot know when recv() has started to block, so it signals every 50 ms

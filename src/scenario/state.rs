@@ -1,7 +1,9 @@
 //! Calls made on a socket in the wrong state, or with the wrong kind of address or peer:
 //! not connected, already connected, not bound, wrong family, wrong type, queue full.
 
-use super::common::{Scratch, addr, expect_err, expect_ok, listener, setup, status, unix_socket};
+use super::common::{
+    Scratch, addr, expect_err, expect_ok, listener, setup, status, unix_pair, unix_socket,
+};
 use super::sys;
 use nix::errno::Errno;
 use nix::sys::socket::{self, AddressFamily, Backlog, MsgFlags, SockFlag, SockType};
@@ -110,15 +112,7 @@ pub(super) fn eopnotsupp(_args: &[String]) -> Result<i32, String> {
 
 /// send(MSG_OOB) on a datagram socket.
 pub(super) fn eopnotsupp_oob(_args: &[String]) -> Result<i32, String> {
-    let (a, _b) = setup(
-        "socketpair",
-        socket::socketpair(
-            AddressFamily::Unix,
-            SockType::Datagram,
-            None,
-            SockFlag::empty(),
-        ),
-    )?;
+    let (a, _b) = unix_pair(SockType::Datagram, SockFlag::empty())?;
     let ok = expect_err(
         "send with MSG_OOB on a datagram socket",
         socket::send(a.as_raw_fd(), b"!", MsgFlags::MSG_OOB),
@@ -201,15 +195,7 @@ pub(super) fn enotsock(_args: &[String]) -> Result<i32, String> {
 
 /// A non-blocking recv() with nothing queued.
 pub(super) fn eagain_recv(_args: &[String]) -> Result<i32, String> {
-    let (a, _b) = setup(
-        "socketpair",
-        socket::socketpair(
-            AddressFamily::Unix,
-            SockType::Stream,
-            None,
-            SockFlag::SOCK_NONBLOCK,
-        ),
-    )?;
+    let (a, _b) = unix_pair(SockType::Stream, SockFlag::SOCK_NONBLOCK)?;
     let mut buf = [0u8; 64];
     let ok = expect_err(
         "recv on a non-blocking socket with nothing queued",
