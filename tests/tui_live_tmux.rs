@@ -69,17 +69,28 @@ fn live_child() {
     let ctl_tx = tx.clone();
     let ctl_file = out.with_extension("control");
     let panic = std::env::var("SOCKWHY_LIVE_PANIC").is_ok();
+    let pty = if panic {
+        // /dev/null stands in for a pty master: reads end at once, writes vanish.
+        Some(std::fs::File::open("/dev/null").unwrap())
+    } else if std::env::var("SOCKWHY_LIVE_PTY").is_ok() {
+        Some(program_on_a_pty())
+    } else {
+        None
+    };
+    let size_file = out.with_extension("size");
     let live = Live {
         feed: rx,
-        // /dev/null stands in for a pty master: reads end at once, writes vanish.
-        pty: panic.then(|| std::fs::File::open("/dev/null").unwrap()),
+        pty,
         control: Box::new(move |c: LiveControl| {
             std::fs::write(&ctl_file, format!("{c:?}")).unwrap();
             // The tracer answers a kill or a detach by ending the trace.
             let _ = ctl_tx.send(Feed::Finished(None));
         }),
         // Sizing the program's pane is the first thing the loop does with a pty.
-        resize_pty: Box::new(|rows, cols| panic!("resize to {rows}x{cols} exploded")),
+        resize_pty: Box::new(move |rows, cols| {
+            assert!(!panic, "resize to {rows}x{cols} exploded");
+            std::fs::write(&size_file, format!("{rows}x{cols}")).unwrap();
+        }),
         attached,
         save_path: out.with_extension("saved"),
     };
@@ -88,6 +99,23 @@ fn live_child() {
     drop(tx);
     println!("OUTCOME={outcome:?}");
     std::fs::write(&out, format!("{outcome:?}")).unwrap();
+}
+
+/// A shell on a new pseudo-terminal that prints in colour, then echoes what it reads.
+fn program_on_a_pty() -> std::fs::File {
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let slave = std::fs::File::from(pty.slave);
+    let mut child = Command::new("sh")
+        .arg("-c")
+        .arg("printf '\\033[31mhello-from-pty\\033[0m\\n'; exec cat")
+        .stdin(slave.try_clone().unwrap())
+        .stdout(slave.try_clone().unwrap())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    // cat ends when the TUI closes the master; reap it then.
+    std::thread::spawn(move || child.wait());
+    std::fs::File::from(pty.master)
 }
 
 struct Tmux {
@@ -224,5 +252,63 @@ fn a_panic_restores_the_terminal_before_its_message() {
     assert!(s.contains("CHILD-EXIT=101"), "{s}");
     // The program was spawned: leaving on a panic still ends it.
     assert_eq!(read(&out.with_extension("control")), "Kill");
+    let _ = std::fs::remove_dir_all(out.parent().unwrap());
+}
+
+#[test]
+fn the_program_terminal_shows_output_takes_keys_and_follows_the_pane_size() {
+    let Some((tmux, out)) = start("pty", "SOCKWHY_LIVE_PTY=1") else {
+        return;
+    };
+    let s = tmux.wait_for("hello-from-pty");
+    assert!(s.contains("Program (i: type into it)"), "{s}");
+    assert!(
+        !s.contains("033"),
+        "colour codes interpreted, not shown: {s}"
+    );
+    let size = |tmux: &Tmux| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let v = read(&out.with_extension("size"));
+            if !v.is_empty() || Instant::now() > deadline {
+                return v;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+            let _ = tmux;
+        }
+    };
+    let first = size(&tmux);
+    assert!(
+        first.ends_with("x78"),
+        "the pane inside its border at 80 columns: {first}"
+    );
+    let send = |keys: &[&str]| {
+        let mut args = vec!["-L", &tmux.socket, "send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        Command::new("tmux").args(&args).output().unwrap();
+    };
+    send(&["i"]);
+    tmux.wait_for("Ctrl-] returns");
+    send(&["-l", "typed-into-it"]);
+    send(&["Enter"]);
+    let s = tmux.wait_for("typed-into-it");
+    assert!(s.contains("Program"), "{s}");
+    send(&["C-]"]);
+    tmux.wait_for("Program (i: type into it)");
+    tmux.run(&["resize-window", "-t", "t", "-x", "100", "-y", "30"]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !read(&out.with_extension("size")).ends_with("x98") {
+        assert!(
+            Instant::now() < deadline,
+            "pty not resized: {}",
+            read(&out.with_extension("size"))
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    send(&["q"]);
+    tmux.wait_for("cannot be detached safely");
+    send(&["k"]);
+    let s = tmux.wait_for("CHILD-EXIT=0");
+    assert!(s.contains("OUTCOME=Killed"), "{s}");
     let _ = std::fs::remove_dir_all(out.parent().unwrap());
 }
