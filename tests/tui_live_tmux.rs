@@ -105,7 +105,7 @@ fn live_child() {
 fn program_on_a_pty() -> std::fs::File {
     let pty = nix::pty::openpty(None, None).unwrap();
     let slave = std::fs::File::from(pty.slave);
-    Command::new("sh")
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg("printf '\\033[31mhello-from-pty\\033[0m\\n'; exec cat")
         .stdin(slave.try_clone().unwrap())
@@ -113,6 +113,8 @@ fn program_on_a_pty() -> std::fs::File {
         .stderr(slave)
         .spawn()
         .unwrap();
+    // cat ends when the TUI closes the master; reap it then.
+    std::thread::spawn(move || child.wait());
     std::fs::File::from(pty.master)
 }
 

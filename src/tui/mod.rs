@@ -137,7 +137,18 @@ pub fn run_view(path: &Path) -> io::Result<()> {
 /// if the program still runs, and the feed is read until it says the trace is over (for
 /// at most a few seconds) so the pipeline is never left blocked on a full channel.
 pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
-    let store = Store::spooled(&std::env::temp_dir())?;
+    // The spool goes to the temp directory, or beside the save file if that fails.
+    let store = match Store::spooled(&std::env::temp_dir()) {
+        Ok(s) => s,
+        Err(e) => match live.save_path.parent() {
+            Some(dir) => Store::spooled(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            })?,
+            None => return Err(e),
+        },
+    };
     let session = Session::Live {
         attached: live.attached,
     };

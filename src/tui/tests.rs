@@ -663,3 +663,23 @@ fn resizing_keeps_the_selection_on_screen() {
     );
     assert!(term.backend().to_string().contains("read(3) = 1"));
 }
+
+#[test]
+fn failures_are_coloured_by_errno() {
+    use ratatui::style::Color;
+    let mut st = view_state("colour.jsonl");
+    let term = drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("G"),
+        80,
+        24,
+    );
+    let buf = term.backend().buffer();
+    // Rows start below the border and the header: y=2 is the first event.
+    let fg = |y: u16| buf[(30, y)].fg;
+    assert_eq!(fg(2), Color::Reset, "a success keeps the default colour");
+    assert_eq!(fg(3), super::ui::errno_color("ENOENT"));
+    assert_eq!(fg(5), super::ui::errno_color("EACCES"));
+    assert_ne!(fg(3), fg(5), "different errnos, different colours");
+}
