@@ -96,7 +96,7 @@ fn corrupt_line_in_the_middle_is_refused_naming_the_line() {
     assert_refused(
         &o,
         &f,
-        "line 5: corrupt record: invalid type: string \"two\", expected u64",
+        "line 5: corrupt record: invalid type: string \"two\", expected u64 at column 29",
     );
 }
 

@@ -957,3 +957,149 @@ fn socket_group_label(s: &SockId) -> String {
         format!("{} fd {}", s.proto, s.fd)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proc_ev(kind: ProcessEventKind, ts: u64, pid: Pid, ppid: Option<Pid>) -> Record {
+        Record::Process(ProcessEvent {
+            event: Some(kind),
+            ts_ns: ts,
+            pid,
+            tid: pid,
+            ppid,
+            ..ProcessEvent::default()
+        })
+    }
+
+    fn exit(ts: u64, pid: Pid, code: i32) -> Record {
+        Record::Process(ProcessEvent {
+            event: Some(ProcessEventKind::Exit),
+            ts_ns: ts,
+            pid,
+            tid: pid,
+            exit_code: Some(code),
+            ..ProcessEvent::default()
+        })
+    }
+
+    fn call(ts: u64, pid: Pid, name: &str, errno: Option<&str>, path: &str) -> Record {
+        Record::Syscall(Box::new(SyscallEvent {
+            ts_ns: ts,
+            pid,
+            tid: pid,
+            syscall: name.into(),
+            ret: if errno.is_some() { -1 } else { 0 },
+            errno: errno.map(Into::into),
+            addr: Some(crate::model::SockAddr {
+                family: "AF_UNIX".into(),
+                kind: crate::model::AddrKind::Path,
+                path: Some(path.into()),
+                addrlen: 20,
+                problems: vec![],
+            }),
+            ..SyscallEvent::default()
+        }))
+    }
+
+    fn build(recs: &[Record]) -> Report {
+        let mut b = ReportBuilder::new();
+        for r in recs {
+            b.add(r);
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn last_failure_before_a_nonzero_exit_ended_the_program() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            call(10, 1, "connect", Some("ENOENT"), "/a"),
+            call(20, 1, "connect", Some("ENOENT"), "/a"),
+            call(30, 1, "bind", Some("EADDRINUSE"), "/b"),
+            exit(40, 1, 1),
+        ]);
+        assert_eq!(r.failures.len(), 2);
+        // Fewer calls, but it ended the program: first.
+        assert_eq!(r.failures[0].syscall, "bind");
+        assert!(r.failures[0].ended_main());
+        assert_eq!(r.failures[1].count, 2);
+        assert_eq!(r.run.main_exit.as_ref().unwrap().code, Some(1));
+    }
+
+    #[test]
+    fn a_later_success_of_the_same_call_is_a_recovery() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            call(10, 1, "connect", Some("ENOENT"), "/a"),
+            call(20, 1, "connect", None, "/a"),
+            exit(40, 1, 1),
+        ]);
+        assert_eq!(r.failures[0].ended_count, 0);
+    }
+
+    #[test]
+    fn a_clean_exit_ends_nothing_and_children_rank_second() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            proc_ev(ProcessEventKind::Fork, 5, 2, Some(1)),
+            call(10, 1, "connect", Some("ENOENT"), "/a"),
+            call(11, 1, "connect", Some("ENOENT"), "/a"),
+            call(12, 2, "bind", Some("EACCES"), "/b"),
+            exit(20, 2, 3),
+            exit(40, 1, 0),
+        ]);
+        assert_eq!(r.failures[0].syscall, "bind");
+        assert!(!r.failures[0].ended_main());
+        assert_eq!(r.failures[0].ended_count, 1);
+        assert_eq!(r.failures[1].ended_count, 0);
+        assert_eq!(r.processes[1].depth, 1);
+        assert_eq!(r.processes[1].ppid, Some(1));
+    }
+
+    #[test]
+    fn a_reused_pid_is_a_new_process() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            proc_ev(ProcessEventKind::Fork, 5, 2, Some(1)),
+            exit(6, 2, 0),
+            proc_ev(ProcessEventKind::Fork, 7, 2, Some(1)),
+            exit(8, 2, 0),
+        ]);
+        assert_eq!(r.processes.len(), 3);
+        assert!(r.processes.iter().all(|p| p.exit.is_some() || p.pid == 1));
+    }
+
+    #[test]
+    fn memory_is_bounded_by_groups_not_calls() {
+        let mut b = ReportBuilder::new();
+        b.add(&proc_ev(ProcessEventKind::Spawn, 0, 1, None));
+        for i in 0..(MAX_GROUPS as u64 + 500) {
+            b.add(&call(
+                i * 1_000_000,
+                1,
+                "connect",
+                Some("ENOENT"),
+                &format!("/p{i}"),
+            ));
+        }
+        let r = b.finish();
+        assert_eq!(r.failures.len(), MAX_GROUPS);
+        assert_eq!(r.failures_ungrouped, 500);
+        assert!(r.timeline.buckets <= TIMELINE_BUCKETS);
+        assert_eq!(r.timeline.rows[0].failures, MAX_GROUPS as u64 + 500);
+    }
+
+    #[test]
+    fn timeline_widens_and_keeps_counts() {
+        let mut recs = vec![proc_ev(ProcessEventKind::Spawn, 0, 1, None)];
+        for i in 0..1000u64 {
+            recs.push(call(i * 7_000_000, 1, "connect", Some("ENOENT"), "/a"));
+        }
+        let r = build(&recs);
+        let t = &r.timeline;
+        assert!(t.bucket_ns * t.buckets as u64 > 999 * 7_000_000);
+        assert_eq!(t.rows[0].counts.iter().sum::<u64>(), 1000);
+    }
+}
