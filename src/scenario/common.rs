@@ -173,6 +173,29 @@ pub(crate) fn addr(path: &Path) -> Result<UnixAddr, String> {
     setup(&format!("address {}", path.display()), UnixAddr::new(path))
 }
 
+/// What the scenario tried, with a note on what is at the address (`connect to P (note)`).
+fn attempt(verb: &str, a: &UnixAddr, note: &str) -> String {
+    if note.is_empty() {
+        format!("{verb} to {a}")
+    } else {
+        format!("{verb} to {a} ({note})")
+    }
+}
+
+/// connect() a new stream socket to `a`; the exit code for "it failed with `want`".
+pub(crate) fn connect_expecting(a: &UnixAddr, note: &str, want: Errno) -> Result<i32, String> {
+    let fd = unix_socket(SockType::Stream)?;
+    let res = socket::connect(fd.as_raw_fd(), a);
+    Ok(status(expect_err(&attempt("connect", a, note), res, want)))
+}
+
+/// bind() a new stream socket to `a`; the exit code for "it failed with `want`".
+pub(crate) fn bind_expecting(a: &UnixAddr, note: &str, want: Errno) -> Result<i32, String> {
+    let fd = unix_socket(SockType::Stream)?;
+    let res = socket::bind(fd.as_raw_fd(), a);
+    Ok(status(expect_err(&attempt("bind", a, note), res, want)))
+}
+
 /// A socket of `ty` bound to `path` and listening with `backlog`.
 pub(crate) fn listener(path: &Path, ty: SockType, backlog: i32) -> Result<OwnedFd, String> {
     let fd = unix_socket(ty)?;
