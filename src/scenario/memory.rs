@@ -1,11 +1,11 @@
 //! Memory failures: a pointer the kernel cannot read, and an allocation failure that only
 //! fault injection can produce on demand.
 
-use super::common::{Scratch, addr, expect_err, listener, status, unix_socket};
+use super::common::{Scratch, addr, connect_expecting, expect_err, listener, status, unix_socket};
 use super::sys;
 use nix::errno::Errno;
-use nix::sys::socket::{self, SockType};
-use std::os::fd::{AsFd, AsRawFd};
+use nix::sys::socket::SockType;
+use std::os::fd::AsFd;
 
 /// connect() with an address pointer into unmapped memory.
 pub(super) fn efault(_args: &[String]) -> Result<i32, String> {
@@ -23,11 +23,5 @@ pub(super) fn enomem(_args: &[String]) -> Result<i32, String> {
     let dir = Scratch::new("enomem")?;
     let path = dir.join("app.sock");
     let _l = listener(&path, SockType::Stream, 16)?;
-    let fd = unix_socket(SockType::Stream)?;
-    let ok = expect_err(
-        &format!("connect to {} (a live listener)", path.display()),
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ENOMEM,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "a live listener", Errno::ENOMEM)
 }

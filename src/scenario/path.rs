@@ -2,7 +2,8 @@
 //! something else there.
 
 use super::common::{
-    Helper, Scratch, addr, drop_privileges, expect_err, listener, say, setup, status, unix_socket,
+    Helper, Scratch, addr, bind_expecting, connect_expecting, drop_privileges, expect_err,
+    listener, say, setup, status, unix_socket,
 };
 use nix::errno::Errno;
 use nix::sys::socket::{self, SockType, UnixAddr};
@@ -12,14 +13,7 @@ use std::os::fd::AsRawFd;
 pub(super) fn enoent(_args: &[String]) -> Result<i32, String> {
     let dir = Scratch::new("enoent")?;
     let path = dir.join("missing/app.sock");
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("connect to {}", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ENOENT,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "", Errno::ENOENT)
 }
 
 /// connect() to a socket file left behind by a server that closed without unlinking it.
@@ -27,14 +21,7 @@ pub(super) fn econnrefused_stale(_args: &[String]) -> Result<i32, String> {
     let dir = Scratch::new("stale")?;
     let path = dir.join("app.sock");
     drop(listener(&path, SockType::Stream, 16)?);
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("connect to {} (server gone, file left)", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ECONNREFUSED,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "server gone, file left", Errno::ECONNREFUSED)
 }
 
 /// connect() to a regular file.
@@ -45,28 +32,14 @@ pub(super) fn econnrefused_file(_args: &[String]) -> Result<i32, String> {
         &format!("create {}", path.display()),
         std::fs::write(&path, b"not a socket\n"),
     )?;
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("connect to {} (a regular file)", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ECONNREFUSED,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "a regular file", Errno::ECONNREFUSED)
 }
 
 /// connect() to an abstract name nobody bound.
 pub(super) fn econnrefused_abstract(_args: &[String]) -> Result<i32, String> {
     let name = format!("sockwhy-nobody-{}", std::process::id());
     let a = setup("abstract address", UnixAddr::new_abstract(name.as_bytes()))?;
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("connect to @{name} (abstract, unbound)");
-    let ok = expect_err(
-        &tried,
-        socket::connect(fd.as_raw_fd(), &a),
-        Errno::ECONNREFUSED,
-    );
-    Ok(status(ok))
+    connect_expecting(&a, "abstract, unbound", Errno::ECONNREFUSED)
 }
 
 /// bind() to a path where another process's server is listening.
@@ -82,15 +55,13 @@ pub(super) fn eaddrinuse(_args: &[String]) -> Result<i32, String> {
         0
     })?;
     server.wait_ready()?;
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("bind to {} (another process listens there)", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::bind(fd.as_raw_fd(), &addr(&path)?),
+    let code = bind_expecting(
+        &addr(&path)?,
+        "another process listens there",
         Errno::EADDRINUSE,
-    );
+    )?;
     server.finish()?;
-    Ok(status(ok))
+    Ok(code)
 }
 
 /// bind() to a path where a socket file from an earlier run is left.
@@ -98,14 +69,11 @@ pub(super) fn eaddrinuse_stale(_args: &[String]) -> Result<i32, String> {
     let dir = Scratch::new("inuse-stale")?;
     let path = dir.join("app.sock");
     drop(listener(&path, SockType::Stream, 16)?);
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("bind to {} (stale file, nobody listens)", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::bind(fd.as_raw_fd(), &addr(&path)?),
+    bind_expecting(
+        &addr(&path)?,
+        "stale file, nobody listens",
         Errno::EADDRINUSE,
-    );
-    Ok(status(ok))
+    )
 }
 
 /// connect(), as an unprivileged user, to a socket in a directory it may not search.
@@ -148,13 +116,7 @@ pub(super) fn enotdir(_args: &[String]) -> Result<i32, String> {
         std::fs::write(&file, b"a file where a directory should be\n"),
     )?;
     let path = file.join("app.sock");
-    let fd = unix_socket(SockType::Stream)?;
-    let ok = expect_err(
-        &format!("connect to {} (run is a regular file)", path.display()),
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ENOTDIR,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "run is a regular file", Errno::ENOTDIR)
 }
 
 /// connect() to a symbolic link that points at itself.
@@ -165,13 +127,7 @@ pub(super) fn eloop(_args: &[String]) -> Result<i32, String> {
         &format!("symlink {}", path.display()),
         std::os::unix::fs::symlink(&path, &path),
     )?;
-    let fd = unix_socket(SockType::Stream)?;
-    let ok = expect_err(
-        &format!("connect to {} (a symlink to itself)", path.display()),
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ELOOP,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "a symlink to itself", Errno::ELOOP)
 }
 
 /// connect() to a symbolic link whose target has a 300-byte component: the only way to
@@ -184,16 +140,11 @@ pub(super) fn enametoolong(_args: &[String]) -> Result<i32, String> {
         &format!("symlink {}", path.display()),
         std::os::unix::fs::symlink(&target, &path),
     )?;
-    let fd = unix_socket(SockType::Stream)?;
-    let ok = expect_err(
-        &format!(
-            "connect to {} (a symlink to a 300-byte file name)",
-            path.display()
-        ),
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
+    connect_expecting(
+        &addr(&path)?,
+        "a symlink to a 300-byte file name",
         Errno::ENAMETOOLONG,
-    );
-    Ok(status(ok))
+    )
 }
 
 /// bind() to an abstract name another process holds.
@@ -212,12 +163,7 @@ pub(super) fn eaddrinuse_abstract(_args: &[String]) -> Result<i32, String> {
         0
     })?;
     server.wait_ready()?;
-    let fd = unix_socket(SockType::Stream)?;
-    let ok = expect_err(
-        &format!("bind to @{name} (another process holds it)"),
-        socket::bind(fd.as_raw_fd(), &a),
-        Errno::EADDRINUSE,
-    );
+    let code = bind_expecting(&a, "another process holds it", Errno::EADDRINUSE)?;
     server.finish()?;
-    Ok(status(ok))
+    Ok(code)
 }

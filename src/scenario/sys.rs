@@ -1,6 +1,6 @@
-//! The few raw calls the scenarios need that no safe wrapper offers: fork, and syscalls
-//! made on purpose with arguments a safe API refuses to build (a bad pointer, an oversized
-//! address, a socket type or protocol outside nix's enums).
+//! The few raw calls the scenarios need that no safe wrapper offers: fork, a signal handler,
+//! and syscalls made on purpose with arguments a safe API refuses to build (a bad pointer,
+//! an oversized or foreign address, a socket type or protocol outside nix's enums).
 #![allow(unsafe_code)]
 
 use nix::errno::Errno;
