@@ -155,3 +155,91 @@ fn live_demo_in_tmux() {
         "TUI still on screen after quit:\n{s}"
     );
 }
+
+fn tracer_of(pid: i32) -> Option<(String, i32)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let state = s
+        .lines()
+        .find_map(|l| l.strip_prefix("State:"))?
+        .trim()
+        .to_owned();
+    let tracer = s
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some((state, tracer))
+}
+
+#[test]
+fn live_attach_in_tmux_detaches_on_quit() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it)");
+        return;
+    }
+    let dir = tempdir("tui-attach");
+    let pidf = dir.join("pid");
+    let mut target = Command::new(tracee())
+        .arg("loop")
+        .arg(&pidf)
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !std::fs::read_to_string(&pidf).is_ok_and(|s| s.ends_with('\n')) {
+        assert!(t.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid: i32 = std::fs::read_to_string(&pidf)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let done = dir.join("exit-code");
+    let tmux = Tmux {
+        socket: format!("sockwhy-attach-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "{} --tui -p {pid}; echo $? > {}; sleep 30",
+        env!("CARGO_BIN_EXE_sockwhy"),
+        done.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "demo",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    let s = tmux.wait_for("ENOENT");
+    assert!(s.contains("connect"), "{s}");
+    assert_ne!(tracer_of(pid).unwrap().1, 0, "traced while the TUI runs");
+    tmux.keys(&["q"]);
+    let s = tmux.wait_for("detach");
+    assert!(s.contains("[d]"), "quit dialog offers detach: {s}");
+    tmux.keys(&["d"]);
+    let t = Instant::now();
+    while !done.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "sockwhy did not exit:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
+    let (state, tracer) = tracer_of(pid).expect("target alive after detach");
+    assert_eq!(tracer, 0, "detached");
+    assert!(
+        !state.starts_with('t') && !state.starts_with('T'),
+        "left stopped: {state}"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(target.try_wait().unwrap().is_none(), "target died");
+    target.kill().unwrap();
+    let _ = target.wait();
+}
