@@ -7,13 +7,17 @@
 
 pub mod consts;
 pub mod mem;
+pub mod msghdr;
 pub mod sockaddr;
+pub mod sockopt;
 
 #[cfg(test)]
 mod tests;
 
 use crate::model::{ByteString, Fd, MsgHdr, SockAddr, SockId};
+use msghdr::{IovArg, IovData, MsgArg, MsgRead};
 use sockaddr::{AddrArg, read_sockaddr_in, read_sockaddr_out};
+use sockopt::OptVal;
 use syscalls::Sysno;
 
 /// What the decoders may ask of the stopped tracee.
@@ -82,6 +86,19 @@ pub enum Arg {
         /// True when the buffer held more than is shown (rendered as `...`).
         truncated: bool,
     },
+    /// An iovec array (readv, writev).
+    Iov(IovArg),
+    /// A msghdr (sendmsg, recvmsg).
+    Msg(Box<MsgArg>),
+    /// An mmsghdr array (sendmmsg, recvmmsg); `more` when it was cut at `-s` elements.
+    MsgVec {
+        /// The elements shown.
+        items: Vec<MsgArg>,
+        /// True when there were more elements than are shown.
+        more: bool,
+    },
+    /// A socket option value.
+    Opt(OptVal),
 }
 
 /// A decoded call, after its exit stop.
@@ -130,6 +147,10 @@ pub struct EntryState {
     pub addr: Option<SockAddr>,
     /// A value-result length read at entry (addrlen, optlen, msg_namelen).
     pub len_in: Option<u32>,
+    /// msghdrs decoded at entry (sendmsg, sendmmsg).
+    pub msgs: Vec<MsgArg>,
+    /// msg_namelen of each mmsghdr at entry (recvmmsg).
+    pub namelens: Vec<Option<u32>>,
 }
 
 /// True for a raw kernel return value that is an error.
@@ -222,6 +243,8 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
         fds: Vec::new(),
         addr: None,
         len_in: None,
+        msgs: Vec::new(),
+        namelens: Vec::new(),
     };
     if let Some(fd) = operated_fd(sys, regs) {
         note_fd(&mut e.fds, t, fd);
@@ -254,6 +277,78 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
         }
         Sysno::recvfrom => {
             e.len_in = read_u32(t, r[5]);
+        }
+        Sysno::sendmsg => {
+            let mut budget = msghdr::CONTROL_BUDGET;
+            let how = MsgRead {
+                dir: Dir::In,
+                data: IovData::Each,
+                namelen_in: None,
+            };
+            e.msgs.extend(msghdr::read_msghdr(
+                t,
+                r[1],
+                how,
+                o,
+                &mut e.fds,
+                &mut budget,
+            ));
+        }
+        Sysno::recvmsg => {
+            e.len_in = msghdr::read_namelen(t, r[1]);
+        }
+        Sysno::sendmmsg => {
+            let mut budget = msghdr::CONTROL_BUDGET;
+            let how = MsgRead {
+                dir: Dir::In,
+                data: IovData::Each,
+                namelen_in: None,
+            };
+            for i in 0..mmsg_count(r[2], o) {
+                let Some(at) = msghdr::mmsg_at(r[1], i) else {
+                    break;
+                };
+                match msghdr::read_msghdr(t, at, how, o, &mut e.fds, &mut budget) {
+                    Some(m) => e.msgs.push(m),
+                    None => break,
+                }
+            }
+        }
+        Sysno::recvmmsg => {
+            e.namelens = (0..mmsg_count(r[2], o))
+                .map(|i| msghdr::mmsg_at(r[1], i).and_then(|at| msghdr::read_namelen(t, at)))
+                .collect();
+            e.args = vec![timespec_arg(t, r[4])];
+        }
+        Sysno::writev => {
+            let iov = msghdr::read_iovec(t, r[1], u64::from(int(r[2]) as u32), IovData::Each, o);
+            e.args = vec![
+                Arg::Fd(int(r[0])),
+                iov.map_or(Arg::Ptr(r[1]), Arg::Iov),
+                Arg::UInt(u64::from(int(r[2]) as u32)),
+            ];
+        }
+        Sysno::setsockopt => {
+            let (level, name, len) = (int(r[1]), int(r[2]), int(r[4]));
+            let val = if len < 0 {
+                None
+            } else {
+                read_bounded(t, r[3], sockopt::read_len(len as u32, o.strsize))
+                    .and_then(|b| sockopt::decode_optval(level, name, &b, len as u32, o.strsize))
+            };
+            if let Some(OptVal::Fd(f)) = val {
+                note_fd(&mut e.fds, t, f);
+            }
+            e.args = vec![
+                Arg::Fd(int(r[0])),
+                Arg::Text(consts::sol_level(level)),
+                Arg::Text(consts::sockopt_name(level, name)),
+                val.map_or(Arg::Ptr(r[3]), Arg::Opt),
+                Arg::Int(i64::from(len)),
+            ];
+        }
+        Sysno::getsockopt => {
+            e.len_in = read_u32(t, r[4]);
         }
         Sysno::write | Sysno::pwrite64 => {
             e.args = vec![
@@ -390,6 +485,147 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
             }
             args
         }
+        Sysno::sendmsg => {
+            let m = e.msgs.into_iter().next();
+            d.msgs.extend(m.iter().map(|m| m.hdr.clone()));
+            vec![
+                fd,
+                m.map_or(Arg::Ptr(r[1]), |m| Arg::Msg(Box::new(m))),
+                Arg::Text(consts::msg_flags(int(r[2]) as u32)),
+            ]
+        }
+        Sysno::recvmsg => {
+            let msg = if failed {
+                // The kernel filled nothing; strace shows the one input it kept.
+                e.len_in.map_or(Arg::Ptr(r[1]), |n| {
+                    Arg::Text(format!("{{msg_namelen={}}}", n as i32))
+                })
+            } else {
+                let how = MsgRead {
+                    dir: Dir::Out,
+                    data: IovData::Upto(ret as u64),
+                    namelen_in: e.len_in,
+                };
+                let mut budget = msghdr::CONTROL_BUDGET;
+                match msghdr::read_msghdr(t, r[1], how, o, &mut d.fds, &mut budget) {
+                    Some(m) => {
+                        d.msgs.push(m.hdr.clone());
+                        Arg::Msg(Box::new(m))
+                    }
+                    None => Arg::Ptr(r[1]),
+                }
+            };
+            vec![fd, msg, Arg::Text(consts::msg_flags(int(r[2]) as u32))]
+        }
+        Sysno::sendmmsg => {
+            let mut items = e.msgs;
+            let mut more = (items.len() as u64) < u64::from(int(r[2]) as u32);
+            if !failed {
+                // Only the first `ret` were sent; the kernel wrote their msg_len.
+                let sent = usize::try_from(ret).unwrap_or(0);
+                if sent < items.len() {
+                    items.truncate(sent);
+                    more = false;
+                }
+                for (i, m) in items.iter_mut().enumerate() {
+                    m.msg_len = msghdr::read_msg_len(t, r[1], i);
+                }
+            }
+            d.msgs.extend(items.iter().map(|m| m.hdr.clone()));
+            vec![
+                fd,
+                if items.is_empty() && int(r[2]) != 0 {
+                    // Not one mmsghdr could be read.
+                    Arg::Ptr(r[1])
+                } else {
+                    Arg::MsgVec { items, more }
+                },
+                Arg::UInt(u64::from(int(r[2]) as u32)),
+                Arg::Text(consts::msg_flags(int(r[3]) as u32)),
+            ]
+        }
+        Sysno::recvmmsg => {
+            let vec = if failed {
+                Arg::Ptr(r[1])
+            } else {
+                let got = usize::try_from(ret).unwrap_or(0);
+                let mut items = Vec::new();
+                let mut budget = msghdr::CONTROL_BUDGET;
+                for (i, namelen_in) in e.namelens.iter().enumerate().take(got) {
+                    let Some(at) = msghdr::mmsg_at(r[1], i) else {
+                        break;
+                    };
+                    let msg_len = msghdr::read_msg_len(t, r[1], i);
+                    let how = MsgRead {
+                        dir: Dir::Out,
+                        data: IovData::Upto(u64::from(msg_len.unwrap_or(0))),
+                        namelen_in: *namelen_in,
+                    };
+                    match msghdr::read_msghdr(t, at, how, o, &mut d.fds, &mut budget) {
+                        Some(mut m) => {
+                            m.msg_len = msg_len;
+                            items.push(m);
+                        }
+                        None => break,
+                    }
+                }
+                d.msgs.extend(items.iter().map(|m| m.hdr.clone()));
+                let more = items.len() < got;
+                if items.is_empty() && got > 0 {
+                    Arg::Ptr(r[1])
+                } else {
+                    Arg::MsgVec { items, more }
+                }
+            };
+            let timeout = e.args.into_iter().next().unwrap_or(Arg::Ptr(r[4]));
+            vec![
+                fd,
+                vec,
+                Arg::UInt(u64::from(int(r[2]) as u32)),
+                Arg::Text(consts::msg_flags(int(r[3]) as u32)),
+                timeout,
+            ]
+        }
+        Sysno::readv => {
+            let iov = if failed {
+                None
+            } else {
+                msghdr::read_iovec(
+                    t,
+                    r[1],
+                    u64::from(int(r[2]) as u32),
+                    IovData::Upto(ret as u64),
+                    o,
+                )
+            };
+            vec![
+                fd,
+                iov.map_or(Arg::Ptr(r[1]), Arg::Iov),
+                Arg::UInt(u64::from(int(r[2]) as u32)),
+            ]
+        }
+        Sysno::getsockopt => {
+            let (level, name) = (int(r[1]), int(r[2]));
+            let after = if failed { None } else { read_u32(t, r[4]) };
+            let val = match (e.len_in, after) {
+                (Some(before), Some(after)) => {
+                    let shown = before.min(after);
+                    read_bounded(t, r[3], sockopt::read_len(shown, o.strsize))
+                        .and_then(|b| sockopt::decode_optval(level, name, &b, shown, o.strsize))
+                }
+                _ => None,
+            };
+            if let Some(OptVal::Fd(f)) = val {
+                note_fd(&mut d.fds, t, f);
+            }
+            vec![
+                fd,
+                Arg::Text(consts::sol_level(level)),
+                Arg::Text(consts::sockopt_name(level, name)),
+                val.map_or(Arg::Ptr(r[3]), Arg::Opt),
+                len_arg(r[4], e.len_in, after),
+            ]
+        }
         Sysno::shutdown => vec![
             fd,
             Arg::Text(consts::name_or_hex(
@@ -413,6 +649,26 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
         note_fd(&mut d.fds, t, f);
     }
     d
+}
+
+/// How many mmsghdrs to decode of `vlen`.
+fn mmsg_count(vlen: u64, o: &DecodeOpts) -> usize {
+    usize::try_from(vlen as u32)
+        .unwrap_or(usize::MAX)
+        .min(msghdr::max_elems(o))
+}
+
+/// recvmmsg's timeout: NULL, `{tv_sec=1, tv_nsec=0}`, or the pointer.
+fn timespec_arg(t: &dyn Tracee, ptr: u64) -> Arg {
+    match read_array::<16>(t, ptr) {
+        Some(b) => {
+            let (s, n) = b.split_at(8);
+            let sec = i64::from_ne_bytes(s.try_into().unwrap_or_default());
+            let nsec = i64::from_ne_bytes(n.try_into().unwrap_or_default());
+            Arg::Text(format!("{{tv_sec={sec}, tv_nsec={nsec}}}"))
+        }
+        None => Arg::Ptr(ptr),
+    }
 }
 
 /// The (address, length) pair of accept/recvfrom/get*name after the call.

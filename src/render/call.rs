@@ -1,9 +1,11 @@
 //! A decoded call's arguments and return value as strace `-yy` prints them. Every byte
 //! that came from the tracee goes through `escape`, so the text is terminal-safe.
 
+use crate::decode::msghdr::{CmsgItem, IovArg, MsgArg, cmsg_type_name};
 use crate::decode::sockaddr::{AddrArg, AddrDetail};
+use crate::decode::sockopt::OptVal;
 use crate::decode::{Arg, Decoded, consts};
-use crate::model::{AddrKind, Fd, SockId};
+use crate::model::{AddrKind, Cmsg, Fd, SockId};
 use crate::render::escape::{escape_bytes, escape_str, quote_bytes};
 use std::fmt::Write as _;
 
@@ -84,6 +86,147 @@ fn render_arg(d: &Decoded, a: &Arg) -> String {
         Arg::Len { before, after } => render_len(*before, *after),
         Arg::FdPair([a, b]) => format!("[{}, {}]", render_fd(d, *a), render_fd(d, *b)),
         Arg::Bytes { data, truncated } => render_bytes(data.as_bytes(), *truncated),
+        Arg::Iov(v) => render_iov(v),
+        Arg::Msg(m) => render_msg(d, m),
+        Arg::MsgVec { items, more } => {
+            let mut parts: Vec<String> = items
+                .iter()
+                .map(|m| {
+                    let mut s = format!("{{msg_hdr={}", render_msg(d, m));
+                    if let Some(n) = m.msg_len {
+                        let _ = write!(s, ", msg_len={n}");
+                    }
+                    s.push('}');
+                    s
+                })
+                .collect();
+            if *more {
+                parts.push("...".to_string());
+            }
+            format!("[{}]", parts.join(", "))
+        }
+        Arg::Opt(v) => render_optval(d, v),
+    }
+}
+
+/// An iovec array: `[{iov_base="hello", iov_len=5}, ...]`.
+pub fn render_iov(v: &IovArg) -> String {
+    let mut parts: Vec<String> = v
+        .items
+        .iter()
+        .map(|i| {
+            let base = match &i.iov.data {
+                Some(data) => render_bytes(data.as_bytes(), i.truncated),
+                None => render_ptr(i.iov.base),
+            };
+            format!("{{iov_base={base}, iov_len={}}}", i.iov.len)
+        })
+        .collect();
+    if (v.items.len() as u64) < v.count {
+        parts.push("...".to_string());
+    }
+    format!("[{}]", parts.join(", "))
+}
+
+/// A msghdr as strace prints it.
+pub fn render_msg(d: &Decoded, m: &MsgArg) -> String {
+    let name = match &m.name {
+        Some(a) => render_addr(a),
+        None => render_ptr(m.name_ptr),
+    };
+    let namelen = match m.namelen_in {
+        Some(before) if before != m.hdr.namelen => {
+            format!("{} => {}", before as i32, m.hdr.namelen as i32)
+        }
+        _ => (m.hdr.namelen as i32).to_string(),
+    };
+    let iov = match &m.iov {
+        Some(v) => render_iov(v),
+        None => render_ptr(m.iov_ptr),
+    };
+    let mut s = format!(
+        "{{msg_name={name}, msg_namelen={namelen}, msg_iov={iov}, msg_iovlen={}",
+        m.hdr.iovlen
+    );
+    if m.hdr.controllen != 0 {
+        let control = match &m.control {
+            Some(items) if m.control_ptr != 0 => {
+                let mut parts: Vec<String> = items.iter().map(|c| render_cmsg(d, c)).collect();
+                if m.control_cut {
+                    parts.push("...".to_string());
+                }
+                format!("[{}]", parts.join(", "))
+            }
+            _ => render_ptr(m.control_ptr),
+        };
+        let _ = write!(s, ", msg_control={control}");
+    }
+    let _ = write!(
+        s,
+        ", msg_controllen={}, msg_flags={}}}",
+        m.hdr.controllen,
+        consts::msg_flags(m.flags)
+    );
+    s
+}
+
+/// One control message: `{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
+/// cmsg_data=[3<UNIX-STREAM:[1->2]>]}`.
+pub fn render_cmsg(d: &Decoded, c: &CmsgItem) -> String {
+    let mut s = format!(
+        "{{cmsg_len={}, cmsg_level={}, cmsg_type={}",
+        c.len,
+        consts::sol_level(c.level),
+        cmsg_type_name(c.level, c.kind)
+    );
+    match &c.cmsg {
+        Cmsg::Rights { fds, targets } => {
+            let fds: Vec<String> = fds
+                .iter()
+                .enumerate()
+                .map(|(i, &fd)| match targets.get(i).and_then(Option::as_ref) {
+                    Some(id) => render_identity(fd, id),
+                    None => render_fd(d, fd),
+                })
+                .collect();
+            let _ = write!(s, ", cmsg_data=[{}]}}", fds.join(", "));
+        }
+        Cmsg::Credentials { pid, uid, gid } => {
+            let _ = write!(s, ", cmsg_data={{pid={pid}, uid={uid}, gid={gid}}}}}");
+        }
+        Cmsg::Security { context } => {
+            let _ = write!(s, ", cmsg_data={}}}", quote_bytes(context.as_bytes()));
+        }
+        Cmsg::Pidfd { fd } => {
+            let _ = write!(s, ", cmsg_data=[{}]}}", render_fd(d, *fd));
+        }
+        Cmsg::Unknown { .. } => s.push('}'),
+        Cmsg::Malformed { reason, .. } => {
+            // The reason is built from numbers and constant names only.
+            let _ = write!(s, "}} /* {} */", escape_str(reason));
+        }
+    }
+    s
+}
+
+/// An option value: `[1]`, `[SOCK_STREAM]`, `{pid=1, uid=0, gid=0}`, ...
+pub fn render_optval(d: &Decoded, v: &OptVal) -> String {
+    match v {
+        OptVal::Int(i) => format!("[{i}]"),
+        OptVal::SockType(ty) => format!(
+            "[{}]",
+            consts::name_or_hex(consts::SOCK_TYPES, *ty as u32 as u64, "SOCK_???")
+        ),
+        OptVal::Errno(0) => "[0]".to_string(),
+        OptVal::Errno(e) => match consts::errno_name(*e) {
+            Some(n) => format!("[{n}]"),
+            None => format!("[{e}]"),
+        },
+        OptVal::Fd(fd) => format!("[{}]", render_fd(d, *fd)),
+        OptVal::Ucred { pid, uid, gid } => format!("{{pid={pid}, uid={uid}, gid={gid}}}"),
+        OptVal::Timeval { sec, usec } => format!("{{tv_sec={sec}, tv_usec={usec}}}"),
+        OptVal::Linger { onoff, linger } => format!("{{l_onoff={onoff}, l_linger={linger}}}"),
+        OptVal::Bytes { data, truncated } => render_bytes(data.as_bytes(), *truncated),
     }
 }
 
