@@ -156,4 +156,15 @@ fn probe_cmd_bad_pid_and_abstract_name() {
         line(&out, "verdict:").contains(&format!("Nobody has bound the abstract name @\"{name}\"")),
         "{out}"
     );
+
+    use std::os::linux::net::SocketAddrExt;
+    let a = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+    let _l = UnixListener::bind_addr(&a).unwrap();
+    let (o, out) = probe(&[&format!("@{name}")]);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        line(&out, "bound:").contains("SOCK_STREAM, listening"),
+        "{out}"
+    );
+    assert!(line(&out, "verdict:").contains("may connect"), "{out}");
 }

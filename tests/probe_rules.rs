@@ -416,3 +416,34 @@ fn probe_rules_bind_enoent_missing_directory() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn probe_rules_socket_file_deleted_or_replaced_while_server_runs() {
+    let d = tmpdir("deleted");
+    let p = d.join("s.sock");
+    let server = std::os::unix::net::UnixListener::bind(&p).unwrap();
+    std::fs::remove_file(&p).unwrap();
+    let s = sock(SockType::Stream, SockFlag::empty());
+    let e = connect(s.as_raw_fd(), &UnixAddr::new(&p).unwrap()).unwrap_err();
+    assert_eq!(e, Errno::ENOENT);
+    let c = diagnose("connect", e, Some(s.as_raw_fd()), Some(addr(&p)));
+    assert!(
+        c.summary
+            .contains(&format!("was deleted while pid {} (", me())),
+        "{c:?}"
+    );
+
+    // Another socket file now sits at that name, and nobody holds it.
+    drop(std::os::unix::net::UnixListener::bind(&p).unwrap());
+    let e = connect(s.as_raw_fd(), &UnixAddr::new(&p).unwrap()).unwrap_err();
+    assert_eq!(e, Errno::ECONNREFUSED);
+    let c = diagnose("connect", e, Some(s.as_raw_fd()), Some(addr(&p)));
+    assert!(c.summary.contains("stale socket file"), "{c:?}");
+    assert!(
+        c.summary
+            .contains("earlier file that was deleted and replaced"),
+        "{c:?}"
+    );
+    drop(server);
+    let _ = std::fs::remove_dir_all(&d);
+}

@@ -270,6 +270,24 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
             }
         }
     }
+    for s in &f.bound_elsewhere {
+        let owners: Vec<String> = s
+            .owners
+            .iter()
+            .map(|o| format!("pid {} ({})", o.pid, escape_bytes(o.comm.as_bytes())))
+            .collect();
+        out.push(format!(
+            "bound to a file that is gone: {}, {}, inode {}, held by {} (this name was deleted or replaced since)",
+            s.sock.kind.name(),
+            s.sock.state.word(),
+            s.sock.inode,
+            if owners.is_empty() {
+                "no process we can see".into()
+            } else {
+                owners.join(", ")
+            }
+        ));
+    }
     if connectable {
         out.push(format!("verdict: {who} may connect to {shown}"));
         return (out, true);

@@ -153,6 +153,9 @@ pub struct Facts {
     /// Sockets bound to the address (by file inode for a path, by name for an abstract
     /// name); None when not checked.
     pub bound: Option<Vec<BoundSocket>>,
+    /// Sockets bound by the same path name to a file that is gone: deleted, or replaced
+    /// by the file there now (their server runs on, unreachable by this path).
+    pub bound_elsewhere: Vec<BoundSocket>,
     /// `bound` came from sock_diag (file inodes known), so an empty list means nobody
     /// holds the file; false: names only (/proc/net/unix).
     pub bound_exact: bool,

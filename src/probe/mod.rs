@@ -9,7 +9,7 @@ pub mod procfs;
 pub mod sockdiag;
 
 use crate::model::facts::{
-    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixName, UnixSocket,
+    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixName, UnixSocket, WalkEnd,
 };
 use crate::model::{AddrKind, Cmsg, Facts, Fd, Pid, SockAddr, SyscallEvent, Tid};
 use std::os::unix::ffi::OsStrExt;
@@ -173,7 +173,11 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             let walk = path::probe_path_walk(pid, name.as_bytes(), purpose, f.creds.as_ref());
             let target = walk.target().map(|s| s.info);
             // The path as an absolute name, to match sockets bound by name only.
-            let absolute = walk.steps.last().map(|s| s.path.clone());
+            let absolute = match &walk.end {
+                WalkEnd::Found => walk.steps.last().map(|s| s.path.clone()),
+                WalkEnd::Missing { at, last: true } => Some(at.clone()),
+                _ => None,
+            };
             f.path = Some(walk);
             let Some((table, exact)) = probe_unix_table(pid) else {
                 f.unchecked
@@ -182,6 +186,7 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             };
             f.bound_exact = exact;
             let mut found: Vec<(UnixSocket, bool)> = Vec::new();
+            let is_socket = target.is_some_and(|t| t.kind == FileKind::Socket);
             if let Some(t) = target.filter(|t| t.kind == FileKind::Socket) {
                 let by_ino: Vec<&UnixSocket> = table
                     .iter()
@@ -189,30 +194,40 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
                     .collect();
                 // Overlay filesystems may report another device in stat than the
                 // socket's superblock; trust the device only when one matches.
-                let exact: Vec<&UnixSocket> = by_ino
+                let same_dev: Vec<&UnixSocket> = by_ino
                     .iter()
                     .copied()
                     .filter(|s| s.vfs == Some(t.id))
                     .collect();
-                let pick = if exact.is_empty() { by_ino } else { exact };
+                let pick = if same_dev.is_empty() {
+                    by_ino
+                } else {
+                    same_dev
+                };
                 found.extend(pick.into_iter().map(|s| (s.clone(), true)));
             }
-            if found.is_empty() {
-                // Bound by name: with no file (removed while the server runs) or when
-                // the table has no file inodes (/proc/net/unix).
-                found.extend(
-                    table
-                        .iter()
-                        .filter(|s| match &s.name {
-                            Some(UnixName::Path(p)) => {
-                                p == name || absolute.as_ref().is_some_and(|a| a == p)
-                            }
-                            _ => false,
-                        })
-                        .map(|s| (s.clone(), false)),
-                );
+            // Bound by this name but not (known to be) to this file.
+            let by_name: Vec<(UnixSocket, bool)> = table
+                .iter()
+                .filter(|s| !found.iter().any(|(b, _)| b.inode == s.inode))
+                .filter(|s| match &s.name {
+                    Some(UnixName::Path(p)) => {
+                        p == name || absolute.as_ref().is_some_and(|a| a == p)
+                    }
+                    _ => false,
+                })
+                .map(|s| (s.clone(), false))
+                .collect();
+            if !exact && is_socket {
+                // /proc/net/unix has no file inodes: a name match is the best we know.
+                found.extend(by_name);
+                f.bound = Some(with_owners(found));
+            } else {
+                // File inodes are known (or there is no socket file): a socket bound by
+                // this name but not to this file is bound to one that is gone.
+                f.bound = Some(with_owners(found));
+                f.bound_elsewhere = with_owners(by_name);
             }
-            f.bound = Some(with_owners(found));
         }
         AddrKind::Abstract => {
             let Some((table, _)) = probe_unix_table(pid) else {

@@ -207,6 +207,19 @@ fn holders(bound: &[BoundSocket]) -> Vec<String> {
         .collect()
 }
 
+fn replaced(elsewhere: &[BoundSocket]) -> Vec<String> {
+    elsewhere
+        .iter()
+        .map(|b| {
+            format!(
+                "bound by this name to a file that is gone: {} held by {}",
+                sock_text(&b.sock),
+                owners_text(&b.owners)
+            )
+        })
+        .collect()
+}
+
 /// EADDRINUSE on bind: who holds the name, or a stale file.
 pub(super) fn in_use(c: &Ctx) -> Option<Cause> {
     if !c.is(&["bind"], &["EADDRINUSE"]) {
@@ -243,6 +256,7 @@ pub(super) fn in_use(c: &Ctx) -> Option<Cause> {
         if c.f.bound.is_some() {
             let mut ev = ev;
             ev.push("no socket in the system is bound to this file".into());
+            ev.extend(replaced(&c.f.bound_elsewhere));
             let conf = if c.f.bound_exact {
                 Confidence::High
             } else {
@@ -428,9 +442,7 @@ fn path_target(c: &Ctx) -> Option<Cause> {
         WalkEnd::Missing { at, last: true } => {
             let at = quote_bytes(at.as_bytes());
             ev.push(format!("{at} does not exist; its directory does"));
-            let by_name: Vec<&BoundSocket> =
-                c.f.bound.iter().flatten().filter(|b| !b.by_file).collect();
-            if let Some(b) = by_name.first() {
+            if let Some(b) = c.f.bound_elsewhere.first() {
                 ev.push(format!(
                     "a socket is still bound to that name: {} held by {}",
                     sock_text(&b.sock),
@@ -509,6 +521,17 @@ fn path_target(c: &Ctx) -> Option<Cause> {
                 } else {
                     Confidence::Medium
                 };
+                if let Some(b) = c.f.bound_elsewhere.first() {
+                    ev.extend(replaced(&c.f.bound_elsewhere));
+                    return cause(
+                        format!(
+                            "{given} is a stale socket file: {} still has a socket bound by this name, but to an earlier file that was deleted and replaced; restart that server.",
+                            owners_text(&b.owners)
+                        ),
+                        ev,
+                        conf,
+                    );
+                }
                 return cause(
                     format!(
                         "{given} is a stale socket file: nobody holds a socket on it, so the server that created it has exited (or runs in another network namespace)."
@@ -621,11 +644,11 @@ mod tests {
         );
         let mut s = sock(7, SockKind::Stream, SockState::Listening);
         s.name = Some(UnixName::Path("/run/x.sock".into()));
-        f.bound = Some(vec![BoundSocket {
+        f.bound_elsewhere = vec![BoundSocket {
             sock: s,
             owners: vec![owner(42, "srv", 3)],
             by_file: false,
-        }]);
+        }];
         let c = run(&e, &f);
         assert!(
             c.summary.contains("was deleted while pid 42 (srv) fd 3"),
