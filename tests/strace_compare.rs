@@ -30,6 +30,8 @@ fn parse_strace(text: &str, traced: &[&str]) -> Vec<Seen> {
         let Some((_, rest)) = line.split_once(' ') else {
             continue;
         };
+        // strace pads short pids: "123  connect(...".
+        let rest = rest.trim_start();
         let Some((name, args)) = rest.split_once('(') else {
             continue;
         };
