@@ -450,3 +450,32 @@ fn colour_follows_the_flag() {
     // Not a terminal: auto means no colour.
     assert!(!esc(&[]));
 }
+
+#[test]
+fn no_follow_traces_only_the_first_process_and_children_still_work() {
+    let dir = tempdir("no-follow");
+    let save = dir.join("t.jsonl");
+    let o = run(sockwhy()
+        .args(["--no-follow", "--save"])
+        .arg(&save)
+        .arg("--")
+        .arg(tracee())
+        .arg("family"));
+    // The exec'd image exits 0 only if its connect got ENOENT (not ENOSYS from a filter
+    // left without its tracer).
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let trace = read_trace(&save);
+    let c = syscalls(&trace, "connect");
+    assert_eq!(c.len(), 1, "only the leader's connect after exec: {c:?}");
+    assert!(
+        c[0]["args"][1]
+            .as_str()
+            .unwrap()
+            .contains("after-exec.sock")
+    );
+    assert!(
+        !trace
+            .iter()
+            .any(|r| r["event"] == "fork" || r["event"] == "clone")
+    );
+}
