@@ -76,6 +76,7 @@ const RULES: &[Rule] = &[
     state::wrong_state,
     state::not_supported,
     state::would_block,
+    state::message_too_big,
     state::not_a_socket,
     state::bad_fd,
     cmsg::rights_not_open,
@@ -265,6 +266,7 @@ pub(crate) mod test_util {
             vfs: None,
             uid: None,
             shutdown: None,
+            sndbuf: None,
         }
     }
 }

@@ -115,6 +115,8 @@ pub struct UnixSocket {
     pub uid: Option<u32>,
     /// Shutdown bits (1 = no more receives, 2 = no more sends), when reported.
     pub shutdown: Option<u8>,
+    /// Send buffer size in bytes (SO_SNDBUF as the kernel keeps it).
+    pub sndbuf: Option<u32>,
 }
 
 /// A file's identity: inode on a device.
