@@ -82,6 +82,7 @@ const RULES: &[Rule] = &[
     cmsg::rights_not_open,
     cmsg::too_many_refs,
     cmsg::fd_table_full,
+    cmsg::system_table_full,
     cmsg::credentials,
     args::socket_args,
     args::bad_pointer,

@@ -96,6 +96,9 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         f.nofile = procfs::probe_nofile(pid);
         f.open_fds = procfs::probe_open_fds(pid);
     }
+    if errno == "ENFILE" {
+        f.system_files = procfs::probe_system_files();
+    }
 
     for m in &ev.msgs {
         for c in &m.cmsgs {

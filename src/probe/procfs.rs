@@ -71,6 +71,23 @@ pub fn probe_open_fds(pid: Pid) -> Option<u64> {
     Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
 }
 
+/// Parse /proc/sys/fs/file-nr: (allocated, unused, max) -> (allocated, max).
+pub fn parse_file_nr(text: &str) -> Option<(u64, u64)> {
+    let v: Vec<u64> = text
+        .split_whitespace()
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    match v.as_slice() {
+        [alloc, _, max] => Some((*alloc, *max)),
+        _ => None,
+    }
+}
+
+/// Open files in the whole system and fs.file-max.
+pub fn probe_system_files() -> Option<(u64, u64)> {
+    parse_file_nr(&std::fs::read_to_string("/proc/sys/fs/file-nr").ok()?)
+}
+
 /// True when `fd` is open in `pid`.
 pub fn probe_fd_open(pid: Pid, fd: Fd) -> bool {
     fd >= 0 && std::fs::symlink_metadata(format!("/proc/{pid}/fd/{fd}")).is_ok()
@@ -114,6 +131,11 @@ mod tests {
         assert!(probe_fd_open(me, 0) || probe_fd_open(me, 1));
         assert!(!probe_fd_open(me, 99_999));
         assert!(probe_pid_exists(me));
+        assert_eq!(
+            parse_file_nr("1234\t0\t9223372036854775807\n"),
+            Some((1234, i64::MAX as u64))
+        );
+        assert!(probe_system_files().is_some());
         assert!(!probe_pid_exists(-1));
     }
 }
