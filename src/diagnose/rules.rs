@@ -84,6 +84,7 @@ const RULES: &[Rule] = &[
     cmsg::fd_table_full,
     cmsg::system_table_full,
     cmsg::credentials,
+    args::interrupted,
     args::socket_args,
     args::bad_pointer,
     args::no_memory,

@@ -169,6 +169,8 @@ pub struct Facts {
     pub claims: Vec<CredClaim>,
     /// Fds passed in SCM_RIGHTS, and whether each is open in the sender.
     pub rights: Vec<RightsFd>,
+    /// Signals pending for the thread or the process at the exit stop (names), for EINTR.
+    pub pending_signals: Option<Vec<String>>,
     /// /proc/sys/fs/file-nr: open files in the whole system and the limit (fs.file-max).
     pub system_files: Option<(u64, u64)>,
     /// /proc/sys/net/unix/max_dgram_qlen, for datagram EAGAIN.

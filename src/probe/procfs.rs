@@ -71,6 +71,39 @@ pub fn probe_open_fds(pid: Pid) -> Option<u64> {
     Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
 }
 
+/// Signal numbers pending in a /proc/TID/status (SigPnd: the thread, ShdPnd: the process).
+pub fn parse_pending(status: &str) -> Option<Vec<i32>> {
+    let mut mask = 0u64;
+    let mut seen = false;
+    for line in status.lines() {
+        if let Some(v) = line
+            .strip_prefix("SigPnd:")
+            .or_else(|| line.strip_prefix("ShdPnd:"))
+        {
+            mask |= u64::from_str_radix(v.trim(), 16).ok()?;
+            seen = true;
+        }
+    }
+    seen.then(|| (1..=64).filter(|n| mask & (1u64 << (n - 1)) != 0).collect())
+}
+
+/// A signal's name: `SIGALRM`, `SIGRTMIN+2`.
+pub fn signal_name(n: i32) -> String {
+    match nix::sys::signal::Signal::try_from(n) {
+        Ok(s) => s.as_str().to_owned(),
+        Err(_) if n >= libc::SIGRTMIN() && n <= libc::SIGRTMAX() => {
+            format!("SIGRTMIN+{}", n - libc::SIGRTMIN())
+        }
+        Err(_) => format!("signal {n}"),
+    }
+}
+
+/// Names of the signals pending for thread `tid` (and its process).
+pub fn probe_pending_signals(tid: Pid) -> Option<Vec<String>> {
+    let s = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    Some(parse_pending(&s)?.into_iter().map(signal_name).collect())
+}
+
 /// Parse /proc/sys/fs/file-nr: (allocated, unused, max) -> (allocated, max).
 pub fn parse_file_nr(text: &str) -> Option<(u64, u64)> {
     let v: Vec<u64> = text
@@ -112,6 +145,18 @@ mod tests {
         assert!(c.has_cap(21));
         assert!(!c.has_cap(1));
         assert_eq!(parse_status("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn probe_procfs_pending_signals() {
+        let t = "SigQ:\t1/100\nSigPnd:\t0000000000002000\nShdPnd:\t0000000000000002\n";
+        assert_eq!(parse_pending(t), Some(vec![2, 14]));
+        assert_eq!(signal_name(14), "SIGALRM");
+        assert_eq!(signal_name(libc::SIGRTMIN() + 2), "SIGRTMIN+2");
+        assert_eq!(
+            probe_pending_signals(std::process::id() as Pid),
+            Some(vec![])
+        );
     }
 
     #[test]
