@@ -3,8 +3,23 @@
 //! A reducer, as in gitui and ratatui's component template: terminal input becomes an
 //! `Action` (`input`), `State::update` applies it (`state`), `ui::draw` renders the state.
 //! The main loop (`run_loop`) is generic over the ratatui backend, so the tests drive the
-//! real app on a `TestBackend`. Events are kept compact (`store`): one small row each, the
-//! full record read back from its JSON line when the detail pane shows it.
+//! real app on a `TestBackend` (`tests.rs`, snapshots in `snapshots/`).
+//!
+//! - `store`: one 48-byte row per syscall plus its list text (args capped at 120 bytes) in
+//!   one arena; the full record is read back from its JSON line for the detail pane (the
+//!   trace file in `view`, an unlinked 0600 spool file in a live session). Keeping every
+//!   `SyscallEvent` whole costs about 1 KB each (see `benches/tui_view.rs`).
+//! - Filters are an index vector rebuilt on change and appended to as events arrive;
+//!   drawing builds only the rows on screen.
+//! - Live: the feed is drained each frame within a budget (records stay in the channel,
+//!   never dropped, and the next frame comes at once); the program's pty is read on its own
+//!   thread and parsed by vt100, so its escape sequences never reach our terminal raw.
+//!   Everything else shown passes through `text::clean`.
+//! - `terminal`: the guard owns raw mode, the alternate screen and mouse capture; a panic
+//!   hook restores first; SIGTERM, SIGHUP and SIGINT stop the loop like a quit (detach an
+//!   attached program, end a spawned one).
+//!
+//! Keys: see `ui::KEYS` (shown by `?`).
 
 mod input;
 mod procs;
@@ -71,11 +86,11 @@ pub struct Live {
 pub enum LiveOutcome {
     /// The trace had ended before the user quit; the program's exit code (None: unknown).
     Finished(Option<i32>),
-    /// The user chose to detach (or sockwhy got SIGTERM/SIGHUP while attached); the
-    /// program runs on.
+    /// The user chose to detach (or sockwhy got SIGTERM, SIGHUP or SIGINT while
+    /// attached); the program runs on.
     Detached,
-    /// The user chose to end the program (or sockwhy got SIGTERM/SIGHUP while it ran a
-    /// spawned child); `LiveControl::Kill` was sent.
+    /// The user chose to end the program (or sockwhy got one of those signals, or the
+    /// TUI failed, while it ran a spawned child); `LiveControl::Kill` was sent.
     Killed,
 }
 
@@ -94,6 +109,11 @@ const WIND_DOWN: Duration = Duration::from_secs(5);
 /// Open a saved trace (`sockwhy view FILE`). The trace is read before the terminal is
 /// touched, so a bad file is a normal one-line error.
 pub fn run_view(path: &Path) -> io::Result<()> {
+    let size = std::fs::metadata(path).map_or(0, |m| m.len());
+    if size > 64 << 20 {
+        // Loading takes a moment at this size; say why the screen waits.
+        eprintln!("sockwhy: reading {} MiB of trace...", size >> 20);
+    }
     let store = Store::load(path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     let mut state = State::new(store, Session::View, saved_name(path));
@@ -117,7 +137,18 @@ pub fn run_view(path: &Path) -> io::Result<()> {
 /// if the program still runs, and the feed is read until it says the trace is over (for
 /// at most a few seconds) so the pipeline is never left blocked on a full channel.
 pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
-    let store = Store::spooled(&std::env::temp_dir())?;
+    // The spool goes to the temp directory, or beside the save file if that fails.
+    let store = match Store::spooled(&std::env::temp_dir()) {
+        Ok(s) => s,
+        Err(e) => match live.save_path.parent() {
+            Some(dir) => Store::spooled(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            })?,
+            None => return Err(e),
+        },
+    };
     let session = Session::Live {
         attached: live.attached,
     };
@@ -130,7 +161,9 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
     }
     let resize = std::mem::replace(&mut live.resize_pty, Box::new(|_, _| {}));
     io.resize_pty = Some(resize);
-    let result = (|| {
+    // A panic in the loop still settles the tracee (after the guard restored the
+    // terminal while unwinding), then goes on unwinding.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut guard = terminal::TerminalGuard::new()?;
         let size = guard.terminal.size()?;
         if io.pty_writer.is_some() {
@@ -145,8 +178,15 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
             &mut CrosstermInput,
             &stop,
         )
-    })();
+    }));
     // The terminal is restored here (the guard is dropped); now settle the tracee.
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            finish_live(&mut live, &mut io, &state, exit_choice(&state));
+            std::panic::resume_unwind(panic);
+        }
+    };
     let choice = match &result {
         Ok(c) => *c,
         Err(_) => exit_choice(&state),
@@ -483,5 +523,97 @@ where
             dirty = true;
         }
         io.flush_pty_out(state);
+    }
+}
+
+/// Measurements for `benches/tui_view.rs` (not a stable API).
+#[doc(hidden)]
+pub mod bench {
+    use super::state::{Action, Session, State};
+    use super::store::Store;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::io;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    /// What one run measured.
+    #[derive(Debug, Clone)]
+    pub struct ViewBench {
+        /// Syscall rows loaded.
+        pub rows: usize,
+        /// Reading the trace into compact rows.
+        pub load: Duration,
+        /// Frames drawn (each after one action).
+        pub frames: usize,
+        /// Mean and worst time of update + draw per frame.
+        pub frame_mean: Duration,
+        /// Worst frame.
+        pub frame_max: Duration,
+        /// Turning the failures-only filter on (rebuilds the index vector).
+        pub filter: Duration,
+        /// One search that has to scan most rows.
+        pub search: Duration,
+        /// Size of one compact row.
+        pub row_bytes: usize,
+    }
+
+    /// Load `path` as `sockwhy view` does, then draw `frames` frames at `w` x `h` on a
+    /// TestBackend while paging with the detail pane open.
+    pub fn view_bench(
+        path: &Path,
+        w: u16,
+        h: u16,
+        frames: usize,
+        search: &str,
+    ) -> io::Result<ViewBench> {
+        let t = Instant::now();
+        let store = Store::load(path)?;
+        let load = t.elapsed();
+        let rows = store.rows.len();
+        let mut st = State::new(store, Session::View, "x".into());
+        let mut term = Terminal::new(TestBackend::new(w, h)).map_err(io::Error::other)?;
+        st.update(Action::Resize(w, h));
+        st.update(Action::Enter);
+        let mut total = Duration::ZERO;
+        let mut max = Duration::ZERO;
+        for i in 0..frames {
+            let t = Instant::now();
+            let a = match i % 4 {
+                0 => Action::Page(1),
+                1 => Action::Move(1),
+                2 => Action::Page(50),
+                _ => Action::Move(-1),
+            };
+            st.update(a);
+            term.draw(|f| super::ui::draw(&st, f))
+                .map_err(io::Error::other)?;
+            let d = t.elapsed();
+            total += d;
+            max = max.max(d);
+        }
+        let t = Instant::now();
+        st.update(Action::ToggleFailures);
+        term.draw(|f| super::ui::draw(&st, f))
+            .map_err(io::Error::other)?;
+        let filter = t.elapsed();
+        st.update(Action::ToggleFailures);
+        st.update(Action::Top);
+        let t = Instant::now();
+        st.search = search.to_owned();
+        st.update(Action::SearchNext);
+        term.draw(|f| super::ui::draw(&st, f))
+            .map_err(io::Error::other)?;
+        let search = t.elapsed();
+        Ok(ViewBench {
+            rows,
+            load,
+            frames,
+            frame_mean: total / frames.max(1) as u32,
+            frame_max: max,
+            filter,
+            search,
+            row_bytes: std::mem::size_of::<super::store::Row>(),
+        })
     }
 }

@@ -76,6 +76,10 @@ impl Interner {
         self.ids.insert(s.to_owned(), id);
         id
     }
+    /// Number of ids, the reserved 0 included.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
     /// The (terminal-safe) name of `id`.
     pub fn name(&self, id: u16) -> &str {
         self.names.get(id as usize).map_or("?", String::as_str)
@@ -110,6 +114,8 @@ pub(crate) struct Store {
     pub failures: u64,
     /// Processes, from the process events.
     pub procs: ProcTable,
+    /// Calls and failures per pid.
+    pub per_pid: HashMap<i32, (u64, u64)>,
     /// The trace header, once seen.
     pub header: Option<Header>,
     backing: Backing,
@@ -130,6 +136,7 @@ impl Store {
             failures_by_errno: Vec::new(),
             failures: 0,
             procs: ProcTable::default(),
+            per_pid: HashMap::new(),
             header: None,
             backing,
         }
@@ -243,6 +250,9 @@ impl Store {
             self.failures_by_errno[i] += 1;
             self.failures += 1;
         }
+        let counts = self.per_pid.entry(ev.pid).or_default();
+        counts.0 += 1;
+        counts.1 += u64::from(errno != 0);
         let text_off = u32::try_from(self.arena.len()).ok();
         let mut text_len = 0u16;
         if text_off.is_some() {
@@ -294,6 +304,14 @@ impl Store {
             std::str::from_utf8(args).unwrap_or("?"),
             rt.map(|b| std::str::from_utf8(b).unwrap_or("?")),
         )
+    }
+
+    /// A row's short text as stored (args, then the decorated return value), for search.
+    pub fn raw_text(&self, r: &Row) -> &[u8] {
+        let s = r.text_off as usize;
+        self.arena
+            .get(s..s + r.text_len as usize)
+            .unwrap_or_default()
     }
 
     /// The short args of a row, terminal-safe.

@@ -154,7 +154,7 @@ impl<R: BufRead> JsonlReader<R> {
             if self.line_no == 1 {
                 check_header(line)?;
             }
-            match serde_json::from_slice::<Record>(line) {
+            match parse_record(line) {
                 Ok(rec) => {
                     if self.line_no > 1 && matches!(rec, Record::Header(_)) {
                         return Err(ReadError::Corrupt {
@@ -182,6 +182,23 @@ impl<R: BufRead> JsonlReader<R> {
                 }
             }
         }
+    }
+}
+
+/// One line as a record. The writer puts `"type"` first, so for the two common kinds the
+/// body is parsed straight into its struct (which ignores the `type` key), skipping the
+/// buffering serde needs to find the tag of an internally tagged enum: about twice as
+/// fast. Any other line takes the general path, which gives the same result.
+fn parse_record(line: &[u8]) -> Result<Record, serde_json::Error> {
+    // A second `"type":` key (it cannot occur inside a JSON string, where quotes are
+    // escaped) would be ignored by the fast path but refused by the general one.
+    let one_tag = || !line[8..].windows(7).any(|w| w == br#""type":"#);
+    if line.starts_with(br#"{"type":"syscall","#) && one_tag() {
+        serde_json::from_slice(line).map(|ev| Record::Syscall(Box::new(ev)))
+    } else if line.starts_with(br#"{"type":"process","#) && one_tag() {
+        serde_json::from_slice(line).map(Record::Process)
+    } else {
+        serde_json::from_slice(line)
     }
 }
 
@@ -238,6 +255,9 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     let what = crate::render::escape::escape_str(what).replace("\\\"", "\"");
     if e.is_eof() {
         format!("{what} (the line is cut short)")
+    } else if e.column() == 0 {
+        // Errors inside a tagged record come from a buffered value and carry no position.
+        what
     } else {
         format!("{what} at column {}", e.column())
     }
@@ -312,6 +332,20 @@ mod tests {
         assert!(matches!(read_all(PROC).0, Err(ReadError::NotATrace { .. })));
         let v2 = r#"{"type":"header","format":"sockwhy-trace","version":2,"layout":"new"}"#;
         assert!(matches!(read_all(v2).0, Err(ReadError::TooNew(2))));
+    }
+
+    #[test]
+    fn fast_path_equals_the_general_parse() {
+        let call = r#"{"type":"syscall","seq":1,"ts_ns":5,"pid":1,"tid":1,"syscall":"connect","args":["3"],"ret":-1,"errno":"ENOENT","addr":null}"#;
+        for line in [call, PROC] {
+            let general: Record = serde_json::from_str(line).unwrap();
+            assert_eq!(parse_record(line.as_bytes()).unwrap(), general);
+        }
+        // A duplicate type key is refused by both paths.
+        let dup =
+            r#"{"type":"process","type":"syscall","event":"spawn","ts_ns":0,"pid":1,"tid":1}"#;
+        assert!(serde_json::from_str::<Record>(dup).is_err());
+        assert!(parse_record(dup.as_bytes()).is_err());
     }
 
     #[test]

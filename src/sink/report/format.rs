@@ -242,6 +242,24 @@ fn cmsg_label(c: &Cmsg) -> String {
     }
 }
 
+/// `1 call`, `2 calls`.
+pub(crate) fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What a failure group ended, for a table cell: `the program`, `a process`, `3 processes`.
+pub(crate) fn ended_cell(g: &super::FailureGroup) -> String {
+    if g.ended_main() {
+        "the program".to_owned()
+    } else if g.ended_count == 1 {
+        "a process".to_owned()
+    } else if g.ended_count > 1 {
+        format!("{} processes", g.ended_count)
+    } else {
+        String::new()
+    }
+}
+
 /// `exited 1`, `killed by SIGSEGV (core dumped)`.
 pub(crate) fn exit_label(e: &ExitStatus) -> String {
     let mut s = match (&e.signal, e.code) {
@@ -299,13 +317,26 @@ pub(crate) fn process_summary(p: &Process) -> String {
     }
     s.push_str(&format!("; {} calls, {} failed", p.calls, p.failures));
     if p.threads > 0 {
-        s.push_str(&format!(", {} threads started", p.threads));
+        s.push_str(&format!(
+            ", {}",
+            plural(p.threads, "thread started", "threads started")
+        ));
     }
     if !p.signals.is_empty() {
-        let sigs: Vec<Cow<str>> = p.signals.iter().map(|x| safe(x)).collect();
-        s.push_str(&format!(", signals: {}", sigs.join(" ")));
+        let sigs: Vec<String> = p
+            .signals
+            .iter()
+            .map(|c| {
+                if c.count == 1 {
+                    safe(&c.signal).into_owned()
+                } else {
+                    format!("{} x{}", safe(&c.signal), c.count)
+                }
+            })
+            .collect();
+        s.push_str(&format!(", signals: {}", sigs.join(", ")));
         if p.signals_omitted > 0 {
-            s.push_str(&format!(" and {} more", p.signals_omitted));
+            s.push_str(&format!(" and {} more deliveries", p.signals_omitted));
         }
     }
     s

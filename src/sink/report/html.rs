@@ -278,13 +278,7 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
         "<table class=\"groups\"><tr><th class=\"n\">#</th><th>call</th><th>errno</th><th>on</th><th class=\"n\">calls</th><th class=\"n\">first</th><th class=\"n\">last</th><th>ended</th></tr>"
     )?;
     for (n, g) in r.failures.iter().enumerate() {
-        let ended = if g.ended_main() {
-            "the program".to_owned()
-        } else if g.ended_count > 0 {
-            format!("{} process(es)", g.ended_count)
-        } else {
-            String::new()
-        };
+        let ended = super::format::ended_cell(g);
         writeln!(
             h,
             "<tr><td class=\"n\"><a href=\"#f{0}\">{0}</a></td><td><code>{1}</code></td><td class=\"errno\">{2}</td><td><code>{3}</code></td><td class=\"n\">{4}</td><td class=\"n\">{5}</td><td class=\"n\">{6}</td><td>{7}</td></tr>",

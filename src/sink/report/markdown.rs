@@ -93,7 +93,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         md_code(&command_label(&run.command, &run.attached))
     )?;
     writeln!(out)?;
-    writeln!(out, "| | |")?;
+    writeln!(out, "| Run | |")?;
     writeln!(out, "|---|---|")?;
     writeln!(out, "| Started | {} |", md_text(&run.start))?;
     writeln!(out, "| Duration | {} |", secs(run.duration_ns))?;
@@ -136,13 +136,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .iter()
                 .map(|p| md_text(&proc_label(p)))
                 .collect();
-            let ended = if g.ended_main() {
-                "the program".to_owned()
-            } else if g.ended_count > 0 {
-                format!("{} process(es)", g.ended_count)
-            } else {
-                String::new()
-            };
+            let ended = super::format::ended_cell(g);
             writeln!(
                 out,
                 "| {} | {} | {} | {} | {} | {} | {} | {}{} | {ended} |",

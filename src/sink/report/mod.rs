@@ -159,9 +159,9 @@ pub struct Process {
     pub execs_omitted: u64,
     /// Threads created (clone events).
     pub threads: u64,
-    /// Signals delivered to it.
-    pub signals: Vec<String>,
-    /// Signals past [`MAX_SIGNALS_PER_PROCESS`].
+    /// Signals delivered to it, by name, in order of first delivery.
+    pub signals: Vec<SignalCount>,
+    /// Deliveries of signals past the first [`MAX_SIGNALS_PER_PROCESS`] names.
     pub signals_omitted: u64,
     /// How it ended; None when it still ran at the end of the trace.
     pub exit: Option<ExitStatus>,
@@ -186,6 +186,15 @@ impl Process {
             .or(last.argv.first().map(String::as_str))?;
         Some(exe.rsplit('/').next().unwrap_or(exe))
     }
+}
+
+/// How often one signal was delivered to a process.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SignalCount {
+    /// Signal name (`SIGPIPE`).
+    pub signal: String,
+    /// Deliveries.
+    pub count: u64,
 }
 
 /// A pid and its name at the end of the trace.
@@ -546,12 +555,17 @@ impl ReportBuilder {
             }
             ProcessEventKind::Signal => {
                 let info = &mut self.procs[i].info;
-                match &p.signal {
-                    Some(s) if info.signals.len() < MAX_SIGNALS_PER_PROCESS => {
-                        info.signals.push(s.clone())
+                if let Some(sig) = &p.signal {
+                    if let Some(c) = info.signals.iter_mut().find(|c| &c.signal == sig) {
+                        c.count += 1;
+                    } else if info.signals.len() < MAX_SIGNALS_PER_PROCESS {
+                        info.signals.push(SignalCount {
+                            signal: sig.clone(),
+                            count: 1,
+                        });
+                    } else {
+                        info.signals_omitted += 1;
                     }
-                    Some(_) => info.signals_omitted += 1,
-                    None => {}
                 }
             }
             ProcessEventKind::Detach => self.procs[i].info.detached = true,
@@ -941,5 +955,151 @@ fn socket_group_label(s: &SockId) -> String {
         format!("{}:[{}]", s.proto, s.inode)
     } else {
         format!("{} fd {}", s.proto, s.fd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn proc_ev(kind: ProcessEventKind, ts: u64, pid: Pid, ppid: Option<Pid>) -> Record {
+        Record::Process(ProcessEvent {
+            event: Some(kind),
+            ts_ns: ts,
+            pid,
+            tid: pid,
+            ppid,
+            ..ProcessEvent::default()
+        })
+    }
+
+    fn exit(ts: u64, pid: Pid, code: i32) -> Record {
+        Record::Process(ProcessEvent {
+            event: Some(ProcessEventKind::Exit),
+            ts_ns: ts,
+            pid,
+            tid: pid,
+            exit_code: Some(code),
+            ..ProcessEvent::default()
+        })
+    }
+
+    fn call(ts: u64, pid: Pid, name: &str, errno: Option<&str>, path: &str) -> Record {
+        Record::Syscall(Box::new(SyscallEvent {
+            ts_ns: ts,
+            pid,
+            tid: pid,
+            syscall: name.into(),
+            ret: if errno.is_some() { -1 } else { 0 },
+            errno: errno.map(Into::into),
+            addr: Some(crate::model::SockAddr {
+                family: "AF_UNIX".into(),
+                kind: crate::model::AddrKind::Path,
+                path: Some(path.into()),
+                addrlen: 20,
+                problems: vec![],
+            }),
+            ..SyscallEvent::default()
+        }))
+    }
+
+    fn build(recs: &[Record]) -> Report {
+        let mut b = ReportBuilder::new();
+        for r in recs {
+            b.add(r);
+        }
+        b.finish()
+    }
+
+    #[test]
+    fn last_failure_before_a_nonzero_exit_ended_the_program() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            call(10, 1, "connect", Some("ENOENT"), "/a"),
+            call(20, 1, "connect", Some("ENOENT"), "/a"),
+            call(30, 1, "bind", Some("EADDRINUSE"), "/b"),
+            exit(40, 1, 1),
+        ]);
+        assert_eq!(r.failures.len(), 2);
+        // Fewer calls, but it ended the program: first.
+        assert_eq!(r.failures[0].syscall, "bind");
+        assert!(r.failures[0].ended_main());
+        assert_eq!(r.failures[1].count, 2);
+        assert_eq!(r.run.main_exit.as_ref().unwrap().code, Some(1));
+    }
+
+    #[test]
+    fn a_later_success_of_the_same_call_is_a_recovery() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            call(10, 1, "connect", Some("ENOENT"), "/a"),
+            call(20, 1, "connect", None, "/a"),
+            exit(40, 1, 1),
+        ]);
+        assert_eq!(r.failures[0].ended_count, 0);
+    }
+
+    #[test]
+    fn a_clean_exit_ends_nothing_and_children_rank_second() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            proc_ev(ProcessEventKind::Fork, 5, 2, Some(1)),
+            call(10, 1, "connect", Some("ENOENT"), "/a"),
+            call(11, 1, "connect", Some("ENOENT"), "/a"),
+            call(12, 2, "bind", Some("EACCES"), "/b"),
+            exit(20, 2, 3),
+            exit(40, 1, 0),
+        ]);
+        assert_eq!(r.failures[0].syscall, "bind");
+        assert!(!r.failures[0].ended_main());
+        assert_eq!(r.failures[0].ended_count, 1);
+        assert_eq!(r.failures[1].ended_count, 0);
+        assert_eq!(r.processes[1].depth, 1);
+        assert_eq!(r.processes[1].ppid, Some(1));
+    }
+
+    #[test]
+    fn a_reused_pid_is_a_new_process() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            proc_ev(ProcessEventKind::Fork, 5, 2, Some(1)),
+            exit(6, 2, 0),
+            proc_ev(ProcessEventKind::Fork, 7, 2, Some(1)),
+            exit(8, 2, 0),
+        ]);
+        assert_eq!(r.processes.len(), 3);
+        assert!(r.processes.iter().all(|p| p.exit.is_some() || p.pid == 1));
+    }
+
+    #[test]
+    fn memory_is_bounded_by_groups_not_calls() {
+        let mut b = ReportBuilder::new();
+        b.add(&proc_ev(ProcessEventKind::Spawn, 0, 1, None));
+        for i in 0..(MAX_GROUPS as u64 + 500) {
+            b.add(&call(
+                i * 1_000_000,
+                1,
+                "connect",
+                Some("ENOENT"),
+                &format!("/p{i}"),
+            ));
+        }
+        let r = b.finish();
+        assert_eq!(r.failures.len(), MAX_GROUPS);
+        assert_eq!(r.failures_ungrouped, 500);
+        assert!(r.timeline.buckets <= TIMELINE_BUCKETS);
+        assert_eq!(r.timeline.rows[0].failures, MAX_GROUPS as u64 + 500);
+    }
+
+    #[test]
+    fn timeline_widens_and_keeps_counts() {
+        let mut recs = vec![proc_ev(ProcessEventKind::Spawn, 0, 1, None)];
+        for i in 0..1000u64 {
+            recs.push(call(i * 7_000_000, 1, "connect", Some("ENOENT"), "/a"));
+        }
+        let r = build(&recs);
+        let t = &r.timeline;
+        assert!(t.bucket_ns * t.buckets as u64 > 999 * 7_000_000);
+        assert_eq!(t.rows[0].counts.iter().sum::<u64>(), 1000);
     }
 }

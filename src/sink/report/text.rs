@@ -1,12 +1,15 @@
 //! The plain-text report: for a terminal or a text file. Printable ASCII only.
 
 use super::format::{
-    at, command_label, confidence, ended_label, example_lines, exec_label, process_summary,
+    at, command_label, confidence, ended_label, example_lines, exec_label, plural, process_summary,
     procs_label, safe, secs, span, target_phrase, timeline_bar,
 };
 use super::{Report, WORST_FIRST_RULE};
 use crate::sink::summary::write_rows;
 use std::io::{self, Write};
+
+/// Width prose is wrapped to (call lines and paths are never broken).
+const TEXT_WIDTH: usize = 100;
 
 /// Write `r` as plain text.
 pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
@@ -63,7 +66,9 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "Failures, worst first")?;
     writeln!(out, "---------------------")?;
-    writeln!(out, "{WORST_FIRST_RULE}")?;
+    for l in wrap(WORST_FIRST_RULE, TEXT_WIDTH) {
+        writeln!(out, "{l}")?;
+    }
     if r.failures.is_empty() {
         writeln!(out)?;
         writeln!(out, "No call failed.")?;
@@ -79,13 +84,12 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         };
         writeln!(
             out,
-            "#{} {} {}{}: {} call{}{ended}",
+            "#{} {} {}{}: {}{ended}",
             n + 1,
             safe(&g.syscall),
             safe(&g.errno),
             target_phrase(&g.target),
-            g.count,
-            if g.count == 1 { "" } else { "s" }
+            plural(g.count, "call", "calls"),
         )?;
         writeln!(
             out,
@@ -109,20 +113,20 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         if let Some(x) = &g.explanation {
-            writeln!(out, "    meaning:   {}", safe(x))?;
+            write_wrapped(out, "    meaning:   ", "               ", &safe(x))?;
         }
         if let Some(m) = &g.man {
             writeln!(out, "    see:       {}", safe(m))?;
         }
         if let Some(c) = &g.cause {
-            writeln!(
-                out,
-                "    cause:     {} ({} confidence)",
+            let cause = format!(
+                "{} ({} confidence)",
                 safe(&c.summary),
                 confidence(c.confidence)
-            )?;
+            );
+            write_wrapped(out, "    cause:     ", "               ", &cause)?;
             for e in &c.evidence {
-                writeln!(out, "      - {}", safe(e))?;
+                write_wrapped(out, "      - ", "        ", &safe(e))?;
             }
         }
         writeln!(out, "    example:")?;
@@ -195,7 +199,7 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
     writeln!(out, "{:w$} {start}{}{end}", "", " ".repeat(gap))?;
     for (row, label) in t.rows.iter().zip(&labels) {
         let tail = match &row.exit {
-            Some(e) => format!(" {}", super::format::exit_label(e)),
+            Some(e) => format!("; {}", super::format::exit_label(e)),
             None => String::new(),
         };
         writeln!(
@@ -209,4 +213,32 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
         writeln!(out, "... {} more processes with failures", t.rows_omitted)?;
     }
     Ok(())
+}
+
+/// Prose at most [`TEXT_WIDTH`] columns wide: `first` before the first line, `rest`
+/// before the others. Words longer than a line (paths) are not broken.
+fn write_wrapped(out: &mut dyn Write, first: &str, rest: &str, s: &str) -> io::Result<()> {
+    for (i, l) in wrap(s, TEXT_WIDTH - first.len()).iter().enumerate() {
+        writeln!(out, "{}{l}", if i == 0 { first } else { rest })?;
+    }
+    Ok(())
+}
+
+/// Split our own prose into lines of at most `width` columns, at spaces.
+fn wrap(s: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    for word in s.split(' ') {
+        if !cur.is_empty() && cur.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut cur));
+        }
+        if !cur.is_empty() {
+            cur.push(' ');
+        }
+        cur.push_str(word);
+    }
+    if !cur.is_empty() {
+        lines.push(cur);
+    }
+    lines
 }
