@@ -447,3 +447,25 @@ fn probe_rules_socket_file_deleted_or_replaced_while_server_runs() {
     drop(server);
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn probe_rules_emsgsize_datagram_larger_than_sndbuf() {
+    let (a, _b) = std::os::unix::net::UnixDatagram::pair().unwrap();
+    nix::sys::socket::setsockopt(&a, nix::sys::socket::sockopt::SndBuf, &4096).unwrap();
+    let big = vec![0u8; 64 * 1024];
+    let e = send(a.as_raw_fd(), &big, MsgFlags::empty()).unwrap_err();
+    assert_eq!(e, Errno::EMSGSIZE);
+    let mut ev0 = ev("sendto", e, Some(a.as_raw_fd()), None);
+    ev0.args = vec![
+        a.as_raw_fd().to_string(),
+        "\"\\0\\0\"...".into(),
+        big.len().to_string(),
+    ];
+    let c = diagnose_ev(ev0, &History::default());
+    assert!(
+        c.summary
+            .starts_with("The 65536-byte message is larger than fd"),
+        "{c:?}"
+    );
+    assert_eq!(c.confidence, Confidence::High);
+}

@@ -76,12 +76,15 @@ const RULES: &[Rule] = &[
     state::wrong_state,
     state::not_supported,
     state::would_block,
+    state::message_too_big,
     state::not_a_socket,
     state::bad_fd,
     cmsg::rights_not_open,
     cmsg::too_many_refs,
     cmsg::fd_table_full,
+    cmsg::system_table_full,
     cmsg::credentials,
+    args::interrupted,
     args::socket_args,
     args::bad_pointer,
     args::no_memory,
@@ -265,6 +268,7 @@ pub(crate) mod test_util {
             vfs: None,
             uid: None,
             shutdown: None,
+            sndbuf: None,
         }
     }
 }

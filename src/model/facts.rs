@@ -115,6 +115,8 @@ pub struct UnixSocket {
     pub uid: Option<u32>,
     /// Shutdown bits (1 = no more receives, 2 = no more sends), when reported.
     pub shutdown: Option<u8>,
+    /// Send buffer size in bytes (SO_SNDBUF as the kernel keeps it).
+    pub sndbuf: Option<u32>,
 }
 
 /// A file's identity: inode on a device.
@@ -167,6 +169,10 @@ pub struct Facts {
     pub claims: Vec<CredClaim>,
     /// Fds passed in SCM_RIGHTS, and whether each is open in the sender.
     pub rights: Vec<RightsFd>,
+    /// Signals pending for the thread or the process at the exit stop (names), for EINTR.
+    pub pending_signals: Option<Vec<String>>,
+    /// /proc/sys/fs/file-nr: open files in the whole system and the limit (fs.file-max).
+    pub system_files: Option<(u64, u64)>,
     /// /proc/sys/net/unix/max_dgram_qlen, for datagram EAGAIN.
     pub max_dgram_qlen: Option<u32>,
     /// Things a probe could not check, one short phrase each (for honesty in evidence).

@@ -96,6 +96,13 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         f.nofile = procfs::probe_nofile(pid);
         f.open_fds = procfs::probe_open_fds(pid);
     }
+    if errno == "EINTR" || ev.restart.is_some() {
+        // At the exit stop the interrupting signal is still pending, not yet delivered.
+        f.pending_signals = procfs::probe_pending_signals(ctx.tid);
+    }
+    if errno == "ENFILE" {
+        f.system_files = procfs::probe_system_files();
+    }
 
     for m in &ev.msgs {
         for c in &m.cmsgs {

@@ -24,15 +24,23 @@ const UDIAG_SHOW_NAME: u32 = 0x01;
 const UDIAG_SHOW_VFS: u32 = 0x02;
 const UDIAG_SHOW_PEER: u32 = 0x04;
 const UDIAG_SHOW_RQLEN: u32 = 0x10;
+const UDIAG_SHOW_MEMINFO: u32 = 0x20;
 const UDIAG_SHOW_UID: u32 = 0x40;
-/// Everything we use; ICONS and MEMINFO are left out to keep replies small.
-const SHOW_ALL: u32 =
-    UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+/// Everything we use; ICONS (pending connections' inodes) is left out to keep replies small.
+const SHOW_ALL: u32 = UDIAG_SHOW_NAME
+    | UDIAG_SHOW_VFS
+    | UDIAG_SHOW_PEER
+    | UDIAG_SHOW_RQLEN
+    | UDIAG_SHOW_MEMINFO
+    | UDIAG_SHOW_UID;
 
 const UNIX_DIAG_NAME: u16 = 0;
 const UNIX_DIAG_VFS: u16 = 1;
 const UNIX_DIAG_PEER: u16 = 2;
 const UNIX_DIAG_RQLEN: u16 = 4;
+const UNIX_DIAG_MEMINFO: u16 = 5;
+/// Index of SK_MEMINFO_SNDBUF in the MEMINFO array of u32.
+const SK_MEMINFO_SNDBUF: usize = 3;
 const UNIX_DIAG_SHUTDOWN: u16 = 6;
 const UNIX_DIAG_UID: u16 = 7;
 
@@ -214,6 +222,7 @@ pub fn parse_diag_msg(p: &[u8]) -> Option<UnixSocket> {
         vfs: None,
         uid: None,
         shutdown: None,
+        sndbuf: None,
     };
     let mut a = &p[DIAG_MSG_LEN..];
     while a.len() >= 4 {
@@ -245,6 +254,7 @@ pub fn parse_diag_msg(p: &[u8]) -> Option<UnixSocket> {
                 s.rqueue = u32_at(0);
                 s.wqueue = u32_at(4);
             }
+            UNIX_DIAG_MEMINFO => s.sndbuf = u32_at(SK_MEMINFO_SNDBUF * 4),
             UNIX_DIAG_SHUTDOWN => s.shutdown = v.first().copied(),
             UNIX_DIAG_UID => s.uid = u32_at(0),
             _ => {}

@@ -23,6 +23,45 @@ fn arg(c: &Ctx, i: usize) -> Option<String> {
     c.ev.args.get(i).map(|a| escape_str(a))
 }
 
+/// EINTR: a signal interrupted a blocking call (the exit stop showed ERESTART*).
+pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
+    if c.errno != "EINTR" {
+        return None;
+    }
+    let mut ev = Vec::new();
+    if let Some(r) = &c.ev.restart {
+        ev.push(format!(
+            "the kernel returned {} at the exit stop: it would restart the call if the handler had SA_RESTART",
+            escape_str(r)
+        ));
+    }
+    let sig =
+        c.f.pending_signals
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.iter()
+                    .map(|n| escape_str(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+    let (who, conf) = match &sig {
+        Some(s) => {
+            ev.push(format!("pending at the stop: {s}"));
+            (s.clone(), Confidence::High)
+        }
+        None => ("a signal".to_owned(), Confidence::Medium),
+    };
+    cause(
+        format!(
+            "{who} interrupted the blocking {}() before it completed; its handler has no SA_RESTART, so the program sees EINTR and should retry.",
+            escape_str(c.sys)
+        ),
+        ev,
+        conf,
+    )
+}
+
 /// socket()/socketpair(): the domain, type or protocol value at fault.
 pub(super) fn socket_args(c: &Ctx) -> Option<Cause> {
     if !matches!(c.sys, "socket" | "socketpair") {
@@ -129,6 +168,23 @@ mod tests {
     use super::super::test_util::*;
     use super::super::{History, find_cause};
     use crate::model::Facts;
+
+    #[test]
+    fn rules_eintr_names_the_pending_signal() {
+        let mut e = ev("accept", "EINTR");
+        e.restart = Some("ERESTARTSYS".into());
+        let f = Facts {
+            pending_signals: Some(vec!["SIGALRM".into()]),
+            ..Default::default()
+        };
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert!(
+            c.summary
+                .starts_with("SIGALRM interrupted the blocking accept()"),
+            "{c:?}"
+        );
+        assert!(c.evidence[0].contains("ERESTARTSYS"));
+    }
 
     #[test]
     fn rules_socket_args_and_efault_and_injected() {

@@ -112,6 +112,32 @@ pub(super) fn fd_table_full(c: &Ctx) -> Option<Cause> {
     }
 }
 
+/// ENFILE: the system-wide file table, or (for socket()) kernel memory.
+pub(super) fn system_table_full(c: &Ctx) -> Option<Cause> {
+    if c.errno != "ENFILE" {
+        return None;
+    }
+    let (open, max) = c.f.system_files?;
+    let ev = vec![format!(
+        "{open} files open in the whole system, fs.file-max {max}"
+    )];
+    if open + 64 >= max {
+        return cause(
+            format!(
+                "The system-wide file table is full ({open} of fs.file-max {max}): some process is leaking files, or fs.file-max is too low."
+            ),
+            ev,
+            Confidence::High,
+        );
+    }
+    // The kernel also reports a failed socket allocation as ENFILE.
+    cause(
+        "The system is far from fs.file-max, so the kernel most likely could not allocate memory for the new socket (reported as ENFILE).",
+        ev,
+        Confidence::Medium,
+    )
+}
+
 /// EPERM / ESRCH with SCM_CREDENTIALS: which claimed id the sender may not use.
 pub(super) fn credentials(c: &Ctx) -> Option<Cause> {
     if !c.is(SENDMSG, &["EPERM", "ESRCH"]) {
@@ -253,6 +279,23 @@ mod tests {
         };
         let c = find_cause(&e, &f, &History::default()).unwrap();
         assert!(c.summary.contains("64 fds open, at its limit of 64"));
+    }
+
+    #[test]
+    fn rules_enfile_table_full_or_memory() {
+        let e = ev("socket", "ENFILE");
+        let mut f = Facts {
+            system_files: Some((100_000, 100_000)),
+            ..Default::default()
+        };
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert!(
+            c.summary.contains("system-wide file table is full"),
+            "{c:?}"
+        );
+        f.system_files = Some((1_000, 100_000));
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert!(c.summary.contains("could not allocate memory"), "{c:?}");
     }
 
     #[test]

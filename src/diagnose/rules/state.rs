@@ -343,6 +343,51 @@ pub(super) fn would_block(c: &Ctx) -> Option<Cause> {
     None
 }
 
+/// EMSGSIZE on a datagram or seqpacket send: the message is larger than the send buffer.
+pub(super) fn message_too_big(c: &Ctx) -> Option<Cause> {
+    if c.errno != "EMSGSIZE" || !SENDS.contains(&c.sys) {
+        return None;
+    }
+    let o = c.f.own.as_ref()?;
+    if o.kind == SockKind::Stream {
+        return None;
+    }
+    // sendmsg: the iovecs; send/sendto/write: the length argument.
+    let size: Option<u64> = if c.ev.msgs.is_empty() {
+        c.ev.args.get(2).and_then(|a| a.trim().parse().ok())
+    } else {
+        c.ev.msgs.first().map(|m| m.iov.iter().map(|v| v.len).sum())
+    };
+    let mut ev = own_evidence(c);
+    let (Some(size), Some(buf)) = (size, o.sndbuf) else {
+        return cause(
+            format!(
+                "A {} message must fit in the socket's send buffer (SO_SNDBUF) in one piece; this one does not.",
+                o.kind.name()
+            ),
+            ev,
+            Confidence::Medium,
+        );
+    };
+    // The kernel keeps 32 bytes of the buffer for its own bookkeeping.
+    let max = u64::from(buf).saturating_sub(32);
+    ev.push(format!(
+        "message of {size} bytes; send buffer {buf} bytes allows at most {max}"
+    ));
+    if size > max {
+        cause(
+            format!(
+                "The {size}-byte message is larger than {} can send at once ({max} bytes, from SO_SNDBUF {buf}): split it, or raise SO_SNDBUF.",
+                c.fd_text()
+            ),
+            ev,
+            Confidence::High,
+        )
+    } else {
+        None
+    }
+}
+
 /// ENOTSOCK: the fd is something else.
 pub(super) fn not_a_socket(c: &Ctx) -> Option<Cause> {
     if c.errno != "ENOTSOCK" {
@@ -574,6 +619,26 @@ mod tests {
             c.evidence
                 .iter()
                 .any(|e| e.contains("max_dgram_qlen is 10"))
+        );
+    }
+
+    #[test]
+    fn rules_emsgsize_against_sndbuf() {
+        let mut e = ev("sendto", "EMSGSIZE");
+        e.fd = Some(3);
+        e.args = vec!["3".into(), "\"xx\"...".into(), "300000".into()];
+        let mut own = sock(1, SockKind::Dgram, SockState::Unconnected);
+        own.sndbuf = Some(212992);
+        let f = Facts {
+            own: Some(own),
+            ..Default::default()
+        };
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert!(
+            c.summary.starts_with(
+                "The 300000-byte message is larger than fd 3 can send at once (212960 bytes"
+            ),
+            "{c:?}"
         );
     }
 
