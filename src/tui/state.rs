@@ -135,6 +135,8 @@ pub(crate) enum Session {
 /// Whether events are still coming.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Run {
+    /// A saved trace, still being read: percent done.
+    Loading(u8),
     /// A saved trace, all loaded.
     Loaded,
     /// The tracer is running.
@@ -368,6 +370,18 @@ impl State {
     pub fn ingest(&mut self, rec: &Record) -> std::io::Result<()> {
         let before = self.store.rows.len();
         self.store.push(rec)?;
+        self.show_new_row(before);
+        Ok(())
+    }
+
+    /// Take one record the loader read from a saved trace.
+    pub fn ingest_loaded(&mut self, rec: &Record, off: u64, len: u64) {
+        let before = self.store.rows.len();
+        self.store.index_loaded(rec, off, len);
+        self.show_new_row(before);
+    }
+
+    fn show_new_row(&mut self, before: usize) {
         if self.store.rows.len() > before && self.paused_at.is_none() {
             let i = before;
             if self.filters.matches(&self.store.rows[i]) {
@@ -377,7 +391,6 @@ impl State {
                 }
             }
         }
-        Ok(())
     }
 
     /// After a batch of records: keep following the newest.
