@@ -330,7 +330,7 @@ impl SessionIo {
                     break;
                 }
                 match feed.try_recv() {
-                    Ok(Feed::Record(r)) => state.ingest(&r)?,
+                    Ok(Feed::Record(r)) => state.ingest(&r),
                     Ok(Feed::Warning(w)) => state.warn(&w),
                     Ok(Feed::Finished(code)) => state.finish(code),
                     Err(TryRecvError::Empty) => break,

@@ -367,11 +367,15 @@ impl State {
     }
 
     /// Take one record from the trace.
-    pub fn ingest(&mut self, rec: &Record) -> std::io::Result<()> {
+    pub fn ingest(&mut self, rec: &Record) {
         let before = self.store.rows.len();
-        self.store.push(rec)?;
+        if let Err(e) = self.store.push(rec) {
+            // Never stop the trace for this: the list goes on without details.
+            self.warn(&format!(
+                "cannot spool events ({e}): details of later events are not kept"
+            ));
+        }
         self.show_new_row(before);
-        Ok(())
     }
 
     /// Take one record the loader read from a saved trace.

@@ -98,6 +98,8 @@ struct Backing {
     spool_len: u64,
     /// The first line (the header), so one line can be parsed alone.
     header_line: Vec<u8>,
+    /// A spool write failed (disk full): later events are indexed without their line.
+    spool_failed: bool,
 }
 
 /// Every event of the session, compact.
@@ -178,6 +180,7 @@ impl Store {
             spool: Some(spool),
             spool_len,
             header_line,
+            spool_failed: false,
         }))
     }
 
@@ -204,6 +207,7 @@ impl Store {
             spool: None,
             spool_len: 0,
             header_line,
+            spool_failed: false,
         });
         if let Some(h) = &header {
             store.index(h, 0, end);
@@ -258,8 +262,19 @@ impl Store {
         let Some(spool) = self.backing.spool.as_mut() else {
             return Err(io::Error::other("not a live store"));
         };
-        spool.write_all(line.as_bytes())?;
-        spool.write_all(b"\n")?;
+        if self.backing.spool_failed {
+            // The list goes on; only this event's detail is lost.
+            self.index(rec, 0, 0);
+            return Ok(());
+        }
+        let written = spool
+            .write_all(line.as_bytes())
+            .and_then(|()| spool.write_all(b"\n"));
+        if let Err(e) = written {
+            self.backing.spool_failed = true;
+            self.index(rec, 0, 0);
+            return Err(e);
+        }
         self.backing.spool_len += line.len() as u64 + 1;
         self.index(rec, off, line.len() as u64);
         Ok(())
@@ -366,6 +381,11 @@ impl Store {
 
     /// Read the full event of a row back from its line.
     pub fn load_event(&mut self, r: &Row) -> io::Result<SyscallEvent> {
+        if r.line_len == 0 {
+            return Err(io::Error::other(
+                "its full record was not kept (writing the spool file failed)",
+            ));
+        }
         if let Some(s) = self.backing.spool.as_mut() {
             s.flush()?;
         }

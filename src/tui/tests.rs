@@ -313,7 +313,7 @@ fn live_state(attached: bool) -> State {
     let store = Store::spooled(&std::env::temp_dir()).unwrap();
     let mut st = State::new(store, Session::Live { attached }, "live.jsonl".into());
     for r in fixture().iter().take(8) {
-        st.ingest(r).unwrap();
+        st.ingest(r);
     }
     st.after_ingest();
     st
