@@ -418,3 +418,62 @@ fn no_entry_is_copied_from_the_installed_manual() {
     }
     assert_not_copied_from(&text, "the manual");
 }
+
+#[test]
+fn every_scenario_errno_is_explained() {
+    for s in sockwhy::scenario::all() {
+        assert!(
+            !kb::entries_for_errno(s.errno).is_empty(),
+            "scenario {} expects {}, which the knowledge base lacks",
+            s.name,
+            s.errno
+        );
+    }
+}
+
+#[test]
+fn every_scenario_failure_has_an_entry_for_its_call() {
+    for s in sockwhy::scenario::all() {
+        let e = kb::explain(s.call, s.errno);
+        assert!(
+            e.is_some(),
+            "{}: no entry for {} {}",
+            s.name,
+            s.call,
+            s.errno
+        );
+    }
+}
+
+/// Every cited page exists, where the manual pages are installed (development machines).
+#[test]
+fn every_cited_page_is_installed() {
+    let mut pages = BTreeSet::new();
+    for errno in kb::errnos() {
+        for e in kb::entries_for_errno(errno) {
+            pages.insert(e.man.clone());
+        }
+    }
+    let installed = |section: &str, name: &str| {
+        Command::new("man")
+            .args(["-w", section, name])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !installed("7", "unix") {
+        eprintln!("manual pages not installed: skipped");
+        return;
+    }
+    let mut missing = Vec::new();
+    for page in &pages {
+        let Some((name, rest)) = page.split_once('(') else {
+            missing.push(page.clone());
+            continue;
+        };
+        let section = rest.trim_end_matches(')');
+        if !installed(section, name) {
+            missing.push(page.clone());
+        }
+    }
+    assert!(missing.is_empty(), "pages not installed: {missing:?}");
+}

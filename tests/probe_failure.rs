@@ -53,7 +53,8 @@ fn probe_failure_connect_missing_directory() {
     assert_eq!(
         w.end,
         WalkEnd::Missing {
-            at: d.join("run").as_os_str().as_bytes().into()
+            at: d.join("run").as_os_str().as_bytes().into(),
+            last: false,
         }
     );
     assert_eq!(f.bound, Some(vec![]), "nobody is bound to that name");
@@ -126,4 +127,70 @@ fn probe_failure_peer_closed() {
     let own = f.own.unwrap();
     assert_eq!(own.peer, Some(0));
     assert_eq!(own.shutdown, Some(3));
+}
+
+/// A process running as nobody (uid/gid 65534) in `cwd`, killed on drop.
+struct Nobody(std::process::Child);
+
+impl Nobody {
+    fn start(cwd: &Path) -> Nobody {
+        use std::os::unix::process::CommandExt;
+        Nobody(
+            std::process::Command::new("sleep")
+                .arg("30")
+                .current_dir(cwd)
+                .uid(65534)
+                .gid(65534)
+                .spawn()
+                .unwrap(),
+        )
+    }
+    fn ctx(&self) -> ProbeCtx {
+        let p = self.0.id() as Pid;
+        ProbeCtx { pid: p, tid: p }
+    }
+}
+
+impl Drop for Nobody {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn probe_failure_eacces_relative_path_with_the_tracee_credentials() {
+    use sockwhy::model::facts::Access;
+    use std::os::unix::fs::PermissionsExt;
+    let d = tmpdir("eacces");
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let locked = d.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    let _l = UnixListener::bind(locked.join("x.sock")).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let child = Nobody::start(&d);
+    // The tracee passed a relative path: it resolves against its cwd, not ours.
+    let rel = SockAddr {
+        path: Some("locked/x.sock".into()),
+        ..path_addr(Path::new("x"))
+    };
+    let mut ev = failed("connect", "EACCES", Some(rel), None);
+    ev.pid = child.ctx().pid;
+    let f = probe_failure(&child.ctx(), &ev);
+    let cause = sockwhy::diagnose::rules::find_cause(&ev, &f, &Default::default()).unwrap();
+    assert!(
+        cause.summary.starts_with(&format!(
+            "uid 65534 may not search directory \"{}\"",
+            locked.display()
+        )),
+        "{cause:?}"
+    );
+    assert_eq!(f.creds.as_ref().unwrap().fsuid(), 65534);
+    let w = f.path.unwrap();
+    assert_eq!(w.cwd.as_ref().unwrap().as_bytes(), d.as_os_str().as_bytes());
+    let den = w.denied.unwrap();
+    assert_eq!(den.path.as_bytes(), locked.as_os_str().as_bytes());
+    assert_eq!(den.need, Access::Search);
+    assert_eq!(den.info.mode, 0o750);
+    let _ = std::fs::remove_dir_all(&d);
 }

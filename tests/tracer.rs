@@ -421,3 +421,61 @@ fn injected_failure_is_not_performed() {
     assert_eq!(c[0]["injected"], true);
     assert!(stderr(&o).contains("= -1 ENOMEM (Out of memory) (INJECTED)"));
 }
+
+#[test]
+fn tracee_gets_default_dispositions_an_empty_mask_and_its_signals() {
+    // sockwhy blocks SIGINT/SIGTERM/SIGHUP/SIGCHLD for itself and Rust ignores SIGPIPE:
+    // none of that may leak into the traced program.
+    for extra in [&[][..], &["--no-seccomp"][..]] {
+        let o = run(sockwhy().args(extra).arg("--").arg(tracee()).arg("signals"));
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "check {} failed ({extra:?}): {}",
+            o.status.code().unwrap_or(-1),
+            stderr(&o)
+        );
+        assert!(stderr(&o).contains("--- SIGUSR1 ---"), "{}", stderr(&o));
+    }
+}
+
+#[test]
+fn colour_follows_the_flag() {
+    let esc = |args: &[&str]| {
+        let o = run(sockwhy().args(args).arg("--").arg(tracee()).arg("connect"));
+        stderr(&o).contains('\x1b')
+    };
+    assert!(esc(&["--color=always"]));
+    assert!(!esc(&["--color=never"]));
+    // Not a terminal: auto means no colour.
+    assert!(!esc(&[]));
+}
+
+#[test]
+fn no_follow_traces_only_the_first_process_and_children_still_work() {
+    let dir = tempdir("no-follow");
+    let save = dir.join("t.jsonl");
+    let o = run(sockwhy()
+        .args(["--no-follow", "--save"])
+        .arg(&save)
+        .arg("--")
+        .arg(tracee())
+        .arg("family"));
+    // The exec'd image exits 0 only if its connect got ENOENT (not ENOSYS from a filter
+    // left without its tracer).
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let trace = read_trace(&save);
+    let c = syscalls(&trace, "connect");
+    assert_eq!(c.len(), 1, "only the leader's connect after exec: {c:?}");
+    assert!(
+        c[0]["args"][1]
+            .as_str()
+            .unwrap()
+            .contains("after-exec.sock")
+    );
+    assert!(
+        !trace
+            .iter()
+            .any(|r| r["event"] == "fork" || r["event"] == "clone")
+    );
+}

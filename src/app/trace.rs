@@ -22,7 +22,7 @@ pub fn run_trace(opts: &TraceOpts, command: &[String]) -> Result<i32> {
     }
     let handle = start(cfg)?;
     let header = make_header(opts, command);
-    let (out, is_tty): (Box<dyn Write>, bool) = match &opts.output {
+    let (out, is_tty): (Box<dyn Write + Send>, bool) = match &opts.output {
         Some(p) => (
             Box::new(LineWriter::new(
                 std::fs::File::create(p)
@@ -75,7 +75,7 @@ pub fn start(cfg: TraceConfig) -> Result<tracer::Handle> {
 
 /// The sinks of a live trace and the diagnosis state.
 pub struct Pipeline {
-    text: Option<TextSink<Box<dyn Write>>>,
+    text: Option<TextSink<Box<dyn Write + Send>>>,
     jsonl: Option<JsonlWriter<std::io::BufWriter<std::fs::File>>>,
     summary: Option<crate::sink::summary::Summary>,
     history: History,
@@ -88,7 +88,7 @@ impl Pipeline {
     pub fn new(
         opts: &TraceOpts,
         header: &Header,
-        text_out: Box<dyn Write>,
+        text_out: Box<dyn Write + Send>,
         color: bool,
     ) -> Result<Self> {
         let jsonl = match &opts.save {

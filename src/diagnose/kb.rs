@@ -3,7 +3,7 @@
 //! once; this module only looks things up.
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 use std::sync::OnceLock;
 
@@ -95,7 +95,7 @@ pub fn parse_errno(s: &str) -> Option<ErrnoId> {
                 "EWOULDBLOCK" => libc::EWOULDBLOCK,
                 "EDEADLOCK" => libc::EDEADLOCK,
                 "ENOTSUP" => libc::ENOTSUP,
-                _ => (1..=MAX_ERRNO).find(|&n| errno_name(n) == Some(upper.as_str()))?,
+                _ => *errno_numbers().get(upper.as_str())?,
             }
         }
     };
@@ -110,8 +110,14 @@ pub fn parse_errno(s: &str) -> Option<ErrnoId> {
 /// Highest errno the `syscalls` crate may name (the kernel-internal ERESTART* are 512+).
 const MAX_ERRNO: i32 = 4095;
 
-fn errno_name(n: i32) -> Option<&'static str> {
-    syscalls::Errno::new(n).name()
+/// Errno name -> number, built once from the `syscalls` crate (it only maps the other way).
+fn errno_numbers() -> &'static HashMap<&'static str, i32> {
+    static MAP: OnceLock<HashMap<&'static str, i32>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        (1..=MAX_ERRNO)
+            .filter_map(|n| syscalls::Errno::new(n).name().map(|name| (name, n)))
+            .collect()
+    })
 }
 
 /// The family `syscall` belongs to, if any.

@@ -115,6 +115,8 @@ pub struct UnixSocket {
     pub uid: Option<u32>,
     /// Shutdown bits (1 = no more receives, 2 = no more sends), when reported.
     pub shutdown: Option<u8>,
+    /// Send buffer size in bytes (SO_SNDBUF as the kernel keeps it).
+    pub sndbuf: Option<u32>,
 }
 
 /// A file's identity: inode on a device.
@@ -153,6 +155,12 @@ pub struct Facts {
     /// Sockets bound to the address (by file inode for a path, by name for an abstract
     /// name); None when not checked.
     pub bound: Option<Vec<BoundSocket>>,
+    /// Sockets bound by the same path name to a file that is gone: deleted, or replaced
+    /// by the file there now (their server runs on, unreachable by this path).
+    pub bound_elsewhere: Vec<BoundSocket>,
+    /// `bound` came from sock_diag (file inodes known), so an empty list means nobody
+    /// holds the file; false: names only (/proc/net/unix).
+    pub bound_exact: bool,
     /// The call's fd's own socket, as the kernel sees it now.
     pub own: Option<UnixSocket>,
     /// The peer the trace knew for this fd, and whether it still exists.
@@ -161,6 +169,10 @@ pub struct Facts {
     pub claims: Vec<CredClaim>,
     /// Fds passed in SCM_RIGHTS, and whether each is open in the sender.
     pub rights: Vec<RightsFd>,
+    /// Signals pending for the thread or the process at the exit stop (names), for EINTR.
+    pub pending_signals: Option<Vec<String>>,
+    /// /proc/sys/fs/file-nr: open files in the whole system and the limit (fs.file-max).
+    pub system_files: Option<(u64, u64)>,
     /// /proc/sys/net/unix/max_dgram_qlen, for datagram EAGAIN.
     pub max_dgram_qlen: Option<u32>,
     /// Things a probe could not check, one short phrase each (for honesty in evidence).
@@ -298,6 +310,8 @@ pub enum WalkEnd {
     Missing {
         /// The missing path.
         at: ByteString,
+        /// It is the last component (the socket itself), not a directory on the way.
+        last: bool,
     },
     /// `at` is used as a directory but is not one.
     NotDir {
@@ -306,11 +320,11 @@ pub enum WalkEnd {
     },
     /// More than 40 symbolic links.
     Loop,
-    /// lstat failed otherwise (errno name, e.g. `ENAMETOOLONG`).
+    /// lstat failed otherwise, or the walk could not start.
     Error {
         /// The path lstat failed on.
         at: ByteString,
-        /// Errno name.
+        /// Errno name (`ENAMETOOLONG`), or a short phrase when the walk could not start.
         errno: String,
     },
 }

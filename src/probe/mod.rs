@@ -9,7 +9,7 @@ pub mod procfs;
 pub mod sockdiag;
 
 use crate::model::facts::{
-    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixName, UnixSocket,
+    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixName, UnixSocket, WalkEnd,
 };
 use crate::model::{AddrKind, Cmsg, Facts, Fd, Pid, SockAddr, SyscallEvent, Tid};
 use std::os::unix::ffi::OsStrExt;
@@ -38,8 +38,9 @@ const ADDRESS_ERRNOS: &[&str] = &[
     "EAGAIN",
 ];
 
-/// Errnos whose cause may lie in the peer of the fd's socket.
-const PEER_ERRNOS: &[&str] = &["EPIPE", "ECONNRESET", "ENOTCONN", "ECONNREFUSED", "EAGAIN"];
+/// Errnos whose cause may lie in the peer of the fd's socket. Not EAGAIN: event loops
+/// hit it constantly, and the owner scan behind a peer probe is the costly one.
+const PEER_ERRNOS: &[&str] = &["EPIPE", "ECONNRESET", "ENOTCONN", "ECONNREFUSED"];
 
 /// Gather the facts that could explain `ev`'s failure. Asks only what this
 /// (syscall, errno) needs; anything that could not be read is left None.
@@ -68,8 +69,11 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         .as_ref()
         .or_else(|| ev.msgs.iter().find_map(|m| m.name.as_ref()));
     let addr_call = matches!(sys, "connect" | "bind" | "sendto" | "sendmsg" | "sendmmsg");
+    // EAGAIN names the listener's backlog only for connect; a datagram sender looping
+    // on a full queue must not cost a socket-table dump per try.
     if addr_call
         && ADDRESS_ERRNOS.contains(&errno)
+        && (errno != "EAGAIN" || sys == "connect")
         && let Some(a) = addr
     {
         probe_address(pid, a, sys == "bind", &mut f);
@@ -91,6 +95,13 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
     if matches!(errno, "ETOOMANYREFS" | "EMFILE" | "ENFILE") {
         f.nofile = procfs::probe_nofile(pid);
         f.open_fds = procfs::probe_open_fds(pid);
+    }
+    if errno == "EINTR" || ev.restart.is_some() {
+        // At the exit stop the interrupting signal is still pending, not yet delivered.
+        f.pending_signals = procfs::probe_pending_signals(ctx.tid);
+    }
+    if errno == "ENFILE" {
+        f.system_files = procfs::probe_system_files();
     }
 
     for m in &ev.msgs {
@@ -125,6 +136,17 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
     f
 }
 
+/// What `pid` would meet connecting to `addr`: its credentials, the path walk with its
+/// permissions, and the sockets bound there with their owners (for `sockwhy probe`).
+pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
+    let mut f = Facts {
+        creds: procfs::probe_creds(pid),
+        ..Facts::default()
+    };
+    probe_address(pid, addr, false, &mut f);
+    f
+}
+
 /// The socket behind the tracee's `fd`, as the kernel sees it now.
 pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
@@ -132,15 +154,15 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     identity::probe_unix_socket(pid, ino)
 }
 
-/// Every AF_UNIX socket `pid` can see: sock_diag in our namespace, else its
-/// /proc/PID/net/unix (names only, no file inodes).
-pub fn probe_unix_table(pid: Pid) -> Option<Vec<UnixSocket>> {
+/// Every AF_UNIX socket `pid` can see: sock_diag in our namespace (true), else its
+/// /proc/PID/net/unix (false: names only, no file inodes).
+pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
     if identity::same_netns(pid)
         && let Ok(v) = sockdiag::probe_unix_all()
     {
-        return Some(v);
+        return Some((v, true));
     }
-    netunix::probe_net_unix(Some(pid)).ok()
+    netunix::probe_net_unix(Some(pid)).ok().map(|v| (v, false))
 }
 
 /// Walk the address's path and find who is bound to it.
@@ -158,14 +180,20 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             let walk = path::probe_path_walk(pid, name.as_bytes(), purpose, f.creds.as_ref());
             let target = walk.target().map(|s| s.info);
             // The path as an absolute name, to match sockets bound by name only.
-            let absolute = walk.steps.last().map(|s| s.path.clone());
+            let absolute = match &walk.end {
+                WalkEnd::Found => walk.steps.last().map(|s| s.path.clone()),
+                WalkEnd::Missing { at, last: true } => Some(at.clone()),
+                _ => None,
+            };
             f.path = Some(walk);
-            let Some(table) = probe_unix_table(pid) else {
+            let Some((table, exact)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
                 return;
             };
+            f.bound_exact = exact;
             let mut found: Vec<(UnixSocket, bool)> = Vec::new();
+            let is_socket = target.is_some_and(|t| t.kind == FileKind::Socket);
             if let Some(t) = target.filter(|t| t.kind == FileKind::Socket) {
                 let by_ino: Vec<&UnixSocket> = table
                     .iter()
@@ -173,37 +201,49 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
                     .collect();
                 // Overlay filesystems may report another device in stat than the
                 // socket's superblock; trust the device only when one matches.
-                let exact: Vec<&UnixSocket> = by_ino
+                let same_dev: Vec<&UnixSocket> = by_ino
                     .iter()
                     .copied()
                     .filter(|s| s.vfs == Some(t.id))
                     .collect();
-                let pick = if exact.is_empty() { by_ino } else { exact };
+                let pick = if same_dev.is_empty() {
+                    by_ino
+                } else {
+                    same_dev
+                };
                 found.extend(pick.into_iter().map(|s| (s.clone(), true)));
             }
-            if found.is_empty() {
-                // Bound by name: with no file (removed while the server runs) or when
-                // the table has no file inodes (/proc/net/unix).
-                found.extend(
-                    table
-                        .iter()
-                        .filter(|s| match &s.name {
-                            Some(UnixName::Path(p)) => {
-                                p == name || absolute.as_ref().is_some_and(|a| a == p)
-                            }
-                            _ => false,
-                        })
-                        .map(|s| (s.clone(), false)),
-                );
+            // Bound by this name but not (known to be) to this file.
+            let by_name: Vec<(UnixSocket, bool)> = table
+                .iter()
+                .filter(|s| !found.iter().any(|(b, _)| b.inode == s.inode))
+                .filter(|s| match &s.name {
+                    Some(UnixName::Path(p)) => {
+                        p == name || absolute.as_ref().is_some_and(|a| a == p)
+                    }
+                    _ => false,
+                })
+                .map(|s| (s.clone(), false))
+                .collect();
+            if !exact && is_socket {
+                // /proc/net/unix has no file inodes: a name match is the best we know.
+                found.extend(by_name);
+                f.bound = Some(with_owners(found));
+            } else {
+                // File inodes are known (or there is no socket file): a socket bound by
+                // this name but not to this file is bound to one that is gone.
+                f.bound = Some(with_owners(found));
+                f.bound_elsewhere = with_owners(by_name);
             }
-            f.bound = Some(with_owners(found));
         }
         AddrKind::Abstract => {
-            let Some(table) = probe_unix_table(pid) else {
+            let Some((table, _)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
                 return;
             };
+            // Every bound abstract name is in either table.
+            f.bound_exact = true;
             // /proc/net/unix shows every NUL in a name as '@'.
             let lossy: Vec<u8> = name
                 .as_bytes()

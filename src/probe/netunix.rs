@@ -119,6 +119,7 @@ pub fn parse_net_unix(text: &[u8]) -> Vec<UnixSocket> {
             vfs: None,
             uid: None,
             shutdown: None,
+            sndbuf: None,
         });
     }
     out

@@ -159,9 +159,17 @@ pub fn probe_path_walk(
         }
     };
     let mut hops = 0;
-    let end = if given.is_empty() {
+    let end = if stack[0].info.is_none() {
+        // The process is gone or its root/cwd is hidden from us: every lookup below
+        // would fail for our reasons, not the tracee's.
+        WalkEnd::Error {
+            at: ByteString(stack[0].shown.clone()),
+            errno: "the process's root or cwd cannot be read".into(),
+        }
+    } else if given.is_empty() {
         WalkEnd::Missing {
             at: ByteString::default(),
+            last: true,
         }
     } else {
         loop {
@@ -193,6 +201,7 @@ pub fn probe_path_walk(
                     break match errno {
                         nix::errno::Errno::ENOENT => WalkEnd::Missing {
                             at: ByteString(shown),
+                            last,
                         },
                         nix::errno::Errno::ENOTDIR => WalkEnd::NotDir {
                             at: ByteString(cur.shown.clone()),
@@ -250,7 +259,7 @@ pub fn probe_path_walk(
                 deny(d, Access::Write);
             }
         }
-        (WalkFor::Bind, WalkEnd::Missing { .. }) if queue.is_empty() => {
+        (WalkFor::Bind, WalkEnd::Missing { last: true, .. }) => {
             if let Some(d) = stack.last() {
                 deny(d, Access::Write);
                 parent_readonly = nix::sys::statvfs::statvfs(&d.host)
@@ -308,7 +317,8 @@ mod tests {
         assert_eq!(
             w.end,
             WalkEnd::Missing {
-                at: ByteString(b(&d.join("nodir")))
+                at: ByteString(b(&d.join("nodir"))),
+                last: false,
             }
         );
         assert_eq!(w.steps.first().unwrap().path.as_bytes(), b"/");
@@ -373,6 +383,12 @@ mod tests {
         assert_eq!(w.denied.unwrap().need, Access::Write);
         assert_eq!(w.parent_readonly, Some(false));
         let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn probe_path_of_a_gone_process_is_not_a_missing_file() {
+        let w = probe_path_walk(i32::MAX, b"/etc/passwd", WalkFor::Connect, None);
+        assert!(matches!(w.end, WalkEnd::Error { .. }), "{w:?}");
     }
 
     #[test]

@@ -24,15 +24,23 @@ const UDIAG_SHOW_NAME: u32 = 0x01;
 const UDIAG_SHOW_VFS: u32 = 0x02;
 const UDIAG_SHOW_PEER: u32 = 0x04;
 const UDIAG_SHOW_RQLEN: u32 = 0x10;
+const UDIAG_SHOW_MEMINFO: u32 = 0x20;
 const UDIAG_SHOW_UID: u32 = 0x40;
-/// Everything we use; ICONS and MEMINFO are left out to keep replies small.
-const SHOW_ALL: u32 =
-    UDIAG_SHOW_NAME | UDIAG_SHOW_VFS | UDIAG_SHOW_PEER | UDIAG_SHOW_RQLEN | UDIAG_SHOW_UID;
+/// Everything we use; ICONS (pending connections' inodes) is left out to keep replies small.
+const SHOW_ALL: u32 = UDIAG_SHOW_NAME
+    | UDIAG_SHOW_VFS
+    | UDIAG_SHOW_PEER
+    | UDIAG_SHOW_RQLEN
+    | UDIAG_SHOW_MEMINFO
+    | UDIAG_SHOW_UID;
 
 const UNIX_DIAG_NAME: u16 = 0;
 const UNIX_DIAG_VFS: u16 = 1;
 const UNIX_DIAG_PEER: u16 = 2;
 const UNIX_DIAG_RQLEN: u16 = 4;
+const UNIX_DIAG_MEMINFO: u16 = 5;
+/// Index of SK_MEMINFO_SNDBUF in the MEMINFO array of u32.
+const SK_MEMINFO_SNDBUF: usize = 3;
 const UNIX_DIAG_SHUTDOWN: u16 = 6;
 const UNIX_DIAG_UID: u16 = 7;
 
@@ -67,12 +75,12 @@ fn open() -> Result<OwnedFd, SockDiagError> {
 }
 
 /// Build the request: nlmsghdr + unix_diag_req.
-fn request(flags: u16, ino: u32, show: u32) -> Vec<u8> {
+fn request(flags: u16, ino: u32, show: u32, seq: u32) -> Vec<u8> {
     let mut b = Vec::with_capacity(NLMSG_HDRLEN + 24);
     b.extend_from_slice(&((NLMSG_HDRLEN + 24) as u32).to_ne_bytes());
     b.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
     b.extend_from_slice(&(NLM_F_REQUEST | flags).to_ne_bytes());
-    b.extend_from_slice(&1u32.to_ne_bytes()); // seq
+    b.extend_from_slice(&seq.to_ne_bytes());
     b.extend_from_slice(&0u32.to_ne_bytes()); // pid: the kernel
     b.push(AF_UNIX); // sdiag_family
     b.push(0); // sdiag_protocol
@@ -86,29 +94,69 @@ fn request(flags: u16, ino: u32, show: u32) -> Vec<u8> {
     b
 }
 
-fn exchange(req: &[u8], mut each: impl FnMut(&[u8])) -> Result<(), SockDiagError> {
-    let fd = open()?;
+/// A netlink socket kept per thread with its next sequence number: the tracer asks once
+/// per new fd, and opening a socket per question cost as much as the question.
+struct Conn {
+    fd: OwnedFd,
+    seq: u32,
+    buf: Vec<u8>,
+}
+
+thread_local! {
+    static CONN: std::cell::RefCell<Option<Conn>> = const { std::cell::RefCell::new(None) };
+}
+
+fn exchange(flags: u16, ino: u32, mut each: impl FnMut(&[u8])) -> Result<(), SockDiagError> {
+    CONN.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Conn {
+                fd: open()?,
+                seq: 0,
+                buf: vec![0u8; 64 * 1024],
+            });
+        }
+        let conn = slot.as_mut().expect("just filled");
+        conn.seq = conn.seq.wrapping_add(1);
+        let r = exchange_on(conn, &request(flags, ino, SHOW_ALL, conn.seq), &mut each);
+        if r.is_err() {
+            // A half-read reply must not leak into the next question: start afresh.
+            *slot = None;
+        }
+        r
+    })
+}
+
+fn exchange_on(
+    conn: &mut Conn,
+    req: &[u8],
+    each: &mut impl FnMut(&[u8]),
+) -> Result<(), SockDiagError> {
     sendto(
-        fd.as_raw_fd(),
+        conn.fd.as_raw_fd(),
         req,
         &NetlinkAddr::new(0, 0),
         MsgFlags::empty(),
     )
     .map_err(SockDiagError::Sys)?;
-    let mut buf = vec![0u8; 64 * 1024];
     loop {
-        let n = recv(fd.as_raw_fd(), &mut buf, MsgFlags::empty()).map_err(SockDiagError::Sys)?;
+        let n = recv(conn.fd.as_raw_fd(), &mut conn.buf, MsgFlags::empty())
+            .map_err(SockDiagError::Sys)?;
         if n == 0 {
             return Err(SockDiagError::Malformed("empty reply"));
         }
-        if parse_datagram(&buf[..n], &mut each)? {
+        if parse_datagram(&conn.buf[..n], conn.seq, each)? {
             return Ok(());
         }
     }
 }
 
 /// Walk the netlink messages of one datagram; Ok(true) when the reply is complete.
-fn parse_datagram(mut d: &[u8], each: &mut impl FnMut(&[u8])) -> Result<bool, SockDiagError> {
+fn parse_datagram(
+    mut d: &[u8],
+    seq: u32,
+    each: &mut impl FnMut(&[u8]),
+) -> Result<bool, SockDiagError> {
     let mut done = false;
     while d.len() >= NLMSG_HDRLEN {
         let len = u32::from_ne_bytes(d[0..4].try_into().unwrap_or_default()) as usize;
@@ -118,6 +166,13 @@ fn parse_datagram(mut d: &[u8], each: &mut impl FnMut(&[u8])) -> Result<bool, So
             return Err(SockDiagError::Malformed("bad nlmsg_len"));
         }
         let payload = &d[NLMSG_HDRLEN..len];
+        let step = (len + 3) & !3;
+        let msg_seq = u32::from_ne_bytes(d[8..12].try_into().unwrap_or_default());
+        if msg_seq != seq {
+            // A late reply to an earlier question that timed out.
+            d = d.get(step..).unwrap_or_default();
+            continue;
+        }
         match ty {
             NLMSG_DONE => return Ok(true),
             NLMSG_ERROR => {
@@ -137,7 +192,6 @@ fn parse_datagram(mut d: &[u8], each: &mut impl FnMut(&[u8])) -> Result<bool, So
         if flags & 0x2 == 0 {
             done = true;
         }
-        let step = (len + 3) & !3;
         d = d.get(step..).unwrap_or_default();
     }
     Ok(done)
@@ -168,6 +222,7 @@ pub fn parse_diag_msg(p: &[u8]) -> Option<UnixSocket> {
         vfs: None,
         uid: None,
         shutdown: None,
+        sndbuf: None,
     };
     let mut a = &p[DIAG_MSG_LEN..];
     while a.len() >= 4 {
@@ -199,6 +254,7 @@ pub fn parse_diag_msg(p: &[u8]) -> Option<UnixSocket> {
                 s.rqueue = u32_at(0);
                 s.wqueue = u32_at(4);
             }
+            UNIX_DIAG_MEMINFO => s.sndbuf = u32_at(SK_MEMINFO_SNDBUF * 4),
             UNIX_DIAG_SHUTDOWN => s.shutdown = v.first().copied(),
             UNIX_DIAG_UID => s.uid = u32_at(0),
             _ => {}
@@ -225,7 +281,7 @@ fn decode_name(v: &[u8]) -> UnixName {
 pub fn probe_unix_inode(ino: u64) -> Result<UnixSocket, SockDiagError> {
     let ino32 = u32::try_from(ino).map_err(|_| SockDiagError::NotFound(ino))?;
     let mut found = None;
-    let r = exchange(&request(0, ino32, SHOW_ALL), |p| {
+    let r = exchange(0, ino32, |p| {
         if found.is_none() {
             found = parse_diag_msg(p);
         }
@@ -240,7 +296,7 @@ pub fn probe_unix_inode(ino: u64) -> Result<UnixSocket, SockDiagError> {
 /// Every AF_UNIX socket in our network namespace.
 pub fn probe_unix_all() -> Result<Vec<UnixSocket>, SockDiagError> {
     let mut out = Vec::new();
-    exchange(&request(NLM_F_DUMP, 0, SHOW_ALL), |p| {
+    exchange(NLM_F_DUMP, 0, |p| {
         if let Some(s) = parse_diag_msg(p) {
             out.push(s);
         }

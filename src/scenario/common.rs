@@ -3,12 +3,14 @@
 
 use super::sys::{self, Forked};
 use nix::errno::Errno;
+use nix::sys::signal::{Signal, kill};
 use nix::sys::socket::{self, AddressFamily, Backlog, SockFlag, SockType, UnixAddr};
-use nix::sys::wait::{WaitStatus, waitpid};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{Gid, Pid, Uid};
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The unprivileged user and group the scenarios drop to (`nobody`/`nogroup`).
 pub(crate) const NOBODY: u32 = 65534;
@@ -158,9 +160,40 @@ pub(crate) fn unix_socket(ty: SockType) -> Result<OwnedFd, String> {
     )
 }
 
+/// A connected AF_UNIX pair of `ty`, with `flags` (SOCK_NONBLOCK...).
+pub(crate) fn unix_pair(ty: SockType, flags: SockFlag) -> Result<(OwnedFd, OwnedFd), String> {
+    setup(
+        "socketpair(AF_UNIX)",
+        socket::socketpair(AddressFamily::Unix, ty, None, flags),
+    )
+}
+
 /// The address of a filesystem socket path.
 pub(crate) fn addr(path: &Path) -> Result<UnixAddr, String> {
     setup(&format!("address {}", path.display()), UnixAddr::new(path))
+}
+
+/// What the scenario tried, with a note on what is at the address (`connect to P (note)`).
+fn attempt(verb: &str, a: &UnixAddr, note: &str) -> String {
+    if note.is_empty() {
+        format!("{verb} to {a}")
+    } else {
+        format!("{verb} to {a} ({note})")
+    }
+}
+
+/// connect() a new stream socket to `a`; the exit code for "it failed with `want`".
+pub(crate) fn connect_expecting(a: &UnixAddr, note: &str, want: Errno) -> Result<i32, String> {
+    let fd = unix_socket(SockType::Stream)?;
+    let res = socket::connect(fd.as_raw_fd(), a);
+    Ok(status(expect_err(&attempt("connect", a, note), res, want)))
+}
+
+/// bind() a new stream socket to `a`; the exit code for "it failed with `want`".
+pub(crate) fn bind_expecting(a: &UnixAddr, note: &str, want: Errno) -> Result<i32, String> {
+    let fd = unix_socket(SockType::Stream)?;
+    let res = socket::bind(fd.as_raw_fd(), a);
+    Ok(status(expect_err(&attempt("bind", a, note), res, want)))
 }
 
 /// A socket of `ty` bound to `path` and listening with `backlog`.
@@ -210,6 +243,14 @@ impl HelperSide {
         let mut b = [0u8; 1];
         while let Err(Errno::EINTR) = nix::unistd::read(self.stop.as_fd(), &mut b) {}
     }
+
+    /// True once the parent has told us to go, without blocking.
+    pub(crate) fn stop_requested(&self) -> bool {
+        use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+        let mut fds = [PollFd::new(self.stop.as_fd(), PollFlags::POLLIN)];
+        // Readable means end-of-file: the parent closed its end.
+        matches!(poll(&mut fds, PollTimeout::ZERO), Ok(n) if n > 0)
+    }
 }
 
 /// A forked helper (a server, or a worker that drops privileges), with a pipe each way:
@@ -258,18 +299,42 @@ impl Helper {
         }
     }
 
-    /// Let the helper go on and wait for it; its exit code (128+signal if killed).
+    /// Let the helper go on and wait for it; its exit code (128+signal if killed). A helper
+    /// still running after [`HELPER_GRACE`] (say, a server whose client never came) is killed
+    /// and reported as an error, so a scenario that went wrong cannot hang.
     pub(crate) fn finish(mut self) -> Result<i32, String> {
         self.stop = None;
         let pid = self.pid.take().ok_or("helper already reaped")?;
-        reap(pid)
+        let deadline = Instant::now() + HELPER_GRACE;
+        loop {
+            match waitpid(pid, Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::StillAlive) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Ok(WaitStatus::StillAlive) => {
+                    let _ = kill(pid, Signal::SIGKILL);
+                    let _ = reap(pid);
+                    return Err(format!("helper process {pid} did not finish; killed it"));
+                }
+                Ok(WaitStatus::Exited(_, code)) => return Ok(code),
+                Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(128 + sig as i32),
+                Ok(_) | Err(Errno::EINTR) => continue,
+                Err(e) => return Err(format!("waitpid {pid}: {e}")),
+            }
+        }
     }
 }
 
+/// How long a helper may take to exit once told to.
+const HELPER_GRACE: Duration = Duration::from_secs(10);
+
 impl Drop for Helper {
+    /// Only reached on an error path: the helper may be blocked on something that will never
+    /// come, so end it rather than wait.
     fn drop(&mut self) {
         self.stop = None;
         if let Some(pid) = self.pid.take() {
+            let _ = kill(pid, Signal::SIGKILL);
             let _ = reap(pid);
         }
     }

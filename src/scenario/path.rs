@@ -2,7 +2,8 @@
 //! something else there.
 
 use super::common::{
-    Helper, Scratch, addr, drop_privileges, expect_err, listener, say, setup, status, unix_socket,
+    Helper, Scratch, addr, bind_expecting, connect_expecting, drop_privileges, expect_err,
+    listener, say, setup, status, unix_socket,
 };
 use nix::errno::Errno;
 use nix::sys::socket::{self, SockType, UnixAddr};
@@ -12,14 +13,7 @@ use std::os::fd::AsRawFd;
 pub(super) fn enoent(_args: &[String]) -> Result<i32, String> {
     let dir = Scratch::new("enoent")?;
     let path = dir.join("missing/app.sock");
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("connect to {}", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ENOENT,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "", Errno::ENOENT)
 }
 
 /// connect() to a socket file left behind by a server that closed without unlinking it.
@@ -27,14 +21,7 @@ pub(super) fn econnrefused_stale(_args: &[String]) -> Result<i32, String> {
     let dir = Scratch::new("stale")?;
     let path = dir.join("app.sock");
     drop(listener(&path, SockType::Stream, 16)?);
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("connect to {} (server gone, file left)", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ECONNREFUSED,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "server gone, file left", Errno::ECONNREFUSED)
 }
 
 /// connect() to a regular file.
@@ -45,28 +32,14 @@ pub(super) fn econnrefused_file(_args: &[String]) -> Result<i32, String> {
         &format!("create {}", path.display()),
         std::fs::write(&path, b"not a socket\n"),
     )?;
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("connect to {} (a regular file)", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::connect(fd.as_raw_fd(), &addr(&path)?),
-        Errno::ECONNREFUSED,
-    );
-    Ok(status(ok))
+    connect_expecting(&addr(&path)?, "a regular file", Errno::ECONNREFUSED)
 }
 
 /// connect() to an abstract name nobody bound.
 pub(super) fn econnrefused_abstract(_args: &[String]) -> Result<i32, String> {
     let name = format!("sockwhy-nobody-{}", std::process::id());
     let a = setup("abstract address", UnixAddr::new_abstract(name.as_bytes()))?;
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("connect to @{name} (abstract, unbound)");
-    let ok = expect_err(
-        &tried,
-        socket::connect(fd.as_raw_fd(), &a),
-        Errno::ECONNREFUSED,
-    );
-    Ok(status(ok))
+    connect_expecting(&a, "abstract, unbound", Errno::ECONNREFUSED)
 }
 
 /// bind() to a path where another process's server is listening.
@@ -82,15 +55,13 @@ pub(super) fn eaddrinuse(_args: &[String]) -> Result<i32, String> {
         0
     })?;
     server.wait_ready()?;
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("bind to {} (another process listens there)", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::bind(fd.as_raw_fd(), &addr(&path)?),
+    let code = bind_expecting(
+        &addr(&path)?,
+        "another process listens there",
         Errno::EADDRINUSE,
-    );
+    )?;
     server.finish()?;
-    Ok(status(ok))
+    Ok(code)
 }
 
 /// bind() to a path where a socket file from an earlier run is left.
@@ -98,14 +69,11 @@ pub(super) fn eaddrinuse_stale(_args: &[String]) -> Result<i32, String> {
     let dir = Scratch::new("inuse-stale")?;
     let path = dir.join("app.sock");
     drop(listener(&path, SockType::Stream, 16)?);
-    let fd = unix_socket(SockType::Stream)?;
-    let tried = format!("bind to {} (stale file, nobody listens)", path.display());
-    let ok = expect_err(
-        &tried,
-        socket::bind(fd.as_raw_fd(), &addr(&path)?),
+    bind_expecting(
+        &addr(&path)?,
+        "stale file, nobody listens",
         Errno::EADDRINUSE,
-    );
-    Ok(status(ok))
+    )
 }
 
 /// connect(), as an unprivileged user, to a socket in a directory it may not search.
@@ -137,4 +105,65 @@ pub(super) fn eacces(_args: &[String]) -> Result<i32, String> {
         ))
     })?;
     worker.finish()
+}
+
+/// connect() through a path whose middle component is a regular file.
+pub(super) fn enotdir(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("enotdir")?;
+    let file = dir.join("run");
+    setup(
+        &format!("create {}", file.display()),
+        std::fs::write(&file, b"a file where a directory should be\n"),
+    )?;
+    let path = file.join("app.sock");
+    connect_expecting(&addr(&path)?, "run is a regular file", Errno::ENOTDIR)
+}
+
+/// connect() to a symbolic link that points at itself.
+pub(super) fn eloop(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("eloop")?;
+    let path = dir.join("app.sock");
+    setup(
+        &format!("symlink {}", path.display()),
+        std::os::unix::fs::symlink(&path, &path),
+    )?;
+    connect_expecting(&addr(&path)?, "a symlink to itself", Errno::ELOOP)
+}
+
+/// connect() to a symbolic link whose target has a 300-byte component: the only way to
+/// get ENAMETOOLONG, since an over-long sun_path itself gives EINVAL.
+pub(super) fn enametoolong(_args: &[String]) -> Result<i32, String> {
+    let dir = Scratch::new("enametoolong")?;
+    let path = dir.join("app.sock");
+    let target = dir.join(&"x".repeat(300));
+    setup(
+        &format!("symlink {}", path.display()),
+        std::os::unix::fs::symlink(&target, &path),
+    )?;
+    connect_expecting(
+        &addr(&path)?,
+        "a symlink to a 300-byte file name",
+        Errno::ENAMETOOLONG,
+    )
+}
+
+/// bind() to an abstract name another process holds.
+pub(super) fn eaddrinuse_abstract(_args: &[String]) -> Result<i32, String> {
+    let name = format!("sockwhy-taken-{}", std::process::id());
+    let a = setup("abstract address", UnixAddr::new_abstract(name.as_bytes()))?;
+    let server = Helper::spawn(|side| {
+        let Ok(fd) = unix_socket(SockType::Stream) else {
+            return 2;
+        };
+        if socket::bind(fd.as_raw_fd(), &a).is_err() {
+            return 2;
+        }
+        side.ready();
+        side.wait_stop();
+        0
+    })?;
+    server.wait_ready()?;
+    let code = bind_expecting(&a, "another process holds it", Errno::EADDRINUSE)?;
+    server.finish()?;
+    Ok(code)
 }

@@ -64,3 +64,12 @@ pub fn request(c: super::Control) {
     // thread's sigwait takes it.
     let _ = nix::sys::signal::kill(nix::unistd::getpid(), Signal::SIGUSR1);
 }
+
+/// Let the calling thread take SIGTERM and SIGHUP itself (the live TUI's thread: its
+/// handler restores the terminal and then asks the tracer to detach or kill).
+pub fn unblock_termination() {
+    let mut s = SigSet::empty();
+    s.add(Signal::SIGTERM);
+    s.add(Signal::SIGHUP);
+    let _ = pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&s), None);
+}

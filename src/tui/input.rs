@@ -40,6 +40,7 @@ fn key_action(state: &State, k: &KeyEvent) -> Option<Action> {
                 KeyCode::Esc => Edit::Cancel,
                 KeyCode::Backspace => Edit::Backspace,
                 KeyCode::Char('c') if ctrl => Edit::Cancel,
+                KeyCode::Char('u') if ctrl => Edit::Clear,
                 KeyCode::Char(c) => Edit::Char(c),
                 _ => return None,
             }));

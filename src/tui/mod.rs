@@ -3,8 +3,23 @@
 //! A reducer, as in gitui and ratatui's component template: terminal input becomes an
 //! `Action` (`input`), `State::update` applies it (`state`), `ui::draw` renders the state.
 //! The main loop (`run_loop`) is generic over the ratatui backend, so the tests drive the
-//! real app on a `TestBackend`. Events are kept compact (`store`): one small row each, the
-//! full record read back from its JSON line when the detail pane shows it.
+//! real app on a `TestBackend` (`tests.rs`, snapshots in `snapshots/`).
+//!
+//! - `store`: one 48-byte row per syscall plus its list text (args capped at 120 bytes) in
+//!   one arena; the full record is read back from its JSON line for the detail pane (the
+//!   trace file in `view`, an unlinked 0600 spool file in a live session). Keeping every
+//!   `SyscallEvent` whole costs about 1 KB each (see `benches/tui_view.rs`).
+//! - Filters are an index vector rebuilt on change and appended to as events arrive;
+//!   drawing builds only the rows on screen.
+//! - Live: the feed is drained each frame within a budget (records stay in the channel,
+//!   never dropped, and the next frame comes at once); the program's pty is read on its own
+//!   thread and parsed by vt100, so its escape sequences never reach our terminal raw.
+//!   Everything else shown passes through `text::clean`.
+//! - `terminal`: the guard owns raw mode, the alternate screen and mouse capture; a panic
+//!   hook restores first; SIGTERM, SIGHUP and SIGINT stop the loop like a quit (detach an
+//!   attached program, end a spawned one).
+//!
+//! Keys: see `ui::KEYS` (shown by `?`).
 
 mod input;
 mod procs;
@@ -71,11 +86,11 @@ pub struct Live {
 pub enum LiveOutcome {
     /// The trace had ended before the user quit; the program's exit code (None: unknown).
     Finished(Option<i32>),
-    /// The user chose to detach (or sockwhy got SIGTERM/SIGHUP while attached); the
-    /// program runs on.
+    /// The user chose to detach (or sockwhy got SIGTERM, SIGHUP or SIGINT while
+    /// attached); the program runs on.
     Detached,
-    /// The user chose to end the program (or sockwhy got SIGTERM/SIGHUP while it ran a
-    /// spawned child); `LiveControl::Kill` was sent.
+    /// The user chose to end the program (or sockwhy got one of those signals, or the
+    /// TUI failed, while it ran a spawned child); `LiveControl::Kill` was sent.
     Killed,
 }
 
@@ -91,13 +106,16 @@ const IDLE_POLL: Duration = Duration::from_millis(50);
 /// How long to keep reading the feed after asking the tracer to detach or kill.
 const WIND_DOWN: Duration = Duration::from_secs(5);
 
-/// Open a saved trace (`sockwhy view FILE`). The trace is read before the terminal is
-/// touched, so a bad file is a normal one-line error.
+/// Open a saved trace (`sockwhy view FILE`). The header is checked before the terminal is
+/// touched, so a file that is not a trace is a normal one-line error; the rest is read on
+/// a loader thread while the screen is already up (status: `loading N%`).
 pub fn run_view(path: &Path) -> io::Result<()> {
-    let store = Store::load(path)
+    let (store, loader) = Store::open(path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     let mut state = State::new(store, Session::View, saved_name(path));
+    state.run = Run::Loading(0);
     let mut io = SessionIo::new(Some(path.to_owned()));
+    io.loader = Some(loader);
     let mut guard = terminal::TerminalGuard::new()?;
     let size = guard.terminal.size()?;
     state.update(Action::Resize(size.width, size.height));
@@ -117,7 +135,18 @@ pub fn run_view(path: &Path) -> io::Result<()> {
 /// if the program still runs, and the feed is read until it says the trace is over (for
 /// at most a few seconds) so the pipeline is never left blocked on a full channel.
 pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
-    let store = Store::spooled(&std::env::temp_dir())?;
+    // The spool goes to the temp directory, or beside the save file if that fails.
+    let store = match Store::spooled(&std::env::temp_dir()) {
+        Ok(s) => s,
+        Err(e) => match live.save_path.parent() {
+            Some(dir) => Store::spooled(if dir.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                dir
+            })?,
+            None => return Err(e),
+        },
+    };
     let session = Session::Live {
         attached: live.attached,
     };
@@ -130,7 +159,9 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
     }
     let resize = std::mem::replace(&mut live.resize_pty, Box::new(|_, _| {}));
     io.resize_pty = Some(resize);
-    let result = (|| {
+    // A panic in the loop still settles the tracee (after the guard restored the
+    // terminal while unwinding), then goes on unwinding.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut guard = terminal::TerminalGuard::new()?;
         let size = guard.terminal.size()?;
         if io.pty_writer.is_some() {
@@ -145,8 +176,15 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
             &mut CrosstermInput,
             &stop,
         )
-    })();
+    }));
     // The terminal is restored here (the guard is dropped); now settle the tracee.
+    let result = match result {
+        Ok(r) => r,
+        Err(panic) => {
+            finish_live(&mut live, &mut io, &state, exit_choice(&state));
+            std::panic::resume_unwind(panic);
+        }
+    };
     let choice = match &result {
         Ok(c) => *c,
         Err(_) => exit_choice(&state),
@@ -236,6 +274,8 @@ pub(crate) struct SessionIo {
     source: Option<PathBuf>,
     /// More feed is waiting than one frame took.
     backlog: bool,
+    /// A saved trace still being read.
+    loader: Option<store::Loader>,
 }
 
 impl SessionIo {
@@ -251,6 +291,7 @@ impl SessionIo {
             save_rx,
             source,
             backlog: false,
+            loader: None,
         }
     }
 
@@ -289,7 +330,7 @@ impl SessionIo {
                     break;
                 }
                 match feed.try_recv() {
-                    Ok(Feed::Record(r)) => state.ingest(&r)?,
+                    Ok(Feed::Record(r)) => state.ingest(&r),
                     Ok(Feed::Warning(w)) => state.warn(&w),
                     Ok(Feed::Finished(code)) => state.finish(code),
                     Err(TryRecvError::Empty) => break,
@@ -309,6 +350,45 @@ impl SessionIo {
                 changed = true;
             }
             if n > 0 {
+                state.after_ingest();
+                changed = true;
+            }
+        }
+        if let Some(l) = &self.loader {
+            let start = Instant::now();
+            let mut took = false;
+            let mut finished = None;
+            while start.elapsed() < FEED_TIME {
+                match l.rx.try_recv() {
+                    Ok(store::LoadMsg::Batch(batch)) => {
+                        for (rec, off, len) in &batch {
+                            state.ingest_loaded(rec, *off, *len);
+                        }
+                        took = true;
+                    }
+                    Ok(store::LoadMsg::Done) => finished = Some(None),
+                    Ok(store::LoadMsg::Failed(e)) => finished = Some(Some(e)),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => finished = Some(None),
+                }
+                if finished.is_some() {
+                    break;
+                }
+            }
+            if took {
+                let read = l.read.load(Ordering::Relaxed);
+                let pct = (read.saturating_mul(100) / l.total.max(1)).min(99) as u8;
+                state.run = Run::Loading(pct);
+                state.after_ingest();
+                changed = true;
+                self.backlog = true;
+            }
+            if let Some(err) = finished {
+                self.loader = None;
+                state.run = Run::Loaded;
+                if let Some(e) = err {
+                    state.warn(&format!("reading stopped: {e}"));
+                }
                 state.after_ingest();
                 changed = true;
             }
@@ -483,5 +563,124 @@ where
             dirty = true;
         }
         io.flush_pty_out(state);
+    }
+}
+
+/// Measurements for `benches/tui_view.rs` (not a stable API).
+#[doc(hidden)]
+pub mod bench {
+    use super::state::{Action, Session, State};
+    use super::store::Store;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use std::io;
+    use std::path::Path;
+    use std::time::{Duration, Instant};
+
+    /// What one run measured.
+    #[derive(Debug, Clone)]
+    pub struct ViewBench {
+        /// Syscall rows loaded.
+        pub rows: usize,
+        /// Reading the trace into compact rows.
+        pub load: Duration,
+        /// Frames drawn (each after one action).
+        pub frames: usize,
+        /// Mean and worst time of update + draw per frame.
+        pub frame_mean: Duration,
+        /// Worst frame.
+        pub frame_max: Duration,
+        /// Turning the failures-only filter on (rebuilds the index vector).
+        pub filter: Duration,
+        /// One search that has to scan most rows.
+        pub search: Duration,
+        /// Size of one compact row.
+        pub row_bytes: usize,
+        /// From opening the file to the first rows on screen (`view` in the background).
+        pub first_rows: Duration,
+        /// Resident memory (KiB) with every row loaded, before and after loading.
+        pub rss_kib: (u64, u64),
+    }
+
+    fn rss_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    }
+
+    /// Load `path` as `sockwhy view` does, then draw `frames` frames at `w` x `h` on a
+    /// TestBackend while paging with the detail pane open.
+    pub fn view_bench(
+        path: &Path,
+        w: u16,
+        h: u16,
+        frames: usize,
+        search: &str,
+    ) -> io::Result<ViewBench> {
+        let rss_before = rss_kib();
+        let t = Instant::now();
+        let (store, loader) = Store::open(path)?;
+        let mut st = State::new(store, Session::View, "x".into());
+        let mut io = super::SessionIo::new(None);
+        io.loader = Some(loader);
+        let mut first_rows = None;
+        while io.loader.is_some() {
+            io.pump(&mut st)?;
+            if first_rows.is_none() && !st.store.rows.is_empty() {
+                first_rows = Some(t.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let load = t.elapsed();
+        let rss_loaded = rss_kib();
+        let rows = st.store.rows.len();
+        let mut term = Terminal::new(TestBackend::new(w, h)).map_err(io::Error::other)?;
+        st.update(Action::Resize(w, h));
+        st.update(Action::Enter);
+        let mut total = Duration::ZERO;
+        let mut max = Duration::ZERO;
+        for i in 0..frames {
+            let t = Instant::now();
+            let a = match i % 4 {
+                0 => Action::Page(1),
+                1 => Action::Move(1),
+                2 => Action::Page(50),
+                _ => Action::Move(-1),
+            };
+            st.update(a);
+            term.draw(|f| super::ui::draw(&st, f))
+                .map_err(io::Error::other)?;
+            let d = t.elapsed();
+            total += d;
+            max = max.max(d);
+        }
+        let t = Instant::now();
+        st.update(Action::ToggleFailures);
+        term.draw(|f| super::ui::draw(&st, f))
+            .map_err(io::Error::other)?;
+        let filter = t.elapsed();
+        st.update(Action::ToggleFailures);
+        st.update(Action::Top);
+        let t = Instant::now();
+        st.search = search.to_owned();
+        st.update(Action::SearchNext);
+        term.draw(|f| super::ui::draw(&st, f))
+            .map_err(io::Error::other)?;
+        let search = t.elapsed();
+        Ok(ViewBench {
+            rows,
+            load,
+            frames,
+            frame_mean: total / frames.max(1) as u32,
+            frame_max: max,
+            filter,
+            search,
+            row_bytes: std::mem::size_of::<super::store::Row>(),
+            first_rows: first_rows.unwrap_or(load),
+            rss_kib: (rss_before, rss_loaded),
+        })
     }
 }

@@ -80,6 +80,8 @@ pub(crate) enum Edit {
     Char(char),
     /// Delete the last character.
     Backspace,
+    /// Delete everything typed.
+    Clear,
     /// Accept.
     Submit,
     /// Abandon.
@@ -133,6 +135,8 @@ pub(crate) enum Session {
 /// Whether events are still coming.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Run {
+    /// A saved trace, still being read: percent done.
+    Loading(u8),
     /// A saved trace, all loaded.
     Loaded,
     /// The tracer is running.
@@ -363,9 +367,25 @@ impl State {
     }
 
     /// Take one record from the trace.
-    pub fn ingest(&mut self, rec: &Record) -> std::io::Result<()> {
+    pub fn ingest(&mut self, rec: &Record) {
         let before = self.store.rows.len();
-        self.store.push(rec)?;
+        if let Err(e) = self.store.push(rec) {
+            // Never stop the trace for this: the list goes on without details.
+            self.warn(&format!(
+                "cannot spool events ({e}): details of later events are not kept"
+            ));
+        }
+        self.show_new_row(before);
+    }
+
+    /// Take one record the loader read from a saved trace.
+    pub fn ingest_loaded(&mut self, rec: &Record, off: u64, len: u64) {
+        let before = self.store.rows.len();
+        self.store.index_loaded(rec, off, len);
+        self.show_new_row(before);
+    }
+
+    fn show_new_row(&mut self, before: usize) {
         if self.store.rows.len() > before && self.paused_at.is_none() {
             let i = before;
             if self.filters.matches(&self.store.rows[i]) {
@@ -375,7 +395,6 @@ impl State {
                 }
             }
         }
-        Ok(())
     }
 
     /// After a batch of records: keep following the newest.
@@ -441,6 +460,7 @@ impl State {
             Action::LeaveInput => {
                 if let Some(p) = self.pty.as_mut() {
                     p.input = false;
+                    self.message = None;
                 }
             }
             Action::QuitChoose(c) => {
@@ -647,6 +667,7 @@ impl State {
             Edit::Backspace => {
                 buf.pop();
             }
+            Edit::Clear => buf.clear(),
             Edit::Cancel => self.overlay = Overlay::None,
             Edit::Submit => {
                 let text = std::mem::take(buf);
@@ -667,15 +688,6 @@ impl State {
         }
     }
 
-    /// Does row `r` match the search (case-insensitive, in what the list shows)?
-    fn row_matches(&self, r: &Row, needle: &[u8]) -> bool {
-        let s = &self.store;
-        contains_ci(s.calls.name(r.call).as_bytes(), needle)
-            || contains_ci(s.args(r).as_bytes(), needle)
-            || contains_ci(s.result(r).as_bytes(), needle)
-            || contains_ci(r.pid.to_string().as_bytes(), needle)
-    }
-
     /// Move to the next (or previous) match; `here` lets the selected row match itself.
     fn find(&mut self, forward: bool, here: bool) {
         if self.search.is_empty() {
@@ -686,7 +698,7 @@ impl State {
         if n == 0 {
             return;
         }
-        let needle = self.search.to_ascii_lowercase().into_bytes();
+        let m = Matcher::new(&self.store, &self.search);
         let start = self.sel.unwrap_or(0);
         let first = usize::from(!here);
         for k in first..n + first {
@@ -696,7 +708,7 @@ impl State {
                 (start + n - (k % n)) % n
             };
             if let Some(r) = self.row_at(pos)
-                && self.row_matches(r, &needle)
+                && m.matches(&self.store, r)
             {
                 self.follow = false;
                 self.select(pos);
@@ -708,14 +720,101 @@ impl State {
     }
 }
 
+/// A search, prepared once: which syscall and errno names match are known up front, so
+/// a row costs one scan of its short text (and of its pid when the search is a number).
+struct Matcher {
+    needle: Vec<u8>,
+    calls: Vec<bool>,
+    errnos: Vec<bool>,
+    pid: bool,
+}
+
+impl Matcher {
+    fn new(store: &Store, query: &str) -> Matcher {
+        let needle = query.to_ascii_lowercase().into_bytes();
+        let calls = (0..store.calls.len())
+            .map(|i| contains_ci(store.calls.name(i as u16).as_bytes(), &needle))
+            .collect();
+        let errnos = (0..store.errnos.len())
+            .map(|i| i != 0 && contains_ci(store.errnos.name(i as u16).as_bytes(), &needle))
+            .collect();
+        let pid = !needle.is_empty() && needle.iter().all(u8::is_ascii_digit);
+        Matcher {
+            needle,
+            calls,
+            errnos,
+            pid,
+        }
+    }
+
+    fn matches(&self, store: &Store, r: &Row) -> bool {
+        self.calls.get(r.call as usize).copied().unwrap_or(false)
+            || self.errnos.get(r.errno as usize).copied().unwrap_or(false)
+            || contains_ci(store.raw_text(r), &self.needle)
+            || (self.pid && contains_ci(itoa(r.pid, &mut [0u8; 12]), &self.needle))
+    }
+}
+
+/// `n` in decimal, without allocating.
+fn itoa(n: i32, buf: &mut [u8; 12]) -> &[u8] {
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    &buf[i..]
+}
+
 /// `needle` (lowercase ASCII) in `hay`, ignoring ASCII case.
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
-    if needle.is_empty() {
+    let Some((&first, rest)) = needle.split_first() else {
         return true;
+    };
+    if hay.len() < needle.len() {
+        return false;
     }
-    hay.windows(needle.len()).any(|w| {
-        w.iter()
-            .zip(needle)
-            .all(|(a, b)| a.to_ascii_lowercase() == *b)
-    })
+    let upper = first.to_ascii_uppercase();
+    let last = hay.len() - needle.len();
+    let mut i = 0;
+    while i <= last {
+        let b = hay[i];
+        if (b == first || b == upper)
+            && hay[i + 1..i + needle.len()]
+                .iter()
+                .zip(rest)
+                .all(|(a, b)| a.to_ascii_lowercase() == *b)
+        {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{contains_ci, itoa};
+
+    #[test]
+    fn case_insensitive_contains() {
+        assert!(contains_ci(b"Connect(/RUN/x)", b"run/x"));
+        assert!(!contains_ci(b"conn", b"connect"));
+        assert!(contains_ci(b"", b""));
+    }
+
+    #[test]
+    fn decimal_without_allocation() {
+        assert_eq!(itoa(0, &mut [0; 12]), b"0");
+        assert_eq!(itoa(-2147483648, &mut [0; 12]), b"-2147483648");
+        assert_eq!(itoa(4101, &mut [0; 12]), b"4101");
+    }
 }

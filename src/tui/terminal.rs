@@ -1,5 +1,5 @@
 //! The real terminal: a guard that owns raw mode, the alternate screen and mouse capture,
-//! a panic hook that gives the terminal back, and SIGTERM/SIGHUP as a flag.
+//! a panic hook that gives the terminal back, and SIGTERM, SIGHUP and SIGINT as a flag.
 
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
@@ -34,11 +34,11 @@ fn restore() {
 }
 
 /// Owns the terminal while the TUI runs; dropping it (any way out, unwinding included)
-/// restores the terminal and lets go of SIGTERM and SIGHUP.
+/// restores the terminal and lets go of the signals.
 pub(crate) struct TerminalGuard {
     /// The ratatui terminal on stdout.
     pub terminal: Terminal<CrosstermBackend<Stdout>>,
-    /// Set by SIGTERM or SIGHUP; the loop checks it every frame.
+    /// Set by SIGTERM, SIGHUP or SIGINT; the loop checks it every frame.
     pub stop: Arc<AtomicBool>,
     signals: Vec<signal_hook::SigId>,
 }
@@ -60,7 +60,12 @@ impl TerminalGuard {
             stop,
             signals: Vec::new(),
         };
-        for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGHUP] {
+        // SIGINT too: in raw mode Ctrl-C is a key, so a SIGINT came from outside.
+        for sig in [
+            signal_hook::consts::SIGTERM,
+            signal_hook::consts::SIGHUP,
+            signal_hook::consts::SIGINT,
+        ] {
             guard
                 .signals
                 .push(signal_hook::flag::register(sig, Arc::clone(&guard.stop))?);

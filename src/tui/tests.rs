@@ -313,7 +313,7 @@ fn live_state(attached: bool) -> State {
     let store = Store::spooled(&std::env::temp_dir()).unwrap();
     let mut st = State::new(store, Session::Live { attached }, "live.jsonl".into());
     for r in fixture().iter().take(8) {
-        st.ingest(r).unwrap();
+        st.ingest(r);
     }
     st.after_ingest();
     st
@@ -592,4 +592,146 @@ fn detail_reads_the_full_event_back() {
         ev.cause.as_ref().map(|c| c.confidence),
         Some(Confidence::High)
     );
+}
+
+#[test]
+fn a_feed_backlog_is_taken_over_several_frames_and_nothing_is_dropped() {
+    let n = 6_000u64;
+    let (tx, rx) = std::sync::mpsc::channel();
+    for i in 0..n {
+        tx.send(Feed::Record(Box::new(Record::Syscall(Box::new(call(
+            i + 1,
+            100,
+            "write",
+            &["3"],
+            1,
+        ))))))
+        .unwrap();
+    }
+    tx.send(Feed::Finished(Some(0))).unwrap();
+    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let mut st = State::new(store, Session::Live { attached: false }, "x".into());
+    let mut io = SessionIo::new(None);
+    io.feed = Some(rx);
+    let mut frames = 0;
+    while st.run == Run::Tracing {
+        io.pump(&mut st).unwrap();
+        frames += 1;
+        assert!(frames < 100_000);
+    }
+    assert_eq!(st.store.rows.len() as u64, n);
+    assert_eq!(st.view.len() as u64, n);
+    assert_eq!(st.sel, Some(n as usize - 1), "follow mode is at the newest");
+    // The last event reads back whole from the spool.
+    let last = st.store.rows[n as usize - 1];
+    assert_eq!(st.store.load_event(&last).unwrap().seq, n);
+}
+
+#[test]
+fn resizing_keeps_the_selection_on_screen() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    for i in 0..500 {
+        tx.send(Feed::Record(Box::new(Record::Syscall(Box::new(call(
+            i + 1,
+            100,
+            "read",
+            &["3"],
+            1,
+        ))))))
+        .unwrap();
+    }
+    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let mut st = State::new(store, Session::Live { attached: true }, "x".into());
+    let mut io = SessionIo::new(None);
+    io.feed = Some(rx);
+    // Each frame takes what fits in its time budget; take all 500 first.
+    while st.store.rows.len() < 500 {
+        io.pump(&mut st).unwrap();
+    }
+    drive(&mut st, &mut io, Script::keys(""), 120, 40);
+    assert_eq!(st.sel, Some(499));
+    let resize = Script {
+        events: VecDeque::from([
+            Event::Resize(80, 24),
+            Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        ]),
+        done: false,
+    };
+    let term = drive(&mut st, &mut io, resize, 80, 24);
+    let h = st.list_rows();
+    let sel = st.sel.unwrap();
+    assert!(
+        st.top <= sel && sel < st.top + h,
+        "top {} sel {sel} h {h}",
+        st.top
+    );
+    assert!(term.backend().to_string().contains("read(3) = 1"));
+}
+
+#[test]
+fn failures_are_coloured_by_errno() {
+    use ratatui::style::Color;
+    let mut st = view_state("colour.jsonl");
+    let term = drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("G"),
+        80,
+        24,
+    );
+    let buf = term.backend().buffer();
+    // Rows start below the border and the header: y=2 is the first event.
+    let fg = |y: u16| buf[(30, y)].fg;
+    assert_eq!(fg(2), Color::Reset, "a success keeps the default colour");
+    assert_eq!(fg(3), super::ui::errno_color("ENOENT"));
+    assert_eq!(fg(5), super::ui::errno_color("EACCES"));
+    assert_ne!(fg(3), fg(5), "different errnos, different colours");
+}
+
+fn load_in_background(path: &std::path::Path) -> (State, SessionIo) {
+    let (store, loader) = Store::open(path).unwrap();
+    let mut st = State::new(store, Session::View, "x".into());
+    st.run = Run::Loading(0);
+    let mut io = SessionIo::new(None);
+    io.loader = Some(loader);
+    for _ in 0..1000 {
+        io.pump(&mut st).unwrap();
+        if st.run == Run::Loaded {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (st, io)
+}
+
+#[test]
+fn a_saved_trace_loads_in_the_background() {
+    let path = write_trace("background.jsonl", &fixture());
+    let (mut st, mut io) = load_in_background(&path);
+    assert_eq!(st.run, Run::Loaded);
+    assert_eq!(st.store.rows.len(), 7);
+    assert_eq!(st.store.procs.len(), 2);
+    let term = drive(&mut st, &mut io, Script::keys("j\n"), 80, 24);
+    assert!(term.backend().to_string().contains("Likely cause"));
+}
+
+#[test]
+fn a_corrupt_line_keeps_what_came_before_and_says_so() {
+    let path = write_trace("corrupt.jsonl", &fixture()[..4]);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{\"type\":\"syscall\",\"seq\":\n");
+    std::fs::write(&path, text).unwrap();
+    let (st, _io) = load_in_background(&path);
+    assert_eq!(st.run, Run::Loaded);
+    assert_eq!(st.store.rows.len(), 2);
+    let m = st.message.unwrap_or_default();
+    assert!(m.contains("line 5"), "{m}");
+}
+
+#[test]
+fn a_file_that_is_not_a_trace_fails_before_the_screen_changes() {
+    let path = temp_path("not-a-trace.jsonl");
+    std::fs::write(&path, "hello\n").unwrap();
+    assert!(Store::open(&path).is_err());
+    assert!(super::run_view(&path).is_err());
 }

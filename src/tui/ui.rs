@@ -170,11 +170,12 @@ fn draw_list(state: &State, f: &mut Frame, area: Rect) {
         Some(TRow::new(row_cells(state, r)).style(style))
     });
     let widths = [
-        Constraint::Length(10),
+        Constraint::Length(11),
         Constraint::Length(7),
         Constraint::Length(11),
         Constraint::Fill(1),
-        Constraint::Length(if inner.width >= 100 { 24 } else { 16 }),
+        // `= -1 ECONNREFUSED` fits the narrow one; `= 3<UNIX-STREAM:[12345]>` the wide.
+        Constraint::Length(if inner.width >= 100 { 26 } else { 18 }),
     ];
     let header = TRow::new(["TIME", "PID", "CALL", "ARGS", "RESULT"])
         .style(Style::default().add_modifier(Modifier::BOLD));
@@ -399,13 +400,7 @@ fn draw_proc_detail(state: &State, f: &mut Frame, area: Rect) {
                 p.threads, p.signals
             )));
         }
-        let calls = state.store.rows.iter().filter(|r| r.pid == p.pid).count();
-        let failed = state
-            .store
-            .rows
-            .iter()
-            .filter(|r| r.pid == p.pid && r.errno != 0)
-            .count();
+        let (calls, failed) = state.store.per_pid.get(&p.pid).copied().unwrap_or((0, 0));
         lines.push(Line::from(format!("calls {calls}  failed {failed}")));
         lines.push(Line::styled("Exec history", label));
         if p.execs.is_empty() {
@@ -446,6 +441,7 @@ fn draw_status(state: &State, f: &mut Frame, area: Rect) {
     let mut run = match (state.run, state.paused_at) {
         (Run::Tracing, Some(_)) => "tracing, paused".to_owned(),
         (Run::Tracing, None) => "tracing".to_owned(),
+        (Run::Loading(p), _) => format!("loading {p}%"),
         (Run::Loaded, Some(_)) => "saved trace, paused".to_owned(),
         (Run::Loaded, None) => "saved trace".to_owned(),
         (Run::Finished(Some(c)), _) => format!("finished, exit {c}"),
@@ -503,7 +499,7 @@ fn draw_hints(state: &State, f: &mut Frame, area: Rect) {
     let line = match &state.overlay {
         Overlay::Search(q) => Line::from(format!("/{}_", clean(q))),
         Overlay::Save(p) => Line::from(format!(
-            "save to: {}_   (Enter saves, Esc cancels)",
+            "save to: {}_   (Enter saves, Ctrl-U clears, Esc cancels)",
             clean(p)
         )),
         _ => match &state.message {
