@@ -97,8 +97,21 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
         );
     }
     let peer = c.f.peer.as_ref();
+    // A datagram send without an address is refused only when the connected peer is
+    // dead; the kernel has already disconnected the socket by the exit stop.
+    let dgram_dropped = c.errno == "ECONNREFUSED"
+        && c.f.own.as_ref().is_some_and(|o| {
+            o.kind == SockKind::Dgram && o.state == SockState::Unconnected && o.peer.is_none()
+        });
+    if dgram_dropped {
+        ev.push(format!(
+            "{} is unconnected at the exit stop: the kernel dropped the dead peer",
+            c.fd_text()
+        ));
+    }
     let gone = peer.and_then(|p| p.exists) == Some(false)
-        || c.f.own.as_ref().is_some_and(|o| o.peer == Some(0));
+        || c.f.own.as_ref().is_some_and(|o| o.peer == Some(0))
+        || dgram_dropped;
     if let Some(p) = peer
         && p.exists == Some(true)
         && !p.owners.is_empty()
@@ -163,6 +176,22 @@ pub(super) fn not_connected(c: &Ctx) -> Option<Cause> {
     let fd = c.ev.fd?;
     let o = c.f.own.as_ref()?;
     let mut ev = own_evidence(c);
+    let refused = c.h.calls(c.ev.pid, fd).into_iter().rev().find(|p| {
+        SENDS.contains(&p.syscall.as_str()) && p.errno.as_deref() == Some("ECONNREFUSED")
+    });
+    if o.kind == SockKind::Dgram
+        && let Some(r) = refused
+    {
+        return cause(
+            format!(
+                "fd {fd} was connected to a datagram socket that has closed; the kernel disconnected fd {fd} when {} #{} was refused.",
+                escape_str(&r.syscall),
+                r.seq
+            ),
+            ev,
+            Confidence::High,
+        );
+    }
     if o.kind == SockKind::Dgram
         && let Some(p) = &c.f.peer
         && p.exists == Some(false)
@@ -489,6 +518,41 @@ mod tests {
         f.own.as_mut().unwrap().state = SockState::Listening;
         let c = find_cause(&e, &f, &h).unwrap();
         assert!(c.summary.contains("listening socket"), "{c:?}");
+    }
+
+    #[test]
+    fn rules_dgram_peer_closed_then_enotconn() {
+        let mut h = History::default();
+        h.record(&call(2, "sendto", 3, None));
+        let mut e = ev("sendto", "ECONNREFUSED");
+        e.seq = 3;
+        e.fd = Some(3);
+        let f = Facts {
+            own: Some(sock(1, SockKind::Dgram, SockState::Unconnected)),
+            peer: Some(PeerFacts {
+                known: None,
+                exists: None,
+                owners: vec![],
+                name: None,
+            }),
+            ..Default::default()
+        };
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(
+            c.summary
+                .starts_with("The datagram peer this socket is connected to was closed"),
+            "{c:?}"
+        );
+        assert_eq!(c.confidence, Confidence::High);
+        h.record(&e);
+        let mut e = ev("sendto", "ENOTCONN");
+        e.fd = Some(3);
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(
+            c.summary
+                .contains("disconnected fd 3 when sendto #3 was refused"),
+            "{c:?}"
+        );
     }
 
     #[test]
