@@ -138,7 +138,7 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
     if let Some(k) = peer.and_then(|p| p.known) {
         ev.push(format!("the peer socket, inode {k}, no longer exists"));
         if let Some(cl) = c.h.closed(k) {
-            by = format!(" by pid {} (close of fd {} at #{})", cl.pid, cl.fd, cl.seq);
+            by = format!(" (pid {} closed fd {} at #{}", cl.pid, cl.fd, cl.seq);
             ev.push(format!(
                 "pid {} closed it: fd {} at #{}",
                 cl.pid, cl.fd, cl.seq
@@ -149,10 +149,13 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
                     (Some(code), None) => format!("exit code {code}"),
                     (None, None) => "exited".into(),
                 };
-                by.push_str(&format!(", which has since exited ({how})"));
+                by.push_str(&format!("; pid {} has since exited, {how}", cl.pid));
                 ev.push(format!("pid {} has exited ({how})", cl.pid));
             }
         }
+    }
+    if !by.is_empty() {
+        by.push(')');
     }
     let summary = match c.errno {
         "EPIPE" => format!(
@@ -635,11 +638,9 @@ mod tests {
         let c = find_cause(&e, &f, &h).unwrap();
         assert!(c.summary.starts_with("The peer closed its end"), "{c:?}");
         assert!(
-            c.summary.contains("by pid 200 (close of fd 7 at #5)"),
-            "{c:?}"
-        );
-        assert!(
-            c.summary.contains("has since exited (exit code 0)"),
+            c.summary.contains(
+                "closed its end of the connection (pid 200 closed fd 7 at #5; pid 200 has since exited, exit code 0)"
+            ),
             "{c:?}"
         );
         assert_eq!(c.confidence, Confidence::High);
