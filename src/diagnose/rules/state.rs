@@ -135,21 +135,33 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
         return None;
     }
     let mut by = String::new();
-    if let Some(k) = peer.and_then(|p| p.known) {
+    let own_inode = c.f.own.as_ref().map(|o| o.inode).or_else(|| {
+        let fd = c.ev.fd?;
+        c.ev.fds.iter().find(|s| s.fd == fd).map(|s| s.inode)
+    });
+    let known = peer
+        .and_then(|p| p.known)
+        .or_else(|| own_inode.and_then(|i| c.h.peer_of(i)));
+    if let Some(k) = known {
         ev.push(format!("the peer socket, inode {k}, no longer exists"));
         if let Some(cl) = c.h.closed(k) {
-            by = format!(" (pid {} closed fd {} at #{}", cl.pid, cl.fd, cl.seq);
-            ev.push(format!(
-                "pid {} closed it: fd {} at #{}",
-                cl.pid, cl.fd, cl.seq
-            ));
+            let what = match (cl.fd, cl.seq) {
+                (Some(fd), Some(seq)) => format!("pid {} closed fd {fd} at #{seq}", cl.pid),
+                _ => format!("pid {} held it and exited", cl.pid),
+            };
+            by = format!(" ({what}");
+            ev.push(format!("last close seen in the trace: {what}"));
             if let Some((code, sig)) = c.h.exited(cl.pid) {
                 let how = match (code, sig) {
                     (_, Some(s)) => format!("killed by {}", escape_str(s)),
                     (Some(code), None) => format!("exit code {code}"),
                     (None, None) => "exited".into(),
                 };
-                by.push_str(&format!("; pid {} has since exited, {how}", cl.pid));
+                if cl.seq.is_some() {
+                    by.push_str(&format!("; pid {} has since exited, {how}", cl.pid));
+                } else {
+                    by.push_str(&format!(", {how}"));
+                }
                 ev.push(format!("pid {} has exited ({how})", cl.pid));
             }
         }
