@@ -165,14 +165,12 @@ fn main() {
         size as f64 / 1048576.0,
         t.elapsed()
     );
-    let rss_before = kib("VmRSS:");
     let r = sockwhy::tui::bench::view_bench(&path, 120, 40, 400, "missing.sock\"}, 111")
         .expect("view bench");
-    let rss_after = kib("VmRSS:");
     let hwm = kib("VmHWM:");
     println!(
-        "load (JsonlReader -> compact rows): {:.2?} for {} rows",
-        r.load, r.rows
+        "load on the loader thread: first rows after {:.2?}, all {} rows after {:.2?}",
+        r.first_rows, r.rows, r.load
     );
     println!(
         "frame (update + draw, 120x40, detail open, paging): mean {:.2?}, max {:.2?} over {} frames",
@@ -180,13 +178,14 @@ fn main() {
     );
     println!("failures-only filter over all rows: {:.2?}", r.filter);
     println!("search that scans every row: {:.2?}", r.search);
+    let (before, loaded) = r.rss_kib;
     println!(
-        "memory: row {} bytes; RSS {} MiB before load, {} MiB after; peak (VmHWM) {} MiB; {:.0} bytes/event",
+        "memory: row {} bytes; RSS {} MiB before, {} MiB loaded ({:.0} bytes/event); peak (VmHWM) {} MiB",
         r.row_bytes,
-        rss_before / 1024,
-        rss_after / 1024,
+        before / 1024,
+        loaded / 1024,
+        (loaded.saturating_sub(before) * 1024) as f64 / r.rows.max(1) as f64,
         hwm / 1024,
-        (rss_after.saturating_sub(rss_before) * 1024) as f64 / r.rows.max(1) as f64
     );
 
     // For comparison: the same events kept whole.

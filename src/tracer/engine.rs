@@ -62,8 +62,11 @@ pub struct Engine {
     leader: Option<Pid>,
     exit_code: Option<i32>,
     stops: BTreeMap<String, StopCount>,
-    /// Calls the seccomp filter stops on (None: PTRACE_SYSCALL mode, every call stops).
-    seccomp: Option<SysnoSet>,
+    /// Calls that need a stop (the seccomp filter's set, or what PTRACE_SYSCALL mode
+    /// looks at; every other stop in that mode is resumed at once).
+    stopped: SysnoSet,
+    /// True under the seccomp filter: only `stopped` calls stop at all.
+    filtered: bool,
     ending: Ending,
     /// Spawn mode under a filter: the tracee cannot run on without us.
     spawned: bool,
@@ -77,7 +80,8 @@ impl Engine {
     pub fn new(
         cfg: TraceConfig,
         tx: SyncSender<TraceMsg>,
-        seccomp: Option<SysnoSet>,
+        stopped: SysnoSet,
+        filtered: bool,
         spawned: bool,
     ) -> Self {
         Engine {
@@ -90,7 +94,8 @@ impl Engine {
             leader: None,
             exit_code: None,
             stops: BTreeMap::new(),
-            seccomp,
+            stopped,
+            filtered,
             ending: Ending::Running,
             spawned,
             our_sigcont: None,
@@ -200,6 +205,7 @@ impl Engine {
     fn kill_all(&mut self) {
         self.ending = Ending::Killing;
         let mut pids: Vec<Pid> = self.tasks.values().map(|t| t.pid).collect();
+        pids.sort_unstable();
         pids.dedup();
         for pid in pids {
             let _ = nix::sys::signal::kill(NixPid::from_raw(pid), Signal::SIGKILL);
@@ -212,7 +218,7 @@ impl Engine {
             WaitStatus::Signaled(p, sig, core) => self.on_exit(p.as_raw(), None, Some(sig), core),
             WaitStatus::Stopped(p, sig) => self.on_signal(p.as_raw(), sig),
             WaitStatus::PtraceEvent(p, sig, ev) => self.on_event(p.as_raw(), sig, ev),
-            WaitStatus::PtraceSyscall(p) => self.on_syscall_stop(p.as_raw(), false),
+            WaitStatus::PtraceSyscall(p) => self.on_syscall_stop(p.as_raw()),
             WaitStatus::Continued(_) | WaitStatus::StillAlive => {}
         }
     }
@@ -225,7 +231,7 @@ impl Engine {
             return;
         }
         let in_call = self.tasks.get(&tid).is_some_and(|t| t.pending.is_some());
-        let r = if self.seccomp.is_some() && !in_call {
+        let r = if self.filtered && !in_call {
             ptrace::cont(p, sig)
         } else {
             ptrace::syscall(p, sig)
@@ -365,7 +371,7 @@ impl Engine {
                 });
                 self.resume(tid, None);
             }
-            e if e == Event::PTRACE_EVENT_SECCOMP as i32 => self.on_syscall_stop(tid, true),
+            e if e == Event::PTRACE_EVENT_SECCOMP as i32 => self.on_syscall_stop(tid),
             _ => self.resume(tid, None),
         }
     }
@@ -380,7 +386,7 @@ impl Engine {
         }
     }
 
-    fn on_syscall_stop(&mut self, tid: Tid, seccomp_stop: bool) {
+    fn on_syscall_stop(&mut self, tid: Tid) {
         self.ensure_task(tid);
         match sysinfo::syscall_stop(tid) {
             Ok(SysStop::Entry { arch, nr, args }) if arch == sysinfo::ARCH_X86_64 => {
@@ -407,10 +413,7 @@ impl Engine {
                 }
                 self.on_exit_stop(tid, rval)
             }
-            Ok(SysStop::None) | Err(_) => {
-                let _ = seccomp_stop;
-                self.resume(tid, None)
-            }
+            Ok(SysStop::None) | Err(_) => self.resume(tid, None),
         }
     }
 
@@ -428,10 +431,8 @@ impl Engine {
     fn on_entry(&mut self, tid: Tid, sys: Sysno, args: [u64; 6]) {
         let pid = self.tasks[&tid].pid;
         let fd = fd_arg(sys, &args);
-        if self.seccomp.is_none()
-            && !traced::all_stopped().contains(sys)
-            && sys != Sysno::close_range
-        {
+        if !self.stopped.contains(sys) {
+            // PTRACE_SYSCALL mode stops on everything; only these calls matter.
             return self.resume(tid, None);
         }
         let mut report = self.cfg.report.contains(sys);

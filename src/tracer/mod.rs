@@ -233,7 +233,9 @@ fn run_tracer(
             };
             let pid = spawned.pid;
             let _ = setup.send(Ok(spawned.pty_master));
-            let mut engine = engine::Engine::new(cfg, tx.clone(), filter, true);
+            let stopped = stopped_set(&cfg);
+            let filtered = filter.is_some();
+            let mut engine = engine::Engine::new(cfg, tx.clone(), stopped, filtered, true);
             engine.add_task(pid, pid);
             engine.set_leader(pid);
             engine.process_event(ProcessEventKind::Spawn, pid, pid, |e| {
@@ -255,7 +257,8 @@ fn run_tracer(
             let _ = tx.send(TraceMsg::Finished(finish));
         }
         Target::Attach(pids) => {
-            let mut engine = engine::Engine::new(cfg, tx.clone(), None, false);
+            let stopped = stopped_set(&cfg);
+            let mut engine = engine::Engine::new(cfg, tx.clone(), stopped, false, false);
             for pid in &pids {
                 match attach::attach(*pid, options) {
                     Ok(tids) => {

@@ -106,18 +106,16 @@ const IDLE_POLL: Duration = Duration::from_millis(50);
 /// How long to keep reading the feed after asking the tracer to detach or kill.
 const WIND_DOWN: Duration = Duration::from_secs(5);
 
-/// Open a saved trace (`sockwhy view FILE`). The trace is read before the terminal is
-/// touched, so a bad file is a normal one-line error.
+/// Open a saved trace (`sockwhy view FILE`). The header is checked before the terminal is
+/// touched, so a file that is not a trace is a normal one-line error; the rest is read on
+/// a loader thread while the screen is already up (status: `loading N%`).
 pub fn run_view(path: &Path) -> io::Result<()> {
-    let size = std::fs::metadata(path).map_or(0, |m| m.len());
-    if size > 64 << 20 {
-        // Loading takes a moment at this size; say why the screen waits.
-        eprintln!("sockwhy: reading {} MiB of trace...", size >> 20);
-    }
-    let store = Store::load(path)
+    let (store, loader) = Store::open(path)
         .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))?;
     let mut state = State::new(store, Session::View, saved_name(path));
+    state.run = Run::Loading(0);
     let mut io = SessionIo::new(Some(path.to_owned()));
+    io.loader = Some(loader);
     let mut guard = terminal::TerminalGuard::new()?;
     let size = guard.terminal.size()?;
     state.update(Action::Resize(size.width, size.height));
@@ -276,6 +274,8 @@ pub(crate) struct SessionIo {
     source: Option<PathBuf>,
     /// More feed is waiting than one frame took.
     backlog: bool,
+    /// A saved trace still being read.
+    loader: Option<store::Loader>,
 }
 
 impl SessionIo {
@@ -291,6 +291,7 @@ impl SessionIo {
             save_rx,
             source,
             backlog: false,
+            loader: None,
         }
     }
 
@@ -329,7 +330,7 @@ impl SessionIo {
                     break;
                 }
                 match feed.try_recv() {
-                    Ok(Feed::Record(r)) => state.ingest(&r)?,
+                    Ok(Feed::Record(r)) => state.ingest(&r),
                     Ok(Feed::Warning(w)) => state.warn(&w),
                     Ok(Feed::Finished(code)) => state.finish(code),
                     Err(TryRecvError::Empty) => break,
@@ -349,6 +350,45 @@ impl SessionIo {
                 changed = true;
             }
             if n > 0 {
+                state.after_ingest();
+                changed = true;
+            }
+        }
+        if let Some(l) = &self.loader {
+            let start = Instant::now();
+            let mut took = false;
+            let mut finished = None;
+            while start.elapsed() < FEED_TIME {
+                match l.rx.try_recv() {
+                    Ok(store::LoadMsg::Batch(batch)) => {
+                        for (rec, off, len) in &batch {
+                            state.ingest_loaded(rec, *off, *len);
+                        }
+                        took = true;
+                    }
+                    Ok(store::LoadMsg::Done) => finished = Some(None),
+                    Ok(store::LoadMsg::Failed(e)) => finished = Some(Some(e)),
+                    Err(TryRecvError::Empty) => break,
+                    Err(TryRecvError::Disconnected) => finished = Some(None),
+                }
+                if finished.is_some() {
+                    break;
+                }
+            }
+            if took {
+                let read = l.read.load(Ordering::Relaxed);
+                let pct = (read.saturating_mul(100) / l.total.max(1)).min(99) as u8;
+                state.run = Run::Loading(pct);
+                state.after_ingest();
+                changed = true;
+                self.backlog = true;
+            }
+            if let Some(err) = finished {
+                self.loader = None;
+                state.run = Run::Loaded;
+                if let Some(e) = err {
+                    state.warn(&format!("reading stopped: {e}"));
+                }
                 state.after_ingest();
                 changed = true;
             }
@@ -556,6 +596,19 @@ pub mod bench {
         pub search: Duration,
         /// Size of one compact row.
         pub row_bytes: usize,
+        /// From opening the file to the first rows on screen (`view` in the background).
+        pub first_rows: Duration,
+        /// Resident memory (KiB) with every row loaded, before and after loading.
+        pub rss_kib: (u64, u64),
+    }
+
+    fn rss_kib() -> u64 {
+        std::fs::read_to_string("/proc/self/status")
+            .unwrap_or_default()
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
     }
 
     /// Load `path` as `sockwhy view` does, then draw `frames` frames at `w` x `h` on a
@@ -567,11 +620,23 @@ pub mod bench {
         frames: usize,
         search: &str,
     ) -> io::Result<ViewBench> {
+        let rss_before = rss_kib();
         let t = Instant::now();
-        let store = Store::load(path)?;
-        let load = t.elapsed();
-        let rows = store.rows.len();
+        let (store, loader) = Store::open(path)?;
         let mut st = State::new(store, Session::View, "x".into());
+        let mut io = super::SessionIo::new(None);
+        io.loader = Some(loader);
+        let mut first_rows = None;
+        while io.loader.is_some() {
+            io.pump(&mut st)?;
+            if first_rows.is_none() && !st.store.rows.is_empty() {
+                first_rows = Some(t.elapsed());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let load = t.elapsed();
+        let rss_loaded = rss_kib();
+        let rows = st.store.rows.len();
         let mut term = Terminal::new(TestBackend::new(w, h)).map_err(io::Error::other)?;
         st.update(Action::Resize(w, h));
         st.update(Action::Enter);
@@ -614,6 +679,8 @@ pub mod bench {
             filter,
             search,
             row_bytes: std::mem::size_of::<super::store::Row>(),
+            first_rows: first_rows.unwrap_or(load),
+            rss_kib: (rss_before, rss_loaded),
         })
     }
 }

@@ -135,6 +135,8 @@ pub(crate) enum Session {
 /// Whether events are still coming.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Run {
+    /// A saved trace, still being read: percent done.
+    Loading(u8),
     /// A saved trace, all loaded.
     Loaded,
     /// The tracer is running.
@@ -365,9 +367,25 @@ impl State {
     }
 
     /// Take one record from the trace.
-    pub fn ingest(&mut self, rec: &Record) -> std::io::Result<()> {
+    pub fn ingest(&mut self, rec: &Record) {
         let before = self.store.rows.len();
-        self.store.push(rec)?;
+        if let Err(e) = self.store.push(rec) {
+            // Never stop the trace for this: the list goes on without details.
+            self.warn(&format!(
+                "cannot spool events ({e}): details of later events are not kept"
+            ));
+        }
+        self.show_new_row(before);
+    }
+
+    /// Take one record the loader read from a saved trace.
+    pub fn ingest_loaded(&mut self, rec: &Record, off: u64, len: u64) {
+        let before = self.store.rows.len();
+        self.store.index_loaded(rec, off, len);
+        self.show_new_row(before);
+    }
+
+    fn show_new_row(&mut self, before: usize) {
         if self.store.rows.len() > before && self.paused_at.is_none() {
             let i = before;
             if self.filters.matches(&self.store.rows[i]) {
@@ -377,7 +395,6 @@ impl State {
                 }
             }
         }
-        Ok(())
     }
 
     /// After a batch of records: keep following the newest.

@@ -4,18 +4,20 @@
 //! explanation, cause), which at a million events is most of a gigabyte. A row here is 48
 //! bytes plus the short list text (args, capped) in one shared arena; the full event is read
 //! back from its JSON line when the detail pane needs it. In `view` the lines live in the
-//! trace file itself; in a live session they are spooled to an unlinked 0600 temporary file.
+//! trace file itself (read on a loader thread, so the screen is up at once); in a live
+//! session they are spooled to an unlinked 0600 temporary file.
 
 use crate::model::{Header, Record, SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION};
 use crate::sink::jsonl::read::JsonlReader;
 use crate::sink::jsonl::write::to_json_string;
-use std::cell::Cell;
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufWriter, Read, Write};
 use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::Path;
-use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use super::procs::ProcTable;
 use super::text::{clean, truncate_at};
@@ -96,6 +98,8 @@ struct Backing {
     spool_len: u64,
     /// The first line (the header), so one line can be parsed alone.
     header_line: Vec<u8>,
+    /// A spool write failed (disk full): later events are indexed without their line.
+    spool_failed: bool,
 }
 
 /// Every event of the session, compact.
@@ -176,40 +180,74 @@ impl Store {
             spool: Some(spool),
             spool_len,
             header_line,
+            spool_failed: false,
         }))
     }
 
-    /// Load a saved trace, streaming: only compact rows stay in memory.
-    pub fn load(path: &Path) -> io::Result<Store> {
+    /// Open a saved trace: read and check its header here (so a file that is not a trace
+    /// fails before the screen changes), then read the rest on a thread of its own.
+    pub fn open(path: &Path) -> io::Result<(Store, Loader)> {
         let file = File::open(path)?;
-        let consumed = Rc::new(Cell::new(0u64));
+        let total = file.metadata()?.len();
+        let consumed = Arc::new(AtomicU64::new(0));
         let counting = CountingBufRead {
             inner: io::BufReader::with_capacity(1 << 16, file.try_clone()?),
-            consumed: Rc::clone(&consumed),
+            consumed: Arc::clone(&consumed),
         };
         let mut reader = JsonlReader::new(counting);
+        let header = reader.next_record().map_err(corrupt)?;
+        let end = consumed.load(Ordering::Relaxed);
+        let mut header_line = vec![0u8; usize::try_from(end).map_err(io::Error::other)?];
+        file.read_exact_at(&mut header_line, 0)?;
+        if header_line.last() != Some(&b'\n') {
+            header_line.push(b'\n');
+        }
         let mut store = Store::with_backing(Backing {
             file,
             spool: None,
             spool_len: 0,
-            header_line: Vec::new(),
+            header_line,
+            spool_failed: false,
         });
-        let mut start = 0u64;
-        loop {
-            let rec = reader.next_record().map_err(corrupt)?;
-            let Some(rec) = rec else { break };
-            let end = consumed.get();
-            let (off, len) = line_span(&store.backing.file, start, end)?;
-            if matches!(rec, Record::Header(_)) && store.backing.header_line.is_empty() {
-                let mut buf = vec![0u8; len as usize];
-                store.backing.file.read_exact_at(&mut buf, off)?;
-                buf.push(b'\n');
-                store.backing.header_line = buf;
-            }
-            store.index(&rec, off, len);
-            start = end;
+        if let Some(h) = &header {
+            store.index(h, 0, end);
         }
-        Ok(store)
+        // A few batches in flight at most: memory stays bounded whatever the file size.
+        let (tx, rx) = mpsc::sync_channel(4);
+        let progress = Arc::clone(&consumed);
+        std::thread::Builder::new()
+            .name("sockwhy-load".into())
+            .spawn(move || load_rest(reader, consumed, end, tx))?;
+        Ok((
+            store,
+            Loader {
+                rx,
+                total,
+                read: progress,
+            },
+        ))
+    }
+
+    /// Load a whole saved trace before returning.
+    #[cfg(test)]
+    pub fn load(path: &Path) -> io::Result<Store> {
+        let (mut store, loader) = Store::open(path)?;
+        loop {
+            match loader.rx.recv() {
+                Ok(LoadMsg::Batch(batch)) => {
+                    for (rec, off, len) in &batch {
+                        store.index(rec, *off, *len);
+                    }
+                }
+                Ok(LoadMsg::Failed(msg)) => return Err(corrupt(msg)),
+                Ok(LoadMsg::Done) | Err(_) => return Ok(store),
+            }
+        }
+    }
+
+    /// Index a record the loader read at `off` (its line, `len` bytes).
+    pub fn index_loaded(&mut self, rec: &Record, off: u64, len: u64) {
+        self.index(rec, off, len);
     }
 
     /// Add a record that arrived live: spool its line, then index it.
@@ -224,8 +262,19 @@ impl Store {
         let Some(spool) = self.backing.spool.as_mut() else {
             return Err(io::Error::other("not a live store"));
         };
-        spool.write_all(line.as_bytes())?;
-        spool.write_all(b"\n")?;
+        if self.backing.spool_failed {
+            // The list goes on; only this event's detail is lost.
+            self.index(rec, 0, 0);
+            return Ok(());
+        }
+        let written = spool
+            .write_all(line.as_bytes())
+            .and_then(|()| spool.write_all(b"\n"));
+        if let Err(e) = written {
+            self.backing.spool_failed = true;
+            self.index(rec, 0, 0);
+            return Err(e);
+        }
         self.backing.spool_len += line.len() as u64 + 1;
         self.index(rec, off, line.len() as u64);
         Ok(())
@@ -332,6 +381,11 @@ impl Store {
 
     /// Read the full event of a row back from its line.
     pub fn load_event(&mut self, r: &Row) -> io::Result<SyscallEvent> {
+        if r.line_len == 0 {
+            return Err(io::Error::other(
+                "its full record was not kept (writing the spool file failed)",
+            ));
+        }
         if let Some(s) = self.backing.spool.as_mut() {
             s.flush()?;
         }
@@ -363,43 +417,77 @@ impl Store {
     }
 }
 
-/// The offset and length of the last line read, trimming the newline and any blank lines
-/// the reader skipped before it.
-fn line_span(file: &File, start: u64, end: u64) -> io::Result<(u64, u64)> {
-    let mut off = start;
-    let mut len = end - start;
-    // Blank lines are rare; read byte by byte only while they lead.
-    let mut b = [0u8; 1];
-    while len > 0 {
-        file.read_exact_at(&mut b, off)?;
-        if b[0] == b'\n' || b[0] == b'\r' || b[0] == b' ' || b[0] == b'\t' {
-            off += 1;
-            len -= 1;
-        } else {
-            break;
+/// What the loader thread sends.
+pub(crate) enum LoadMsg {
+    /// Records with the offset and length of their lines.
+    Batch(Vec<(Record, u64, u64)>),
+    /// The whole file is read.
+    Done,
+    /// Reading stopped here (a corrupt line); what came before is kept.
+    Failed(String),
+}
+
+/// A saved trace being read in the background.
+pub(crate) struct Loader {
+    /// Batches of records, in file order.
+    pub rx: Receiver<LoadMsg>,
+    /// File size.
+    pub total: u64,
+    /// Bytes read so far.
+    pub read: Arc<AtomicU64>,
+}
+
+const LOAD_BATCH: usize = 4096;
+
+fn load_rest(
+    mut reader: JsonlReader<CountingBufRead<io::BufReader<File>>>,
+    consumed: Arc<AtomicU64>,
+    mut start: u64,
+    tx: SyncSender<LoadMsg>,
+) {
+    // A small first batch puts the first screen up sooner.
+    let mut limit = 256;
+    let mut batch = Vec::with_capacity(limit);
+    loop {
+        match reader.next_record() {
+            Ok(Some(rec)) => {
+                // The line with its newline (and any blank lines the reader skipped before
+                // it, which reading it back skips again).
+                let end = consumed.load(Ordering::Relaxed);
+                batch.push((rec, start, end - start));
+                start = end;
+                if batch.len() >= limit {
+                    limit = LOAD_BATCH;
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH));
+                    if tx.send(LoadMsg::Batch(full)).is_err() {
+                        return; // the viewer has quit
+                    }
+                }
+            }
+            Ok(None) => {
+                let _ = tx.send(LoadMsg::Batch(batch));
+                let _ = tx.send(LoadMsg::Done);
+                return;
+            }
+            Err(e) => {
+                let _ = tx.send(LoadMsg::Batch(batch));
+                let _ = tx.send(LoadMsg::Failed(e.to_string()));
+                return;
+            }
         }
     }
-    while len > 0 {
-        file.read_exact_at(&mut b, off + len - 1)?;
-        if b[0].is_ascii_whitespace() {
-            len -= 1;
-        } else {
-            break;
-        }
-    }
-    Ok((off, len))
 }
 
 /// Counts the bytes the line reader consumed: after each record, the end of its line.
 struct CountingBufRead<R> {
     inner: R,
-    consumed: Rc<Cell<u64>>,
+    consumed: Arc<AtomicU64>,
 }
 
 impl<R: BufRead> Read for CountingBufRead<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.consumed.set(self.consumed.get() + n as u64);
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
 }
@@ -409,7 +497,7 @@ impl<R: BufRead> BufRead for CountingBufRead<R> {
         self.inner.fill_buf()
     }
     fn consume(&mut self, amt: usize) {
-        self.consumed.set(self.consumed.get() + amt as u64);
+        self.consumed.fetch_add(amt as u64, Ordering::Relaxed);
         self.inner.consume(amt);
     }
 }

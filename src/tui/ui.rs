@@ -441,6 +441,7 @@ fn draw_status(state: &State, f: &mut Frame, area: Rect) {
     let mut run = match (state.run, state.paused_at) {
         (Run::Tracing, Some(_)) => "tracing, paused".to_owned(),
         (Run::Tracing, None) => "tracing".to_owned(),
+        (Run::Loading(p), _) => format!("loading {p}%"),
         (Run::Loaded, Some(_)) => "saved trace, paused".to_owned(),
         (Run::Loaded, None) => "saved trace".to_owned(),
         (Run::Finished(Some(c)), _) => format!("finished, exit {c}"),
