@@ -127,7 +127,11 @@ impl Pipeline {
                 self.history.record(&ev);
                 Some(Record::Syscall(ev))
             }
-            TraceMsg::Process(pe) => Some(Record::Process(pe)),
+            TraceMsg::Process(pe) => {
+                // Exits close sockets: the rules can then say who closed a peer.
+                self.history.record_process(&pe);
+                Some(Record::Process(pe))
+            }
             TraceMsg::Warning(_) | TraceMsg::Finished(_) => None,
         }
     }

@@ -64,6 +64,7 @@ const RULES: &[Rule] = &[
     address::bad_address,
     address::nscd_noise,
     address::access,
+    address::receiver_connected,
     address::read_only,
     address::in_use,
     address::prototype,

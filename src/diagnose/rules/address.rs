@@ -174,6 +174,29 @@ pub(super) fn access(c: &Ctx) -> Option<Cause> {
     cause(summary, ev, Confidence::High)
 }
 
+/// EPERM on a datagram send to an address: the receiver is connected to someone else.
+pub(super) fn receiver_connected(c: &Ctx) -> Option<Cause> {
+    if !c.is(REACH, &["EPERM"]) {
+        return None;
+    }
+    let bound = c.f.bound.as_deref()?;
+    let me = c.f.own.as_ref().map(|o| o.inode);
+    let r = bound.iter().find(|b| {
+        b.sock.kind == SockKind::Dgram && b.sock.peer.is_some_and(|p| p != 0 && Some(p) != me)
+    })?;
+    let peer = r.sock.peer.unwrap_or_default();
+    let mut ev = holders(bound);
+    ev.push(format!("the receiving socket is connected to inode {peer}"));
+    cause(
+        format!(
+            "The receiving datagram socket (held by {}) is connected to another socket (inode {peer}), so it takes datagrams only from that one.",
+            owners_text(&r.owners)
+        ),
+        ev,
+        Confidence::High,
+    )
+}
+
 /// EROFS on bind.
 pub(super) fn read_only(c: &Ctx) -> Option<Cause> {
     if !c.is(&["bind"], &["EROFS"]) {
@@ -855,6 +878,29 @@ mod tests {
         assert!(
             c.summary
                 .starts_with("Directory \"/run/app\" does not exist: bind() creates only"),
+            "{c:?}"
+        );
+    }
+
+    #[test]
+    fn rules_eperm_receiver_connected_elsewhere() {
+        let mut e = ev("sendto", "EPERM");
+        e.addr = Some(path("/run/log.sock"));
+        let mut r = sock(9, SockKind::Dgram, SockState::Connected);
+        r.peer = Some(44);
+        let f = Facts {
+            own: Some(sock(1, SockKind::Dgram, SockState::Unconnected)),
+            bound: Some(vec![BoundSocket {
+                sock: r,
+                owners: vec![owner(5, "logd", 3)],
+                by_file: true,
+            }]),
+            ..Default::default()
+        };
+        let c = run(&e, &f);
+        assert!(
+            c.summary
+                .contains("is connected to another socket (inode 44)"),
             "{c:?}"
         );
     }

@@ -97,8 +97,21 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
         );
     }
     let peer = c.f.peer.as_ref();
+    // A datagram send without an address is refused only when the connected peer is
+    // dead; the kernel has already disconnected the socket by the exit stop.
+    let dgram_dropped = c.errno == "ECONNREFUSED"
+        && c.f.own.as_ref().is_some_and(|o| {
+            o.kind == SockKind::Dgram && o.state == SockState::Unconnected && o.peer.is_none()
+        });
+    if dgram_dropped {
+        ev.push(format!(
+            "{} is unconnected at the exit stop: the kernel dropped the dead peer",
+            c.fd_text()
+        ));
+    }
     let gone = peer.and_then(|p| p.exists) == Some(false)
-        || c.f.own.as_ref().is_some_and(|o| o.peer == Some(0));
+        || c.f.own.as_ref().is_some_and(|o| o.peer == Some(0))
+        || dgram_dropped;
     if let Some(p) = peer
         && p.exists == Some(true)
         && !p.owners.is_empty()
@@ -122,24 +135,39 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
         return None;
     }
     let mut by = String::new();
-    if let Some(k) = peer.and_then(|p| p.known) {
+    let own_inode = c.f.own.as_ref().map(|o| o.inode).or_else(|| {
+        let fd = c.ev.fd?;
+        c.ev.fds.iter().find(|s| s.fd == fd).map(|s| s.inode)
+    });
+    let known = peer
+        .and_then(|p| p.known)
+        .or_else(|| own_inode.and_then(|i| c.h.peer_of(i)));
+    if let Some(k) = known {
         ev.push(format!("the peer socket, inode {k}, no longer exists"));
         if let Some(cl) = c.h.closed(k) {
-            by = format!(" by pid {} (close of fd {} at #{})", cl.pid, cl.fd, cl.seq);
-            ev.push(format!(
-                "pid {} closed it: fd {} at #{}",
-                cl.pid, cl.fd, cl.seq
-            ));
+            let what = match (cl.fd, cl.seq) {
+                (Some(fd), Some(seq)) => format!("pid {} closed fd {fd} at #{seq}", cl.pid),
+                _ => format!("pid {} held it and exited", cl.pid),
+            };
+            by = format!(" ({what}");
+            ev.push(format!("last close seen in the trace: {what}"));
             if let Some((code, sig)) = c.h.exited(cl.pid) {
                 let how = match (code, sig) {
                     (_, Some(s)) => format!("killed by {}", escape_str(s)),
                     (Some(code), None) => format!("exit code {code}"),
                     (None, None) => "exited".into(),
                 };
-                by.push_str(&format!(", which has since exited ({how})"));
+                if cl.seq.is_some() {
+                    by.push_str(&format!("; pid {} has since exited, {how}", cl.pid));
+                } else {
+                    by.push_str(&format!(", {how}"));
+                }
                 ev.push(format!("pid {} has exited ({how})", cl.pid));
             }
         }
+    }
+    if !by.is_empty() {
+        by.push(')');
     }
     let summary = match c.errno {
         "EPIPE" => format!(
@@ -163,6 +191,22 @@ pub(super) fn not_connected(c: &Ctx) -> Option<Cause> {
     let fd = c.ev.fd?;
     let o = c.f.own.as_ref()?;
     let mut ev = own_evidence(c);
+    let refused = c.h.calls(c.ev.pid, fd).into_iter().rev().find(|p| {
+        SENDS.contains(&p.syscall.as_str()) && p.errno.as_deref() == Some("ECONNREFUSED")
+    });
+    if o.kind == SockKind::Dgram
+        && let Some(r) = refused
+    {
+        return cause(
+            format!(
+                "fd {fd} was connected to a datagram socket that has closed; the kernel disconnected fd {fd} when {} #{} was refused.",
+                escape_str(&r.syscall),
+                r.seq
+            ),
+            ev,
+            Confidence::High,
+        );
+    }
     if o.kind == SockKind::Dgram
         && let Some(p) = &c.f.peer
         && p.exists == Some(false)
@@ -492,6 +536,41 @@ mod tests {
     }
 
     #[test]
+    fn rules_dgram_peer_closed_then_enotconn() {
+        let mut h = History::default();
+        h.record(&call(2, "sendto", 3, None));
+        let mut e = ev("sendto", "ECONNREFUSED");
+        e.seq = 3;
+        e.fd = Some(3);
+        let f = Facts {
+            own: Some(sock(1, SockKind::Dgram, SockState::Unconnected)),
+            peer: Some(PeerFacts {
+                known: None,
+                exists: None,
+                owners: vec![],
+                name: None,
+            }),
+            ..Default::default()
+        };
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(
+            c.summary
+                .starts_with("The datagram peer this socket is connected to was closed"),
+            "{c:?}"
+        );
+        assert_eq!(c.confidence, Confidence::High);
+        h.record(&e);
+        let mut e = ev("sendto", "ENOTCONN");
+        e.fd = Some(3);
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(
+            c.summary
+                .contains("disconnected fd 3 when sendto #3 was refused"),
+            "{c:?}"
+        );
+    }
+
+    #[test]
     fn rules_einval_state_machine() {
         let h = History::default();
         let mut e = ev("listen", "EINVAL");
@@ -571,11 +650,9 @@ mod tests {
         let c = find_cause(&e, &f, &h).unwrap();
         assert!(c.summary.starts_with("The peer closed its end"), "{c:?}");
         assert!(
-            c.summary.contains("by pid 200 (close of fd 7 at #5)"),
-            "{c:?}"
-        );
-        assert!(
-            c.summary.contains("has since exited (exit code 0)"),
+            c.summary.contains(
+                "closed its end of the connection (pid 200 closed fd 7 at #5; pid 200 has since exited, exit code 0)"
+            ),
             "{c:?}"
         );
         assert_eq!(c.confidence, Confidence::High);
