@@ -434,6 +434,9 @@ fn live_feed_and_program_terminal() {
 #[test]
 fn hostile_text_never_reaches_the_screen() {
     let mut recs = fixture();
+    if let Record::Header(h) = &mut recs[0] {
+        h.command = vec!["./x\x1b[2J".into()];
+    }
     let mut p = proc_ev(ProcessEventKind::Fork, 1, 666);
     p.ppid = Some(100);
     p.comm = Some("evil\x1b]0;pwned\x07\u{9b}31m".into());
