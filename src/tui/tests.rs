@@ -180,10 +180,10 @@ pub(crate) fn fixture() -> Vec<Record> {
     v
 }
 
+/// A file in the temp directory for this test process; tests unlink what they write
+/// (an open trace reads on after the unlink).
 fn temp_path(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("sockwhy-tui-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
+    std::env::temp_dir().join(format!("sockwhy-tui-test-{}-{name}", std::process::id()))
 }
 
 fn write_trace(name: &str, recs: &[Record]) -> PathBuf {
@@ -238,11 +238,9 @@ impl InputSource for Script {
 
 fn view_state(name: &str) -> State {
     let p = write_trace(name, &fixture());
-    State::new(
-        Store::load(&p).unwrap(),
-        Session::View,
-        "trace-saved.jsonl".into(),
-    )
+    let store = Store::load(&p).unwrap();
+    std::fs::remove_file(&p).unwrap();
+    State::new(store, Session::View, "trace-saved.jsonl".into())
 }
 
 /// Run the real loop on `state` with `keys` at `w` x `h`; the final screen.
@@ -434,6 +432,9 @@ fn live_feed_and_program_terminal() {
 #[test]
 fn hostile_text_never_reaches_the_screen() {
     let mut recs = fixture();
+    if let Record::Header(h) = &mut recs[0] {
+        h.command = vec!["./x\x1b[2J".into()];
+    }
     let mut p = proc_ev(ProcessEventKind::Fork, 1, 666);
     p.ppid = Some(100);
     p.comm = Some("evil\x1b]0;pwned\x07\u{9b}31m".into());
@@ -448,6 +449,7 @@ fn hostile_text_never_reaches_the_screen() {
     recs.push(Record::Syscall(Box::new(e)));
     let path = write_trace("hostile.jsonl", &recs);
     let mut st = State::new(Store::load(&path).unwrap(), Session::View, "x".into());
+    std::fs::remove_file(&path).unwrap();
     for keys in ["G\n", "t", "tG"] {
         let term = drive(
             &mut st,
@@ -539,6 +541,7 @@ fn save_writes_a_trace_that_reads_back() {
         fixture(),
         "the whole trace, not only what the filter shows"
     );
+    std::fs::remove_file(&out).unwrap();
 }
 
 #[test]
@@ -562,6 +565,7 @@ fn live_save_uses_the_real_header() {
         recs.push(rec);
     }
     assert_eq!(recs, fixture()[..8].to_vec());
+    std::fs::remove_file(&out).unwrap();
 }
 
 #[test]
@@ -572,6 +576,7 @@ fn saving_over_the_viewed_trace_is_refused() {
     drive(&mut st, &mut io, Script::keys("s\n"), 80, 24);
     assert!(!st.saving);
     assert!(st.message.unwrap_or_default().contains("being viewed"));
+    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]
@@ -708,6 +713,7 @@ fn load_in_background(path: &std::path::Path) -> (State, SessionIo) {
 fn a_saved_trace_loads_in_the_background() {
     let path = write_trace("background.jsonl", &fixture());
     let (mut st, mut io) = load_in_background(&path);
+    std::fs::remove_file(&path).unwrap();
     assert_eq!(st.run, Run::Loaded);
     assert_eq!(st.store.rows.len(), 7);
     assert_eq!(st.store.procs.len(), 2);
@@ -722,6 +728,7 @@ fn a_corrupt_line_keeps_what_came_before_and_says_so() {
     text.push_str("{\"type\":\"syscall\",\"seq\":\n");
     std::fs::write(&path, text).unwrap();
     let (st, _io) = load_in_background(&path);
+    std::fs::remove_file(&path).unwrap();
     assert_eq!(st.run, Run::Loaded);
     assert_eq!(st.store.rows.len(), 2);
     let m = st.message.unwrap_or_default();
@@ -734,6 +741,7 @@ fn a_file_that_is_not_a_trace_fails_before_the_screen_changes() {
     std::fs::write(&path, "hello\n").unwrap();
     assert!(Store::open(&path).is_err());
     assert!(super::run_view(&path).is_err());
+    std::fs::remove_file(&path).unwrap();
 }
 
 #[test]

@@ -138,6 +138,33 @@ fn filter_title(state: &State) -> String {
     t
 }
 
+/// What was traced, from the header: ` ./client --flag ` or ` pid 42 `, cut to `max`.
+fn traced_title(state: &State, max: usize) -> Option<String> {
+    let h = state.store.header.as_ref()?;
+    let what = if !h.command.is_empty() {
+        h.command
+            .iter()
+            .map(|a| clean(a).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else if !h.attached.is_empty() {
+        let pids: Vec<String> = h.attached.iter().map(|p| p.to_string()).collect();
+        format!("pid {}", pids.join(","))
+    } else {
+        return None;
+    };
+    if max < 8 {
+        return None;
+    }
+    let what = if what.chars().count() > max - 2 {
+        let cut: String = what.chars().take(max - 5).collect();
+        format!("{cut}...")
+    } else {
+        what
+    };
+    Some(format!(" {what} "))
+}
+
 fn row_cells<'a>(state: &'a State, r: &Row) -> [Cell<'a>; 5] {
     let s = &state.store;
     [
@@ -150,10 +177,13 @@ fn row_cells<'a>(state: &'a State, r: &Row) -> [Cell<'a>; 5] {
 }
 
 fn draw_list(state: &State, f: &mut Frame, area: Rect) {
-    let block = Block::default()
+    let mut block = Block::default()
         .borders(Borders::ALL)
         .title(filter_title(state))
         .title_bottom(if state.follow { " follow " } else { " browse " });
+    if let Some(t) = traced_title(state, area.width as usize / 3) {
+        block = block.title_bottom(Line::from(t).right_aligned());
+    }
     let inner = block.inner(area);
     f.render_widget(block, area);
     let h = inner.height.saturating_sub(1) as usize;
