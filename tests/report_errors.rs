@@ -101,6 +101,17 @@ fn corrupt_line_in_the_middle_is_refused_naming_the_line() {
 }
 
 #[test]
+fn truncated_header_is_refused() {
+    let text = demo();
+    let f = write_case("truncated-header.jsonl", &text.as_bytes()[..40]);
+    assert_refused(
+        &report(&[], &f),
+        &f,
+        "line 1: corrupt record: the header line is cut short (no newline): the tracer was stopped before it traced anything",
+    );
+}
+
+#[test]
 fn empty_file_is_refused() {
     let f = write_case("empty.jsonl", b"");
     assert_refused(&report(&[], &f), &f, "the trace is empty (no header line)");

@@ -55,34 +55,53 @@ fn render(r: &Report, f: fn(&Report, &mut dyn std::io::Write) -> std::io::Result
     String::from_utf8(out).expect("utf-8")
 }
 
-#[test]
-fn demo_text_report() {
-    let got = render(&report("demo.jsonl"), text::write_text);
-    check_golden("demo.report.txt", &got);
-}
+/// The traces with golden files: `NAME.jsonl` has `NAME.report.txt`, `NAME.report.md`
+/// and `NAME.summary.txt`.
+const GOLDEN: &[&str] = &["demo", "recorded-daemon"];
 
 #[test]
-fn demo_markdown_report() {
-    let got = render(&report("demo.jsonl"), markdown::write_markdown);
-    check_golden("demo.report.md", &got);
-}
-
-#[test]
-fn demo_summary_table() {
-    let f = fs::File::open(fixtures().join("demo.jsonl")).unwrap();
-    let mut reader = JsonlReader::new(BufReader::new(f));
-    let mut s = Summary::new();
-    while let Some(rec) = reader.next_record().unwrap() {
-        s.add(&rec);
+fn text_reports() {
+    for name in GOLDEN {
+        let got = render(&report(&format!("{name}.jsonl")), text::write_text);
+        check_golden(&format!("{name}.report.txt"), &got);
     }
-    let mut out = Vec::new();
-    s.write_table(&mut out).unwrap();
-    check_golden("demo.summary.txt", &String::from_utf8(out).unwrap());
 }
 
 #[test]
-fn demo_report_order_is_worst_first() {
-    let r = report("demo.jsonl");
+fn markdown_reports() {
+    for name in GOLDEN {
+        let got = render(&report(&format!("{name}.jsonl")), markdown::write_markdown);
+        check_golden(&format!("{name}.report.md"), &got);
+    }
+}
+
+#[test]
+fn summary_tables() {
+    for name in GOLDEN {
+        let f = fs::File::open(fixtures().join(format!("{name}.jsonl"))).unwrap();
+        let mut reader = JsonlReader::new(BufReader::new(f));
+        let mut s = Summary::new();
+        while let Some(rec) = reader.next_record().unwrap() {
+            s.add(&rec);
+        }
+        assert!(reader.warnings().is_empty());
+        let mut out = Vec::new();
+        s.write_table(&mut out).unwrap();
+        check_golden(
+            &format!("{name}.summary.txt"),
+            &String::from_utf8(out).unwrap(),
+        );
+    }
+}
+
+#[test]
+fn reports_are_worst_first() {
+    for name in GOLDEN {
+        check_order(&report(&format!("{name}.jsonl")));
+    }
+}
+
+fn check_order(r: &Report) {
     assert!(!r.failures.is_empty());
     // The first group ended the main process, when any did.
     if r.failures.iter().any(|g| g.ended_main()) {
@@ -100,7 +119,7 @@ fn demo_report_order_is_worst_first() {
 
 #[test]
 fn text_report_is_terminal_safe_even_for_a_hostile_trace() {
-    for name in ["demo.jsonl", "hostile.jsonl"] {
+    for name in ["demo.jsonl", "recorded-daemon.jsonl", "hostile.jsonl"] {
         let got = render(&report(name), text::write_text);
         for line in got.lines() {
             assert!(

@@ -135,28 +135,41 @@ pub fn run_view(path: &Path) -> io::Result<()> {
 /// if the program still runs, and the feed is read until it says the trace is over (for
 /// at most a few seconds) so the pipeline is never left blocked on a full channel.
 pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
-    // The spool goes to the temp directory, or beside the save file if that fails.
-    let store = match Store::spooled(&std::env::temp_dir()) {
+    let feed = std::mem::replace(&mut live.feed, mpsc::channel().1);
+    let mut io = SessionIo::new(None);
+    io.feed = Some(feed);
+    let setup = (|| {
+        // The spool goes to the temp directory, or beside the save file if that fails.
+        let store = match Store::spooled(&std::env::temp_dir()) {
+            Ok(s) => s,
+            Err(e) => match live.save_path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => Store::spooled(dir)?,
+                Some(_) => Store::spooled(Path::new("."))?,
+                None => return Err(e),
+            },
+        };
+        if let Some(pty) = live.pty.take() {
+            io.attach_pty(pty)?;
+        }
+        Ok(store)
+    })();
+    let store = match setup {
         Ok(s) => s,
-        Err(e) => match live.save_path.parent() {
-            Some(dir) => Store::spooled(if dir.as_os_str().is_empty() {
-                Path::new(".")
+        Err(e) => {
+            // No TUI after all: do not leave the program stopped under a dead tracer.
+            let c = if live.attached {
+                QuitChoice::Detach
             } else {
-                dir
-            })?,
-            None => return Err(e),
-        },
+                QuitChoice::Kill
+            };
+            finish_live(&mut live, &mut io, Run::Tracing, c);
+            return Err(e);
+        }
     };
     let session = Session::Live {
         attached: live.attached,
     };
     let mut state = State::new(store, session, live.save_path.clone());
-    let feed = std::mem::replace(&mut live.feed, mpsc::channel().1);
-    let mut io = SessionIo::new(None);
-    io.feed = Some(feed);
-    if let Some(pty) = live.pty.take() {
-        io.attach_pty(pty)?;
-    }
     let resize = std::mem::replace(&mut live.resize_pty, Box::new(|_, _| {}));
     io.resize_pty = Some(resize);
     // A panic in the loop still settles the tracee (after the guard restored the
@@ -181,7 +194,7 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
     let result = match result {
         Ok(r) => r,
         Err(panic) => {
-            finish_live(&mut live, &mut io, &state, exit_choice(&state));
+            finish_live(&mut live, &mut io, state.run, exit_choice(&state));
             std::panic::resume_unwind(panic);
         }
     };
@@ -189,7 +202,7 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
         Ok(c) => *c,
         Err(_) => exit_choice(&state),
     };
-    let outcome = finish_live(&mut live, &mut io, &state, choice);
+    let outcome = finish_live(&mut live, &mut io, state.run, choice);
     result.map(|_| outcome)
 }
 
@@ -202,10 +215,10 @@ fn exit_choice(state: &State) -> QuitChoice {
     }
 }
 
-fn finish_live(live: &mut Live, io: &mut SessionIo, state: &State, c: QuitChoice) -> LiveOutcome {
+fn finish_live(live: &mut Live, io: &mut SessionIo, run: Run, c: QuitChoice) -> LiveOutcome {
     let outcome = match c {
         QuitChoice::Quit => {
-            return LiveOutcome::Finished(match state.run {
+            return LiveOutcome::Finished(match run {
                 Run::Finished(code) => code,
                 _ => None,
             });

@@ -735,3 +735,16 @@ fn a_file_that_is_not_a_trace_fails_before_the_screen_changes() {
     assert!(Store::open(&path).is_err());
     assert!(super::run_view(&path).is_err());
 }
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 4), (20, 6), (40, 10)] {
+        for keys in ["", "j\n", "t", "?", "s", "/x", "fgec"] {
+            let mut st = view_state("tiny.jsonl");
+            drive(&mut st, &mut SessionIo::new(None), Script::keys(keys), w, h);
+        }
+        let mut st = live_state(true);
+        st.attach_pty(3, 10);
+        drive(&mut st, &mut SessionIo::new(None), Script::keys("q"), w, h);
+    }
+}

@@ -152,6 +152,17 @@ impl<R: BufRead> JsonlReader<R> {
                 continue;
             }
             if self.line_no == 1 {
+                let cut_short = || {
+                    serde_json::from_slice::<serde::de::IgnoredAny>(line).is_err_and(|e| e.is_eof())
+                };
+                if !complete && line.starts_with(br#"{"type":"header","#) && cut_short() {
+                    return Err(ReadError::Corrupt {
+                        line: 1,
+                        msg: "the header line is cut short (no newline): the tracer was stopped \
+                              before it traced anything"
+                            .into(),
+                    });
+                }
                 check_header(line)?;
             }
             match parse_record(line) {
@@ -331,7 +342,8 @@ mod tests {
         ));
         assert!(matches!(read_all(PROC).0, Err(ReadError::NotATrace { .. })));
         let v2 = r#"{"type":"header","format":"sockwhy-trace","version":2,"layout":"new"}"#;
-        assert!(matches!(read_all(v2).0, Err(ReadError::TooNew(2))));
+        let r = read_all(v2).0;
+        assert!(matches!(r, Err(ReadError::TooNew(2))), "{r:?}");
     }
 
     #[test]
@@ -346,6 +358,16 @@ mod tests {
             r#"{"type":"process","type":"syscall","event":"spawn","ts_ns":0,"pid":1,"tid":1}"#;
         assert!(serde_json::from_str::<Record>(dup).is_err());
         assert!(parse_record(dup.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn truncated_header_says_so() {
+        let (r, _) = read_all(&HEADER[..40]);
+        let msg = r.unwrap_err().to_string();
+        assert!(
+            msg.starts_with("line 1: corrupt record: the header line is cut short"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -43,7 +43,7 @@ h3 { font-size: 1.05rem; margin: 0 0 .5rem; }
 code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .88em; }
 code { background: var(--code); padding: .05em .3em; border-radius: 3px; }
 pre { background: var(--code); padding: .7rem .9rem; border-radius: 4px; overflow-x: auto;
-      white-space: pre-wrap; word-break: break-all; margin: .5rem 0 0; }
+      white-space: pre-wrap; overflow-wrap: anywhere; margin: .5rem 0 0; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
 th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: .85em; text-transform: uppercase; letter-spacing: .03em; }

@@ -12,6 +12,13 @@ use super::format::{
 use super::{Report, WORST_FIRST_RULE};
 use std::io::{self, Write};
 
+/// Failure groups in the Markdown table; issue trackers cap a comment's length.
+const MD_MAX_TABLE_ROWS: usize = 100;
+/// Failure groups described in full in Markdown.
+const MD_MAX_DETAILS: usize = 20;
+/// Processes listed in Markdown.
+const MD_MAX_PROCESSES: usize = 100;
+
 /// Escape text for Markdown prose or a table cell: every character that could start
 /// markup is backslash-escaped (CommonMark lets any ASCII punctuation be escaped).
 pub(crate) fn md_text(s: &str) -> String {
@@ -130,7 +137,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             "| # | call | errno | on | calls | first | last | processes | ended |"
         )?;
         writeln!(out, "|---:|---|---|---|---:|---:|---:|---|---|")?;
-        for (n, g) in r.failures.iter().enumerate() {
+        for (n, g) in r.failures.iter().enumerate().take(MD_MAX_TABLE_ROWS) {
             let procs: Vec<String> = g
                 .processes
                 .iter()
@@ -156,7 +163,15 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
-    for (n, g) in r.failures.iter().enumerate() {
+    if r.failures.len() > MD_MAX_TABLE_ROWS {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{} more distinct failures are not listed here; `sockwhy report --format html` shows them all.",
+            r.failures.len() - MD_MAX_TABLE_ROWS
+        )?;
+    }
+    for (n, g) in r.failures.iter().enumerate().take(MD_MAX_DETAILS) {
         writeln!(out)?;
         writeln!(
             out,
@@ -213,6 +228,13 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         fenced(out, &example_lines(&g.example))?;
     }
+    if r.failures.len() > MD_MAX_DETAILS {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Only the first {MD_MAX_DETAILS} failures are described in full here."
+        )?;
+    }
     if r.failures_ungrouped > 0 {
         writeln!(out)?;
         writeln!(
@@ -226,7 +248,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "### Processes")?;
     writeln!(out)?;
-    for p in &r.processes {
+    for p in r.processes.iter().take(MD_MAX_PROCESSES) {
         let pad = "  ".repeat(p.depth.min(32));
         let name = p
             .name()
@@ -242,8 +264,9 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "{pad}  - exec {}", md_code(&exec_label(e)))?;
         }
     }
-    if r.processes_omitted > 0 {
-        writeln!(out, "- ... {} more processes not kept", r.processes_omitted)?;
+    let more = r.processes.len().saturating_sub(MD_MAX_PROCESSES) as u64 + r.processes_omitted;
+    if more > 0 {
+        writeln!(out, "- ... and {more} more processes")?;
     }
 
     writeln!(out)?;
@@ -315,5 +338,43 @@ mod tests {
         assert_eq!(md_code("`x"), "`` `x ``");
         assert_eq!(md_code_cell("a|b"), "`a\\|b`");
         assert_eq!(md_text("<b>|[x](y)"), "\\<b\\>\\|\\[x\\](y)");
+    }
+}
+
+#[cfg(test)]
+mod cap_tests {
+    use super::*;
+    use crate::model::{Record, SyscallEvent};
+    use crate::sink::report::ReportBuilder;
+
+    #[test]
+    fn long_reports_are_cut_for_issue_trackers() {
+        let mut b = ReportBuilder::new();
+        for i in 0..150 {
+            b.add(&Record::Syscall(Box::new(SyscallEvent {
+                seq: i + 1,
+                ts_ns: i * 1000,
+                pid: 1,
+                tid: 1,
+                syscall: "connect".into(),
+                ret: -1,
+                errno: Some("ENOENT".into()),
+                fd: Some(i as i32),
+                ..SyscallEvent::default()
+            })));
+        }
+        let mut out = Vec::new();
+        write_markdown(&b.finish(), &mut out).unwrap();
+        let md = String::from_utf8(out).unwrap();
+        let rows = md
+            .lines()
+            .filter(|l| {
+                let rest = l.strip_prefix("| ").unwrap_or("");
+                rest.starts_with(|c: char| c.is_ascii_digit()) && rest.contains(" | `connect` | ")
+            })
+            .count();
+        assert_eq!(rows, MD_MAX_TABLE_ROWS);
+        assert_eq!(md.matches("\n#### ").count(), MD_MAX_DETAILS);
+        assert!(md.contains("50 more distinct failures are not listed here"));
     }
 }

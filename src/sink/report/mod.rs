@@ -40,6 +40,8 @@ pub const MAX_ENDED_PER_GROUP: usize = 16;
 pub const MAX_PROCESSES: usize = 10_000;
 /// Execs kept per process.
 pub const MAX_EXECS_PER_PROCESS: usize = 16;
+/// Arguments kept per exec (a program can be started with very many).
+pub const MAX_ARGV: usize = 64;
 /// Signals kept per process.
 pub const MAX_SIGNALS_PER_PROCESS: usize = 16;
 /// Distinct errno names counted.
@@ -479,7 +481,11 @@ impl ReportBuilder {
         origin: Option<ProcessEventKind>,
     ) -> Option<usize> {
         if self.procs.len() >= MAX_PROCESSES {
-            self.procs_omitted += 1;
+            // Count processes by their start events only: calls of an omitted process
+            // come here again and again.
+            if origin.is_some() {
+                self.procs_omitted += 1;
+            }
             self.by_pid.remove(&pid);
             return None;
         }
@@ -542,10 +548,14 @@ impl ReportBuilder {
             ProcessEventKind::Exec => {
                 let info = &mut self.procs[i].info;
                 if info.execs.len() < MAX_EXECS_PER_PROCESS {
+                    let mut argv: Vec<String> = p.argv.iter().take(MAX_ARGV).cloned().collect();
+                    if p.argv.len() > MAX_ARGV {
+                        argv.push(format!("... {} more", p.argv.len() - MAX_ARGV));
+                    }
                     info.execs.push(Exec {
                         ts_ns: p.ts_ns,
                         exe: p.exe.clone(),
-                        argv: p.argv.clone(),
+                        argv,
                     });
                 } else {
                     info.execs_omitted += 1;
