@@ -5,7 +5,7 @@
 
 use super::ExitError;
 use crate::diagnose::{History, rules};
-use crate::model::facts::{Access, FileKind, SockKind, SockState, WalkEnd};
+use crate::model::facts::{Access, Creds, FileKind, SockKind, SockState, WalkEnd};
 use crate::model::{AddrKind, ByteString, Facts, Pid, SockAddr, SyscallEvent};
 use crate::probe::{self, path::may_access};
 use crate::render::escape::{escape_bytes, quote_bytes};
@@ -180,18 +180,17 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
             connectable = false;
             errno = Some("EACCES");
         } else if w.perms_checked && matches!(w.end, WalkEnd::Found) {
-            let via_cap = f.creds.as_ref().is_some_and(|c| {
-                w.target().is_some_and(|t| {
-                    !may_access(
-                        &crate::model::facts::Creds {
-                            cap_eff: 0,
-                            ..c.clone()
-                        },
-                        &t.info,
-                        Access::Write,
-                    )
-                })
-            });
+            // Root passes by capability where the mode bits alone would refuse.
+            let via_cap = match (&f.creds, w.target()) {
+                (Some(c), Some(t)) => {
+                    let bare = Creds {
+                        cap_eff: 0,
+                        ..c.clone()
+                    };
+                    !may_access(&bare, &t.info, Access::Write)
+                }
+                _ => false,
+            };
             out.push(format!(
                 "permission: granted: search on every directory, write on the file{}",
                 if via_cap {

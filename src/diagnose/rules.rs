@@ -13,7 +13,7 @@ mod state;
 use super::History;
 use crate::model::facts::{Creds, FileInfo, FileKind, Owner, SockKind, UnixName, UnixSocket};
 use crate::model::{Cause, Confidence, Facts, Fd, SockAddr, SyscallEvent};
-use crate::render::escape::{escape_bytes, quote_bytes};
+use crate::render::escape::{escape_bytes, escape_str, quote_bytes};
 
 /// What every rule gets.
 pub(crate) struct Ctx<'a> {
@@ -101,7 +101,15 @@ pub fn find_cause(ev: &SyscallEvent, facts: &Facts, hist: &History) -> Option<Ca
         errno,
         sys: ev.syscall.as_str(),
     };
-    RULES.iter().find_map(|r| r(&c))
+    let mut cause = RULES.iter().find_map(|r| r(&c))?;
+    // Say what could not be looked at, so a reader can weigh the cause.
+    cause.evidence.extend(
+        facts
+            .unchecked
+            .iter()
+            .map(|u| format!("not checked: {}", escape_str(u))),
+    );
+    Some(cause)
 }
 
 fn cause(
@@ -207,6 +215,27 @@ fn history_text(c: &Ctx, fd: Fd) -> Option<String> {
         .collect::<Vec<_>>()
         .join(", ");
     Some(format!("earlier on fd {fd}: {list}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_util::ev;
+    use super::*;
+
+    #[test]
+    fn rules_unchecked_facts_are_said() {
+        let mut e = ev("connect", "ENOMEM");
+        e.fd = Some(3);
+        let f = Facts {
+            unchecked: vec!["the credentials of pid 100".into()],
+            ..Default::default()
+        };
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert_eq!(
+            c.evidence.last().unwrap(),
+            "not checked: the credentials of pid 100"
+        );
+    }
 }
 
 #[cfg(test)]

@@ -171,12 +171,27 @@ pub struct Facts {
     pub rights: Vec<RightsFd>,
     /// Signals pending for the thread or the process at the exit stop (names), for EINTR.
     pub pending_signals: Option<Vec<String>>,
+    /// The tracee's memory cgroup, for ENOMEM.
+    pub memcg: Option<MemCgroup>,
     /// /proc/sys/fs/file-nr: open files in the whole system and the limit (fs.file-max).
     pub system_files: Option<(u64, u64)>,
     /// /proc/sys/net/unix/max_dgram_qlen, for datagram EAGAIN.
     pub max_dgram_qlen: Option<u32>,
     /// Things a probe could not check, one short phrase each (for honesty in evidence).
     pub unchecked: Vec<String>,
+}
+
+/// A memory cgroup's limit and use.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MemCgroup {
+    /// Its path in the cgroup hierarchy (system text: escape before showing).
+    pub path: String,
+    /// Bytes charged to it now.
+    pub usage: Option<u64>,
+    /// Its limit in bytes; None when unlimited or unreadable.
+    pub limit: Option<u64>,
+    /// Times an allocation hit the limit (v1 memory.failcnt, v2 memory.events `max`).
+    pub failcnt: Option<u64>,
 }
 
 /// A process's credentials.

@@ -100,6 +100,9 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         // At the exit stop the interrupting signal is still pending, not yet delivered.
         f.pending_signals = procfs::probe_pending_signals(ctx.tid);
     }
+    if errno == "ENOMEM" {
+        f.memcg = procfs::probe_memcg(pid);
+    }
     if errno == "ENFILE" {
         f.system_files = procfs::probe_system_files();
     }

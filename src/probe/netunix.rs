@@ -173,6 +173,24 @@ mod tests {
     }
 
     #[test]
+    fn probe_netunix_never_panics_on_garbage() {
+        // xorshift: deterministic bytes biased towards the file's own alphabet.
+        let mut x: u64 = 0x9e3779b97f4a7c15;
+        let alphabet = b"0123456789abcdef: @/\n\0\xff";
+        for len in 0..400 {
+            let buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    alphabet[(x % alphabet.len() as u64) as usize]
+                })
+                .collect();
+            let _ = parse_net_unix(&buf);
+        }
+    }
+
+    #[test]
     fn probe_netunix_finds_a_live_listener() {
         let path = std::env::temp_dir().join(format!("sockwhy-nu-{}.sock", std::process::id()));
         let _ = std::fs::remove_file(&path);

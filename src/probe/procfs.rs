@@ -1,6 +1,6 @@
 //! Small /proc/PID readers: credentials, limits, fd counts.
 
-use crate::model::facts::{Creds, Limit};
+use crate::model::facts::{Creds, Limit, MemCgroup};
 use crate::model::{Fd, Pid};
 
 /// Parse the Uid/Gid/Groups/CapEff lines of /proc/PID/status.
@@ -104,6 +104,58 @@ pub fn probe_pending_signals(tid: Pid) -> Option<Vec<String>> {
     Some(parse_pending(&s)?.into_iter().map(signal_name).collect())
 }
 
+/// The memory cgroup path in a /proc/PID/cgroup: (v1?, path).
+pub fn parse_memcg_path(text: &str) -> Option<(bool, String)> {
+    let mut v2 = None;
+    for line in text.lines() {
+        let mut f = line.splitn(3, ':');
+        let (_, ctrl, path) = (f.next()?, f.next()?, f.next()?);
+        if ctrl.split(',').any(|c| c == "memory") {
+            return Some((true, path.to_owned()));
+        }
+        if ctrl.is_empty() {
+            v2 = Some((false, path.to_owned()));
+        }
+    }
+    v2
+}
+
+fn read_u64(p: &std::path::Path) -> Option<u64> {
+    std::fs::read_to_string(p).ok()?.trim().parse().ok()
+}
+
+/// `pid`'s memory cgroup: usage, limit and how often the limit was hit.
+pub fn probe_memcg(pid: Pid) -> Option<MemCgroup> {
+    let (v1, path) =
+        parse_memcg_path(&std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?)?;
+    let rel = path.trim_start_matches('/');
+    if v1 {
+        let dir = std::path::Path::new("/sys/fs/cgroup/memory").join(rel);
+        // v1 writes "unlimited" as a page-rounded i64::MAX.
+        let limit = read_u64(&dir.join("memory.limit_in_bytes")).filter(|&l| l < (1 << 62));
+        return Some(MemCgroup {
+            usage: read_u64(&dir.join("memory.usage_in_bytes")),
+            limit,
+            failcnt: read_u64(&dir.join("memory.failcnt")),
+            path,
+        });
+    }
+    let dir = ["/sys/fs/cgroup", "/sys/fs/cgroup/unified"]
+        .iter()
+        .map(|m| std::path::Path::new(m).join(rel))
+        .find(|d| d.join("memory.max").exists())?;
+    let events = std::fs::read_to_string(dir.join("memory.events")).unwrap_or_default();
+    Some(MemCgroup {
+        usage: read_u64(&dir.join("memory.current")),
+        limit: read_u64(&dir.join("memory.max")),
+        failcnt: events
+            .lines()
+            .find_map(|l| l.strip_prefix("max "))
+            .and_then(|v| v.trim().parse().ok()),
+        path,
+    })
+}
+
 /// Parse /proc/sys/fs/file-nr: (allocated, unused, max) -> (allocated, max).
 pub fn parse_file_nr(text: &str) -> Option<(u64, u64)> {
     let v: Vec<u64> = text
@@ -145,6 +197,19 @@ mod tests {
         assert!(c.has_cap(21));
         assert!(!c.has_cap(1));
         assert_eq!(parse_status("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn probe_procfs_memcg() {
+        let v1 = "5:devices:/\n4:memory:/jobs/a\n0::/\n";
+        assert_eq!(parse_memcg_path(v1), Some((true, "/jobs/a".into())));
+        let v2 = "0::/user.slice/x.scope\n";
+        assert_eq!(
+            parse_memcg_path(v2),
+            Some((false, "/user.slice/x.scope".into()))
+        );
+        // Whatever this machine has, our own cgroup reads without error.
+        let _ = probe_memcg(std::process::id() as Pid);
     }
 
     #[test]

@@ -406,6 +406,30 @@ mod tests {
     }
 
     #[test]
+    fn probe_sockdiag_parsers_never_panic_on_garbage() {
+        let mut x: u64 = 0x2545f4914f6cdd1d;
+        for len in 0..600 {
+            let mut buf: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    (x >> 24) as u8
+                })
+                .collect();
+            let _ = parse_diag_msg(&buf);
+            if buf.len() >= 16 {
+                // A plausible header length, so the walk goes past the first message.
+                let n = (buf.len() as u32).min(64);
+                buf[0..4].copy_from_slice(&n.to_ne_bytes());
+            }
+            let _ = parse_datagram(&buf, 1, &mut |p: &[u8]| {
+                let _ = parse_diag_msg(p);
+            });
+        }
+    }
+
+    #[test]
     fn probe_sockdiag_abstract_name_keeps_embedded_nul() {
         assert_eq!(
             decode_name(b"\0a\0b"),

@@ -144,7 +144,7 @@ pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
     )
 }
 
-/// ENOMEM: the kernel could not allocate for this call.
+/// ENOMEM: the kernel could not allocate for this call; the memory cgroup tells why.
 pub(super) fn no_memory(c: &Ctx) -> Option<Cause> {
     if c.errno != "ENOMEM" {
         return None;
@@ -154,11 +154,41 @@ pub(super) fn no_memory(c: &Ctx) -> Option<Cause> {
         "sendmsg" | "sendmmsg" => "the message and any fds it passes",
         _ => "this call",
     };
+    let Some(m) = &c.f.memcg else {
+        return cause(
+            format!(
+                "The kernel could not allocate memory for {what}: the process's memory cgroup is at its limit, or the system is short of memory."
+            ),
+            vec![],
+            Confidence::Low,
+        );
+    };
+    let path = escape_str(&m.path);
+    let mut ev = Vec::new();
+    let n = |v: Option<u64>| v.map_or("unknown".into(), |v| v.to_string());
+    ev.push(format!(
+        "memory cgroup {path}: {} bytes used, limit {}",
+        n(m.usage),
+        m.limit.map_or("none".into(), |l| l.to_string())
+    ));
+    if let Some(f) = m.failcnt {
+        ev.push(format!("the limit has been hit {f} time(s)"));
+    }
+    let near = matches!((m.usage, m.limit), (Some(u), Some(l)) if u.saturating_add(64 * 1024) >= l);
+    if m.limit.is_some() && (near || m.failcnt.is_some_and(|f| f > 0)) {
+        return cause(
+            format!(
+                "The process's memory cgroup {path} is at its limit, so the kernel could not allocate {what}."
+            ),
+            ev,
+            Confidence::High,
+        );
+    }
     cause(
         format!(
-            "The kernel could not allocate memory for {what}: the process's memory cgroup is at its limit, or the system is short of memory."
+            "The kernel could not allocate memory for {what}; the memory cgroup {path} is not at its limit, so the system itself is short of memory."
         ),
-        vec![],
+        ev,
         Confidence::Low,
     )
 }
