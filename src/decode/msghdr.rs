@@ -175,7 +175,7 @@ pub fn read_iovec(
 pub fn decode_cmsgs(buf: &[u8], controllen: u64) -> Vec<CmsgItem> {
     let mut items = Vec::new();
     let mut off = 0usize;
-    while off + CMSGHDR <= buf.len() && items.len() < CMSG_MAX {
+    while off.saturating_add(CMSGHDR) <= buf.len() && items.len() < CMSG_MAX {
         let len = u64_at(buf, off);
         let level = i32_at(buf, off + 8);
         let kind = i32_at(buf, off + 12);

@@ -970,3 +970,17 @@ fn decode_setsockopt_getsockopt() {
     let d = run(&mut t, Sysno::getsockopt, [3, 1, 8, v, 8, 0], -14);
     assert_eq!(line(&d), format!("3, SOL_SOCKET, SO_RCVBUF, {v:#x}, 0x8"));
 }
+
+#[test]
+fn decode_fuzz_regression_cmsg_len_near_u64_max() {
+    // Found by the fuzzer: a cmsg_len within controllen whose aligned step overflowed
+    // the next offset computation.
+    let mut buf = cmsg(1, 1, &ints(&[3]));
+    buf[..8].copy_from_slice(&(u64::MAX - 3).to_ne_bytes());
+    let items = msghdr::decode_cmsgs(&buf, u64::MAX);
+    assert_eq!(items.len(), 1);
+    assert!(matches!(items[0].cmsg, Cmsg::Rights { .. }));
+    let mut buf = vec![0xffu8; 21];
+    buf[..8].copy_from_slice(&u64::MAX.to_ne_bytes());
+    let _ = msghdr::decode_cmsgs(&buf, u64::MAX);
+}
