@@ -279,7 +279,7 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
             e.len_in = read_u32(t, r[5]);
         }
         Sysno::sendmsg => {
-            let mut budget = msghdr::CONTROL_BUDGET;
+            let mut budget = msghdr::Budget::default();
             let how = MsgRead {
                 dir: Dir::In,
                 data: IovData::Each,
@@ -298,7 +298,7 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
             e.len_in = msghdr::read_namelen(t, r[1]);
         }
         Sysno::sendmmsg => {
-            let mut budget = msghdr::CONTROL_BUDGET;
+            let mut budget = msghdr::Budget::default();
             let how = MsgRead {
                 dir: Dir::In,
                 data: IovData::Each,
@@ -321,7 +321,14 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
             e.args = vec![timespec_arg(t, r[4])];
         }
         Sysno::writev => {
-            let iov = msghdr::read_iovec(t, r[1], u64::from(int(r[2]) as u32), IovData::Each, o);
+            let iov = msghdr::read_iovec(
+                t,
+                r[1],
+                u64::from(int(r[2]) as u32),
+                IovData::Each,
+                o,
+                &mut msghdr::Budget::default().data,
+            );
             e.args = vec![
                 Arg::Fd(int(r[0])),
                 iov.map_or(Arg::Ptr(r[1]), Arg::Iov),
@@ -506,7 +513,7 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
                     data: IovData::Upto(ret as u64),
                     namelen_in: e.len_in,
                 };
-                let mut budget = msghdr::CONTROL_BUDGET;
+                let mut budget = msghdr::Budget::default();
                 match msghdr::read_msghdr(t, r[1], how, o, &mut d.fds, &mut budget) {
                     Some(m) => {
                         d.msgs.push(m.hdr.clone());
@@ -550,7 +557,7 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
             } else {
                 let got = usize::try_from(ret).unwrap_or(0);
                 let mut items = Vec::new();
-                let mut budget = msghdr::CONTROL_BUDGET;
+                let mut budget = msghdr::Budget::default();
                 for (i, namelen_in) in e.namelens.iter().enumerate().take(got) {
                     let Some(at) = msghdr::mmsg_at(r[1], i) else {
                         break;
@@ -596,6 +603,7 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
                     u64::from(int(r[2]) as u32),
                     IovData::Upto(ret as u64),
                     o,
+                    &mut msghdr::Budget::default().data,
                 )
             };
             vec![

@@ -984,3 +984,29 @@ fn decode_fuzz_regression_cmsg_len_near_u64_max() {
     buf[..8].copy_from_slice(&u64::MAX.to_ne_bytes());
     let _ = msghdr::decode_cmsgs(&buf, u64::MAX);
 }
+
+#[test]
+fn decode_previews_stay_within_the_call_budget_with_a_huge_strsize() {
+    let mut t = BufTracee::new(BASE);
+    let buf = t.put(&vec![b'q'; 64 * 1024]);
+    let list: Vec<(u64, u64)> = (0..2000).map(|_| (buf, 64 * 1024)).collect();
+    let iov = t.put(&iovecs(&list));
+    let d = run_s(
+        &mut t,
+        Sysno::writev,
+        [4, iov, 2000, 0, 0, 0],
+        0,
+        10_000_000,
+    );
+    let Arg::Iov(v) = &d.args[1] else {
+        panic!("{:?}", d.args[1])
+    };
+    assert_eq!(v.items.len(), msghdr::UIO_MAXIOV);
+    let total: usize = v
+        .items
+        .iter()
+        .map(|i| i.iov.data.as_ref().map_or(0, |b| b.len()))
+        .sum();
+    assert_eq!(total, msghdr::DATA_BUDGET);
+    assert!(v.items.last().unwrap().truncated);
+}
