@@ -642,13 +642,14 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
                 "SHUT_???",
             )),
         ],
-        Sysno::close | Sysno::dup => vec![fd],
-        Sysno::dup2 => vec![fd, Arg::Int(i64::from(int(r[1])))],
-        Sysno::dup3 => vec![
-            fd,
-            Arg::Int(i64::from(int(r[1]))),
-            Arg::Text(consts::accept_flags(int(r[2]) as u32)),
-        ],
+        Sysno::close => vec![fd],
+        Sysno::dup | Sysno::dup2 | Sysno::dup3 | Sysno::fcntl => {
+            let (args, dups) = decode_dup(e.sys, r);
+            if dups && !failed {
+                d.ret_fds.push(ret as Fd);
+            }
+            args
+        }
         _ if !e.args.is_empty() => e.args,
         _ => r.iter().map(|&x| Arg::Ptr(x)).collect(),
     };
@@ -657,6 +658,52 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
         note_fd(&mut d.fds, t, f);
     }
     d
+}
+
+/// dup, dup2, dup3 and fcntl: the arguments, and whether the call returns a new fd.
+fn decode_dup(sys: Sysno, r: [u64; 6]) -> (Vec<Arg>, bool) {
+    let fd = Arg::Fd(int(r[0]));
+    match sys {
+        Sysno::dup => (vec![fd], true),
+        Sysno::dup2 => (vec![fd, Arg::Int(i64::from(int(r[1])))], true),
+        Sysno::dup3 => (
+            vec![
+                fd,
+                Arg::Int(i64::from(int(r[1]))),
+                Arg::Text(consts::flags(
+                    consts::O_FLAGS,
+                    u64::from(int(r[2]) as u32),
+                    "O_???",
+                )),
+            ],
+            true,
+        ),
+        _ => {
+            let cmd = int(r[1]);
+            let name = consts::name_or_hex(consts::FCNTL_CMDS, u64::from(cmd as u32), "F_???");
+            let arg = match cmd {
+                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETOWN => {
+                    Arg::Int(i64::from(int(r[2])))
+                }
+                libc::F_SETFD => Arg::Text(consts::flags(
+                    &[(libc::FD_CLOEXEC as u64, "FD_CLOEXEC")],
+                    u64::from(int(r[2]) as u32),
+                    "FD_???",
+                )),
+                libc::F_SETFL => Arg::Text(consts::flags(
+                    consts::O_FLAGS,
+                    u64::from(int(r[2]) as u32),
+                    "O_???",
+                )),
+                libc::F_GETFD | libc::F_GETFL | libc::F_GETOWN => {
+                    return (vec![fd, Arg::Text(name)], false);
+                }
+                _ => Arg::Ptr(r[2]),
+            };
+            let dups = matches!(cmd, libc::F_DUPFD | libc::F_DUPFD_CLOEXEC);
+            (vec![fd, Arg::Text(name), arg], dups)
+        }
+    }
 }
 
 /// How many mmsghdrs to decode of `vlen`.

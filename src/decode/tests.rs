@@ -1010,3 +1010,49 @@ fn decode_previews_stay_within_the_call_budget_with_a_huge_strsize() {
     assert_eq!(total, msghdr::DATA_BUDGET);
     assert!(v.items.last().unwrap().truncated);
 }
+
+#[test]
+fn decode_dup_and_fcntl_return_fds_with_identity() {
+    let mut t = BufTracee::new(BASE);
+    for fd in [3, 7, 11, 20, 21] {
+        t.ids
+            .insert(fd, sock(fd, "UNIX", 374754, Some(374755), None));
+    }
+    let d = run(&mut t, Sysno::fcntl, [3, 1030, 10, 0, 0, 0], 11);
+    assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_DUPFD_CLOEXEC, 10");
+    assert_eq!(
+        render_ret_text(&d).as_deref(),
+        Some("11<UNIX:[374754->374755]>")
+    );
+    let d = run(&mut t, Sysno::dup, [3, 0, 0, 0, 0, 0], 7);
+    assert_eq!(
+        render_ret_text(&d).as_deref(),
+        Some("7<UNIX:[374754->374755]>")
+    );
+    let d = run(&mut t, Sysno::dup3, [3, 21, 0x80000, 0, 0, 0], 21);
+    assert_eq!(line(&d), "3<UNIX:[374754->374755]>, 21, O_CLOEXEC");
+    let d = run(&mut t, Sysno::fcntl, [3, 4, 0x800, 0, 0, 0], 0);
+    assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_SETFL, O_NONBLOCK");
+    assert_eq!(render_ret_text(&d), None);
+    let d = run(&mut t, Sysno::fcntl, [3, 1, 0, 0, 0, 0], 1);
+    assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_GETFD");
+    assert_eq!(render_ret_text(&d), None);
+}
+
+#[test]
+fn decode_netlink_unspec_and_empty_abstract() {
+    let mut t = BufTracee::new(BASE);
+    let nl = t.put(&[16u16.to_ne_bytes().to_vec(), vec![0, 0], ints(&[0, 5])].concat());
+    let d = run(&mut t, Sysno::bind, [5, nl, 12, 0, 0, 0], 0);
+    assert_eq!(
+        line(&d),
+        "5, {sa_family=AF_NETLINK, nl_pid=0, nl_groups=0x000005}, 12"
+    );
+    let un = t.put(&[0u8; 16]);
+    let d = run(&mut t, Sysno::connect, [3, un, 2, 0, 0, 0], 0);
+    assert_eq!(line(&d), "3, {sa_family=AF_UNSPEC}, 2");
+    let a = t.put(&sun(b""));
+    let d = run(&mut t, Sysno::connect, [3, a, 3, 0, 0, 0], -111);
+    assert_eq!(line(&d), "3, {sa_family=AF_UNIX, sun_path=@\"\"}, 3");
+    assert_eq!(d.addr.unwrap().kind, AddrKind::Abstract);
+}

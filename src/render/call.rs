@@ -276,7 +276,7 @@ pub fn render_addr(a: &AddrArg) -> String {
             std::net::Ipv6Addr::from(*addr)
         ),
         AddrDetail::Netlink { pid, groups } => {
-            format!("{{sa_family={fam}, nl_pid={pid}, nl_groups={groups:08x}}}")
+            format!("{{sa_family={fam}, nl_pid={pid}, nl_groups={groups:#08x}}}")
         }
         AddrDetail::Data(data) if data.is_empty() => format!("{{sa_family={fam}}}"),
         AddrDetail::Data(data) => {
