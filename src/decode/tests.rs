@@ -658,6 +658,10 @@ fn decode_recvmsg_received_rights_and_named_sender() {
     );
     assert_eq!(d.msgs[0].name.as_ref().unwrap().addrlen, 14);
     assert!(d.identity(9).is_some());
+    // The received fd is new in this process; the return value (1 byte) is not an fd.
+    assert_eq!(d.ret_fds, vec![9]);
+    assert!(!d.ret_is_fd);
+    assert_eq!(render_ret_text(&d), None);
 }
 
 #[test]

@@ -20,10 +20,11 @@ pub fn render_ret_text(d: &Decoded) -> Option<String> {
     if d.failed() {
         return None;
     }
-    match d.ret_fds.as_slice() {
-        [fd] if i64::from(*fd) == d.ret => d.identity(*fd).map(|id| render_identity(*fd, id)),
-        _ => None,
+    if !d.ret_is_fd {
+        return None;
     }
+    let fd = Fd::try_from(d.ret).ok()?;
+    d.identity(fd).map(|id| render_identity(fd, id))
 }
 
 /// An fd as strace -yy shows it: `3<UNIX-STREAM:[48213->48214,"/run/x.sock"]>`, or the
