@@ -1060,3 +1060,22 @@ fn decode_netlink_unspec_and_empty_abstract() {
     assert_eq!(line(&d), "3, {sa_family=AF_UNIX, sun_path=@\"\"}, 3");
     assert_eq!(d.addr.unwrap().kind, AddrKind::Abstract);
 }
+
+#[test]
+fn decode_every_traced_call_has_a_decoder() {
+    use crate::model::traced::{FD_CHANGING_CALLS, FD_IO_CALLS, SOCKET_CALLS};
+    let mut t = BufTracee::new(BASE);
+    for &sys in SOCKET_CALLS
+        .iter()
+        .chain(FD_IO_CALLS)
+        .chain(FD_CHANGING_CALLS)
+    {
+        for ret in [0, EINVAL] {
+            let d = run(&mut t, sys, [3, 0, 0, 0, 0, 0], ret);
+            let raw = d.args.len() == 6 && d.args.iter().all(|a| matches!(a, Arg::Ptr(_)));
+            assert!(!raw, "{sys} falls back to raw registers: {:?}", d.args);
+            assert!(!d.args.is_empty(), "{sys}");
+            line(&d);
+        }
+    }
+}
