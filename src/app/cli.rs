@@ -8,7 +8,6 @@ use std::path::PathBuf;
 #[command(
     name = "sockwhy",
     version,
-    args_conflicts_with_subcommands = true,
     allow_external_subcommands = true,
     override_usage = "sockwhy [OPTIONS] -- CMD [ARGS...]\n       sockwhy [OPTIONS] -p PID [-p PID...]\n       sockwhy <demo|explain|probe|report|view> ..."
 )]
@@ -29,60 +28,67 @@ pub struct Cli {
 /// Options of a live trace.
 #[derive(Args, Debug, Clone, Default)]
 pub struct TraceOpts {
-    /// Attach to a running process (all its threads); repeatable.
-    #[arg(short = 'p', long = "pid", value_name = "PID")]
+    /// Attach to a running process (all its threads); repeatable. With `probe`: check as PID sees it.
+    #[arg(short = 'p', long = "pid", value_name = "PID", global = true)]
     pub pids: Vec<String>,
 
-    /// Write the text trace to FILE instead of stderr.
-    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    /// Write the text trace (with `report`: the report) to FILE instead of stderr (stdout).
+    #[arg(short = 'o', long = "output", value_name = "FILE", global = true)]
     pub output: Option<PathBuf>,
 
     /// Also save the trace as JSON Lines to FILE (mode 0600).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub save: Option<PathBuf>,
 
     /// Colour failing calls: auto (when the output is a terminal and NO_COLOR is unset), always, never.
-    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
     /// Show only failing calls.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub failed: bool,
 
     /// Narrow the traced set: `-e trace=connect,bind` (names of traced calls, or %net / %fdio).
-    #[arg(short = 'e', value_name = "EXPR")]
+    #[arg(short = 'e', value_name = "EXPR", global = true)]
     pub expr: Vec<String>,
 
     /// Bytes of payload data to show per buffer.
-    #[arg(short = 's', long = "strsize", value_name = "N", default_value_t = 32)]
+    #[arg(
+        short = 's',
+        long = "strsize",
+        value_name = "N",
+        default_value_t = 32,
+        global = true
+    )]
     pub strsize: usize,
 
     /// Do not follow forks, vforks, clones and threads.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub no_follow: bool,
 
     /// Report calls on sockets of every family, not only AF_UNIX.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub all_families: bool,
 
     /// Print, at exit, how many ptrace stops each traced call cost.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub stats: bool,
 
-    /// Print a summary table (calls, errors, time per syscall) at the end, like strace -c.
-    #[arg(short = 'c', long = "summary")]
+    /// Print a summary table (calls, errors, time per syscall) at the end, like strace -c
+    /// (with `report`: instead of the report).
+    #[arg(short = 'c', long = "summary", global = true)]
     pub summary: bool,
 
     /// Make SYSCALL fail with ERRNO without running it (repeatable), e.g. connect=ENOMEM.
-    #[arg(long, value_name = "SYSCALL=ERRNO")]
+    #[arg(long, value_name = "SYSCALL=ERRNO", global = true)]
     pub inject: Vec<String>,
 
     /// Do not use the seccomp filter: stop on every syscall (slower; for comparison).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub no_seccomp: bool,
 
     /// Watch the trace in the live TUI.
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub tui: bool,
 }
 
@@ -108,9 +114,6 @@ pub enum Sub {
         /// List the scenarios.
         #[arg(long)]
         list: bool,
-        /// Tracing options for the demo run.
-        #[command(flatten)]
-        trace: TraceOpts,
     },
     /// Explain an errno (for a syscall) without tracing.
     Explain {
@@ -121,25 +124,18 @@ pub enum Sub {
     },
     /// Diagnose a socket path without tracing: exists, type, owner, who listens, may I connect.
     Probe {
-        /// The socket path (or @abstract-name).
+        /// The socket path (or @abstract-name). `--pid PID`: check as that process sees
+        /// it (its cwd, root and credentials).
         path: String,
-        /// Check as this process sees it (its cwd, root and credentials).
-        #[arg(long)]
-        pid: Option<String>,
     },
     /// Turn a saved trace (JSON Lines) into a report.
     Report {
         /// The trace file.
         file: PathBuf,
-        /// Output format.
+        /// Output format. `-o OUT` writes the report to OUT instead of stdout; `-c` prints
+        /// the strace -c style summary table instead of the report.
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
-        /// Write the report to OUT instead of stdout.
-        #[arg(short = 'o', long = "output", value_name = "OUT")]
-        output: Option<PathBuf>,
-        /// Print the strace -c style summary table instead of the report.
-        #[arg(short = 'c', long = "summary")]
-        summary: bool,
     },
     /// Open a saved trace in the TUI.
     View {

@@ -1,21 +1,41 @@
 //! `sockwhy demo [SCENARIO]`: trace a bundled misbehaving program.
 
+use super::ExitError;
 use super::cli::TraceOpts;
-use anyhow::Result;
+use anyhow::{Result, bail};
+
+/// The scenario `sockwhy demo` runs without a name: a client that fails to reach its
+/// daemon the ways real programs do, then succeeds.
+pub const DEFAULT_SCENARIO: &str = "daemon";
 
 /// List the scenarios, or trace one.
 pub fn run_demo(scenario: Option<&str>, list: bool, opts: &TraceOpts) -> Result<i32> {
     if list {
         for (name, what) in crate::scenario::list() {
-            println!("{name:<20} {what}");
+            println!("{name:<22} {what}");
         }
         return Ok(0);
+    }
+    let name = scenario.unwrap_or(DEFAULT_SCENARIO);
+    let Some(sc) = crate::scenario::find(name) else {
+        bail!(ExitError {
+            msg: format!("unknown demo scenario {name:?} (see sockwhy demo --list)"),
+            code: 2
+        });
+    };
+    let mut opts = opts.clone();
+    // A failure the kernel cannot be made to produce on demand (ENOMEM) comes from
+    // fault injection, as a user would test their own error handling.
+    if let Some(inj) = sc.inject
+        && opts.inject.is_empty()
+    {
+        opts.inject.push(inj.to_owned());
     }
     let exe = std::env::current_exe()?;
     let cmd = vec![
         exe.to_string_lossy().into_owned(),
         "__scenario".to_owned(),
-        scenario.unwrap_or("daemon").to_owned(),
+        sc.name.to_owned(),
     ];
-    super::trace::run_trace(opts, &cmd)
+    super::trace::run_trace(&opts, &cmd)
 }

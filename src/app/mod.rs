@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod demo;
 pub mod explain;
+pub mod live_tui;
 pub mod probe_cmd;
 pub mod report_cmd;
 pub mod trace;
@@ -30,19 +31,19 @@ pub fn run(cli: Cli) -> Result<i32> {
     match cli.sub {
         None => trace::run_trace(&cli.trace, &cli.command),
         Some(Sub::External(cmd)) => trace::run_trace(&cli.trace, &cmd),
-        Some(Sub::Demo {
-            scenario,
-            list,
-            trace,
-        }) => demo::run_demo(scenario.as_deref(), list, &trace),
+        Some(Sub::Demo { scenario, list }) => demo::run_demo(scenario.as_deref(), list, &cli.trace),
         Some(Sub::Explain { errno, syscall }) => explain::run_explain(&errno, syscall.as_deref()),
-        Some(Sub::Probe { path, pid }) => probe_cmd::run_probe(&path, pid.as_deref()),
-        Some(Sub::Report {
-            file,
+        // `probe --pid`, `report -o` and `report -c` are the global options of the same
+        // names (one meaning per flag across subcommands).
+        Some(Sub::Probe { path }) => {
+            probe_cmd::run_probe(&path, cli.trace.pids.first().map(String::as_str))
+        }
+        Some(Sub::Report { file, format }) => report_cmd::run_report(
+            &file,
             format,
-            output,
-            summary,
-        }) => report_cmd::run_report(&file, format, output.as_deref(), summary),
+            cli.trace.output.as_deref(),
+            cli.trace.summary,
+        ),
         Some(Sub::View { file }) => view::run_view(&file),
         Some(Sub::Scenario { name, args }) => {
             crate::scenario::run(&name, &args).map_err(|msg| ExitError { msg, code: 2 }.into())

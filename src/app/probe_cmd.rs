@@ -1,8 +1,318 @@
-//! `sockwhy probe PATH [--pid PID]`.
+//! `sockwhy probe PATH [--pid PID]`: what a connect() to PATH would meet, without tracing.
+//!
+//! The facts come from the same probes the tracer uses at a failure, and the verdict
+//! from the same rules, so the command and a trace never disagree.
 
-use anyhow::{Result, bail};
+use super::ExitError;
+use crate::diagnose::{History, rules};
+use crate::model::facts::{Access, FileKind, SockKind, SockState, WalkEnd};
+use crate::model::{AddrKind, ByteString, Facts, Pid, SockAddr, SyscallEvent};
+use crate::probe::{self, path::may_access};
+use crate::render::escape::{escape_bytes, quote_bytes};
+use anyhow::Result;
+use std::io::Write;
 
-/// Diagnose a socket path without tracing.
-pub fn run_probe(path: &str, _pid: Option<&str>) -> Result<i32> {
-    bail!("probe {path}: not built yet")
+/// Diagnose a socket path without tracing. Exit 0 when a connect would be accepted,
+/// 1 when not.
+pub fn run_probe(path: &str, pid: Option<&str>) -> Result<i32> {
+    let pid = match pid {
+        Some(p) => parse_pid(p)?,
+        None => std::process::id() as Pid,
+    };
+    let addr = parse_target(path)?;
+    let facts = probe::probe_connect_target(pid, &addr);
+    let (lines, ok) = report(pid, &addr, &facts);
+    let mut out = std::io::stdout().lock();
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn parse_pid(p: &str) -> Result<Pid> {
+    let n: Pid = match p.parse() {
+        Ok(n) if n > 0 => n,
+        _ => {
+            return Err(ExitError {
+                msg: format!("--pid {}: not a process id", escape_bytes(p.as_bytes())),
+                code: 2,
+            }
+            .into());
+        }
+    };
+    if !probe::procfs::probe_pid_exists(n) {
+        return Err(ExitError {
+            msg: format!("--pid {n}: no such process"),
+            code: 2,
+        }
+        .into());
+    }
+    if probe::procfs::probe_creds(n).is_none() {
+        return Err(ExitError {
+            msg: format!("--pid {n}: cannot read /proc/{n}/status (process gone or not permitted)"),
+            code: 2,
+        }
+        .into());
+    }
+    Ok(n)
+}
+
+/// `@name` is an abstract name, anything else a path.
+fn parse_target(t: &str) -> Result<SockAddr> {
+    if t.is_empty() {
+        return Err(ExitError {
+            msg: "probe: empty path".into(),
+            code: 2,
+        }
+        .into());
+    }
+    let (kind, name) = match t.strip_prefix('@') {
+        Some(n) => (AddrKind::Abstract, n),
+        None => (AddrKind::Path, t),
+    };
+    Ok(SockAddr {
+        family: "AF_UNIX".into(),
+        kind,
+        path: Some(ByteString::from(name)),
+        addrlen: (2 + name.len() + usize::from(kind == AddrKind::Path)) as u32,
+        problems: vec![],
+    })
+}
+
+/// The lines to print, and whether a connect would be accepted.
+fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
+    let mut out = Vec::new();
+    let name = addr.path.as_ref().map(|p| p.as_bytes()).unwrap_or_default();
+    let shown = match addr.kind {
+        AddrKind::Abstract => format!("@{}", quote_bytes(name)),
+        _ => quote_bytes(name),
+    };
+    let who = if pid == std::process::id() as Pid {
+        "this process".to_owned()
+    } else {
+        format!("pid {pid}")
+    };
+    out.push(format!("probe: {shown} as {who} sees it"));
+    if let Some(c) = &f.creds {
+        out.push(format!(
+            "credentials: uid {}, gid {}, groups {}",
+            c.fsuid(),
+            c.fsgid(),
+            if c.groups.is_empty() {
+                "none".into()
+            } else {
+                c.groups
+                    .iter()
+                    .map(|g| g.to_string())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+        ));
+    }
+    let mut connectable = true;
+    let mut errno = None;
+    if let Some(w) = &f.path {
+        if let Some(cwd) = &w.cwd {
+            out.push(format!("cwd: {}", quote_bytes(cwd.as_bytes())));
+        }
+        for s in w.steps.iter().filter(|s| s.link.is_some()) {
+            out.push(format!(
+                "symlink: {} -> {}",
+                quote_bytes(s.path.as_bytes()),
+                quote_bytes(s.link.as_ref().map(|l| l.as_bytes()).unwrap_or_default())
+            ));
+        }
+        match &w.end {
+            WalkEnd::Found => {
+                if let Some(t) = w.target() {
+                    out.push(format!(
+                        "exists: yes, {} ({})",
+                        t.info.kind.phrase(),
+                        mode_line(&t.info)
+                    ));
+                    if t.info.kind != FileKind::Socket {
+                        connectable = false;
+                        errno = Some("ECONNREFUSED");
+                    }
+                }
+            }
+            WalkEnd::Missing { at, last } => {
+                out.push(format!(
+                    "exists: no; {} {} does not exist",
+                    if *last { "the file" } else { "directory" },
+                    quote_bytes(at.as_bytes())
+                ));
+                connectable = false;
+                errno = Some("ENOENT");
+            }
+            WalkEnd::NotDir { at } => {
+                out.push(format!(
+                    "exists: no; {} is not a directory",
+                    quote_bytes(at.as_bytes())
+                ));
+                connectable = false;
+                errno = Some("ENOTDIR");
+            }
+            WalkEnd::Loop => {
+                out.push("exists: no; too many levels of symbolic links".into());
+                connectable = false;
+                errno = Some("ELOOP");
+            }
+            WalkEnd::Error { at, errno: e } => {
+                out.push(format!(
+                    "exists: unknown; looking up {} fails with {}",
+                    quote_bytes(at.as_bytes()),
+                    escape_bytes(e.as_bytes())
+                ));
+                connectable = false;
+            }
+        }
+        if let Some(d) = &w.denied {
+            let need = match d.need {
+                Access::Search => "search",
+                Access::Write => "write",
+            };
+            out.push(format!(
+                "permission: denied: no {need} permission on {} ({})",
+                quote_bytes(d.path.as_bytes()),
+                mode_line(&d.info)
+            ));
+            connectable = false;
+            errno = Some("EACCES");
+        } else if w.perms_checked && matches!(w.end, WalkEnd::Found) {
+            let via_cap = f.creds.as_ref().is_some_and(|c| {
+                w.target().is_some_and(|t| {
+                    !may_access(
+                        &crate::model::facts::Creds {
+                            cap_eff: 0,
+                            ..c.clone()
+                        },
+                        &t.info,
+                        Access::Write,
+                    )
+                })
+            });
+            out.push(format!(
+                "permission: granted: search on every directory, write on the file{}",
+                if via_cap {
+                    " (by CAP_DAC_OVERRIDE)"
+                } else {
+                    ""
+                }
+            ));
+        }
+    }
+    match &f.bound {
+        None => out.push("bound: unknown (no socket table could be read)".into()),
+        Some(b) if b.is_empty() => {
+            out.push(if f.bound_exact && addr.kind == AddrKind::Path {
+                "bound: no socket is bound to this file or name".into()
+            } else {
+                "bound: no socket is bound to this name".into()
+            });
+            connectable = false;
+            errno.get_or_insert("ECONNREFUSED");
+        }
+        Some(b) => {
+            for s in b {
+                let owners = if s.owners.is_empty() {
+                    "no process we can see".into()
+                } else {
+                    s.owners
+                        .iter()
+                        .map(|o| {
+                            format!(
+                                "pid {} ({}) fd {}",
+                                o.pid,
+                                escape_bytes(o.comm.as_bytes()),
+                                o.fds
+                                    .iter()
+                                    .map(|f| f.to_string())
+                                    .collect::<Vec<_>>()
+                                    .join(",")
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let queue = match (s.sock.state, s.sock.rqueue, s.sock.wqueue) {
+                    (SockState::Listening, Some(q), Some(m)) => {
+                        format!(", accept queue {q} of backlog {m}")
+                    }
+                    _ => String::new(),
+                };
+                out.push(format!(
+                    "bound: {}, {}{queue}, inode {}, held by {owners}",
+                    s.sock.kind.name(),
+                    s.sock.state.word(),
+                    s.sock.inode
+                ));
+            }
+            let listening = b.iter().find(|s| s.sock.state == SockState::Listening);
+            let dgram = b.iter().any(|s| s.sock.kind == SockKind::Dgram);
+            match listening {
+                Some(l) => {
+                    if let (Some(q), Some(m)) = (l.sock.rqueue, l.sock.wqueue)
+                        && q > m
+                    {
+                        out.push(format!(
+                            "backlog: full ({q} waiting > backlog {m}): a non-blocking connect gets EAGAIN, a blocking one waits"
+                        ));
+                    }
+                }
+                None if dgram => out.push(
+                    "type: bound by a datagram socket: send to it with SOCK_DGRAM (a SOCK_STREAM connect gets EPROTOTYPE)".into(),
+                ),
+                None => {
+                    connectable = false;
+                    errno.get_or_insert("ECONNREFUSED");
+                }
+            }
+        }
+    }
+    for s in &f.bound_elsewhere {
+        let owners: Vec<String> = s
+            .owners
+            .iter()
+            .map(|o| format!("pid {} ({})", o.pid, escape_bytes(o.comm.as_bytes())))
+            .collect();
+        out.push(format!(
+            "bound to a file that is gone: {}, {}, inode {}, held by {} (this name was deleted or replaced since)",
+            s.sock.kind.name(),
+            s.sock.state.word(),
+            s.sock.inode,
+            if owners.is_empty() {
+                "no process we can see".into()
+            } else {
+                owners.join(", ")
+            }
+        ));
+    }
+    if connectable {
+        out.push(format!("verdict: {who} may connect to {shown}"));
+        return (out, true);
+    }
+    // Ask the tracer's rules for the cause, as if a connect had failed this way.
+    let ev = SyscallEvent {
+        pid,
+        tid: pid,
+        syscall: "connect".into(),
+        errno: errno.map(str::to_owned),
+        ret: -1,
+        addr: Some(addr.clone()),
+        ..SyscallEvent::default()
+    };
+    let cause = rules::find_cause(&ev, f, &History::default());
+    match cause {
+        Some(c) => out.push(format!("verdict: cannot connect: {}", c.summary)),
+        None => out.push(format!(
+            "verdict: cannot connect ({})",
+            errno.unwrap_or("reason unknown")
+        )),
+    }
+    (out, false)
+}
+
+fn mode_line(i: &crate::model::facts::FileInfo) -> String {
+    format!("mode {:04o}, owner uid {} gid {}", i.mode, i.uid, i.gid)
 }

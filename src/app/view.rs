@@ -1,9 +1,10 @@
 //! `sockwhy view FILE`.
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result};
 use std::path::Path;
 
 /// Open a saved trace in the TUI.
 pub fn run_view(file: &Path) -> Result<i32> {
-    bail!("view {}: not built yet", file.display())
+    crate::tui::run_view(file).context("view")?;
+    Ok(0)
 }

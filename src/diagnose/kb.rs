@@ -1,4 +1,33 @@
-//! The knowledge base: (syscall, errno) -> our explanation and the manual page.
+//! The knowledge base: (syscall, errno) -> our explanation, the manual page, and which
+//! probes can find the cause. The data lives in `assets/errors.toml`, compiled in and parsed
+//! once; this module only looks things up.
+
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+/// The data file, compiled in.
+const ASSET: &str = include_str!("../../assets/errors.toml");
+
+/// The probe tags an entry may name (documented at the top of `assets/errors.toml`).
+pub const PROBES: &[&str] = &[
+    "path", "perm", "listener", "backlog", "type", "state", "peer", "addr", "args", "fd", "limits",
+    "creds", "rights", "signal",
+];
+
+/// Syscall families: an entry naming the family applies to every member, unless an entry
+/// names the member itself.
+pub const FAMILIES: &[(&str, &[&str])] = &[
+    ("accept", &["accept", "accept4"]),
+    ("send", &["sendto", "sendmsg", "sendmmsg"]),
+    ("recv", &["recvfrom", "recvmsg", "recvmmsg"]),
+    ("read", &["read", "readv", "pread64", "preadv", "preadv2"]),
+    (
+        "write",
+        &["write", "writev", "pwrite64", "pwritev", "pwritev2"],
+    ),
+];
 
 /// One explanation.
 #[derive(Clone, Copy, Debug)]
@@ -7,10 +36,232 @@ pub struct Explanation {
     pub text: &'static str,
     /// Manual page, e.g. `connect(2)`.
     pub man: &'static str,
+    /// Probe tags the cause rules may consult (see [`PROBES`]).
+    pub probes: &'static [String],
 }
 
-/// The explanation of `errno` (name, e.g. `ENOENT`) for `syscall`, falling back to the
-/// errno's generic entry.
-pub fn explain(_syscall: &str, _errno: &str) -> Option<Explanation> {
-    None
+/// One entry of the knowledge base.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// The calls (or families) it applies to; empty for the errno's generic entry.
+    #[serde(default)]
+    pub syscalls: Vec<String>,
+    /// The explanation, in our words.
+    pub text: String,
+    /// Manual page in `name(N)` form.
+    pub man: String,
+    /// Probe tags (see [`PROBES`]).
+    #[serde(default)]
+    pub probes: Vec<String>,
+}
+
+impl Entry {
+    /// This entry as an [`Explanation`].
+    pub fn explanation(&'static self) -> Explanation {
+        Explanation {
+            text: &self.text,
+            man: &self.man,
+            probes: &self.probes,
+        }
+    }
+
+    /// True for the errno's generic entry.
+    pub fn is_generic(&self) -> bool {
+        self.syscalls.is_empty()
+    }
+}
+
+/// An errno, named and numbered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrnoId {
+    /// Canonical name (`EAGAIN`, also for `EWOULDBLOCK`).
+    pub name: &'static str,
+    /// The number.
+    pub number: i32,
+    /// libc's one-line description.
+    pub description: &'static str,
+}
+
+/// Parse an errno given as a name (`ENOENT`, `enoent`, aliases such as `EWOULDBLOCK`) or a
+/// number (`2`).
+pub fn parse_errno(s: &str) -> Option<ErrnoId> {
+    let s = s.trim();
+    let number = match s.parse::<i32>() {
+        Ok(n) => n,
+        Err(_) => {
+            let upper = s.to_ascii_uppercase();
+            match upper.as_str() {
+                "EWOULDBLOCK" => libc::EWOULDBLOCK,
+                "EDEADLOCK" => libc::EDEADLOCK,
+                "ENOTSUP" => libc::ENOTSUP,
+                _ => *errno_numbers().get(upper.as_str())?,
+            }
+        }
+    };
+    let (name, description) = syscalls::Errno::new(number).name_and_description()?;
+    Some(ErrnoId {
+        name,
+        number,
+        description,
+    })
+}
+
+/// Highest errno the `syscalls` crate may name (the kernel-internal ERESTART* are 512+).
+const MAX_ERRNO: i32 = 4095;
+
+/// Errno name -> number, built once from the `syscalls` crate (it only maps the other way).
+fn errno_numbers() -> &'static HashMap<&'static str, i32> {
+    static MAP: OnceLock<HashMap<&'static str, i32>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        (1..=MAX_ERRNO)
+            .filter_map(|n| syscalls::Errno::new(n).name().map(|name| (name, n)))
+            .collect()
+    })
+}
+
+/// The family `syscall` belongs to, if any.
+pub fn family_of(syscall: &str) -> Option<&'static str> {
+    FAMILIES
+        .iter()
+        .find(|(_, members)| members.contains(&syscall))
+        .map(|(f, _)| *f)
+}
+
+/// True for a name `explain` accepts as a syscall: a real one, or a family name.
+pub fn is_known_syscall(name: &str) -> bool {
+    syscalls::Sysno::from_str(name).is_ok() || FAMILIES.iter().any(|(f, _)| *f == name)
+}
+
+type Kb = BTreeMap<&'static str, Vec<Entry>>;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawErrno {
+    text: String,
+    man: String,
+    #[serde(default)]
+    probes: Vec<String>,
+    #[serde(default)]
+    call: Vec<Entry>,
+}
+
+/// Parse the data file: errno names must be real (canonical) names.
+fn parse(text: &str) -> Result<Kb, String> {
+    let raw: BTreeMap<String, RawErrno> =
+        toml::from_str(text).map_err(|e| format!("assets/errors.toml: {e}"))?;
+    let mut kb = Kb::new();
+    for (key, r) in raw {
+        let id = parse_errno(&key).ok_or_else(|| format!("{key}: not an errno name"))?;
+        if id.name != key {
+            return Err(format!("{key}: write it as {}", id.name));
+        }
+        let mut entries = Vec::with_capacity(1 + r.call.len());
+        entries.push(Entry {
+            syscalls: Vec::new(),
+            text: r.text,
+            man: r.man,
+            probes: r.probes,
+        });
+        for c in r.call {
+            if c.syscalls.is_empty() {
+                return Err(format!("{key}: a [[{key}.call]] entry lists no syscalls"));
+            }
+            entries.push(c);
+        }
+        kb.insert(id.name, entries);
+    }
+    Ok(kb)
+}
+
+fn kb() -> &'static Kb {
+    static KB: OnceLock<Kb> = OnceLock::new();
+    // The asset is part of the binary and checked by the tests, so a failure here is a
+    // build defect, not bad input.
+    KB.get_or_init(|| parse(ASSET).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Every entry for `errno` (name or number): the generic one first, then the
+/// call-specific ones in file order. Empty when the knowledge base does not know it.
+pub fn entries_for_errno(errno: &str) -> &'static [Entry] {
+    parse_errno(errno)
+        .and_then(|id| kb().get(id.name))
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Every errno the knowledge base explains, by canonical name.
+pub fn errnos() -> impl Iterator<Item = &'static str> {
+    kb().keys().copied()
+}
+
+/// The entry that explains `errno` for `syscall`: one naming the call, else one naming its
+/// family, else the errno's generic entry.
+pub fn lookup(syscall: &str, errno: &str) -> Option<&'static Entry> {
+    let entries = entries_for_errno(errno);
+    let naming = |name: &str| {
+        entries
+            .iter()
+            .find(|e| e.syscalls.iter().any(|s| s == name))
+    };
+    naming(syscall)
+        .or_else(|| family_of(syscall).and_then(naming))
+        .or_else(|| entries.iter().find(|e| e.is_generic()))
+}
+
+/// The explanation of `errno` (name, e.g. `ENOENT`, or number) for `syscall`, falling back
+/// to the errno's generic entry.
+pub fn explain(syscall: &str, errno: &str) -> Option<Explanation> {
+    lookup(syscall, errno).map(Entry::explanation)
+}
+
+/// The probe tags that apply to `errno` on `syscall` (empty when unknown).
+pub fn probes_for(syscall: &str, errno: &str) -> &'static [String] {
+    lookup(syscall, errno).map_or(&[], |e| e.probes.as_slice())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn asset_parses() {
+        parse(ASSET).expect("assets/errors.toml");
+    }
+
+    #[test]
+    fn errno_by_name_number_and_alias() {
+        assert_eq!(parse_errno("ENOENT").map(|e| e.number), Some(2));
+        assert_eq!(parse_errno("enoent").map(|e| e.number), Some(2));
+        assert_eq!(parse_errno("2").map(|e| e.name), Some("ENOENT"));
+        assert_eq!(parse_errno("EWOULDBLOCK").map(|e| e.name), Some("EAGAIN"));
+        assert_eq!(parse_errno("ENOTSUP").map(|e| e.name), Some("EOPNOTSUPP"));
+        assert_eq!(parse_errno("512").map(|e| e.name), Some("ERESTARTSYS"));
+        assert_eq!(parse_errno("ENOSUCH"), None);
+        assert_eq!(parse_errno("0"), None);
+        assert_eq!(parse_errno("-1"), None);
+    }
+
+    #[test]
+    fn specific_then_family_then_generic() {
+        let generic = explain("bind", "ECONNREFUSED").unwrap();
+        assert_eq!(generic.man, "unix(7)");
+        assert_eq!(
+            explain("connect", "ECONNREFUSED").unwrap().man,
+            "connect(2)"
+        );
+        // sendmsg has its own EBADF entry (SCM_RIGHTS); sendto has none and falls back.
+        assert_eq!(explain("sendmsg", "EBADF").unwrap().man, "unix(7)");
+        assert_eq!(explain("sendto", "EBADF").unwrap().man, "errno(3)");
+        // accept4 is in the accept family.
+        assert_eq!(explain("accept4", "EAGAIN").unwrap().man, "accept(2)");
+        assert_eq!(explain("recvmsg", "ECONNRESET").unwrap().man, "recv(2)");
+        assert!(explain("connect", "ENOSUCH").is_none());
+    }
+
+    #[test]
+    fn probes_are_looked_up_with_the_entry() {
+        assert_eq!(probes_for("connect", "ENOENT"), ["path", "listener"]);
+        assert_eq!(probes_for("sendmsg", "ETOOMANYREFS")[0], "rights");
+        assert!(probes_for("connect", "ENOSUCH").is_empty());
+    }
 }

@@ -1,9 +1,275 @@
 //! Cause rules: small pure functions over the event, the probed facts and the history.
+//!
+//! Each rule guards on its (syscall, errno) and returns a cause only when the facts it
+//! needs were probed. Confidence is High only when the facts show the cause itself;
+//! Medium when something relevant could not be checked; Low for a plausible reading.
+//! The first rule that answers wins, so specific rules come before general ones.
+
+mod address;
+mod args;
+mod cmsg;
+mod state;
 
 use super::History;
-use crate::model::{Cause, Facts, SyscallEvent};
+use crate::model::facts::{Creds, FileInfo, FileKind, Owner, SockKind, UnixName, UnixSocket};
+use crate::model::{Cause, Confidence, Facts, Fd, SockAddr, SyscallEvent};
+use crate::render::escape::{escape_bytes, quote_bytes};
+
+/// What every rule gets.
+pub(crate) struct Ctx<'a> {
+    ev: &'a SyscallEvent,
+    f: &'a Facts,
+    h: &'a History,
+    errno: &'a str,
+    sys: &'a str,
+}
+
+impl Ctx<'_> {
+    /// The address the call passed (argument, or msg_name).
+    fn addr(&self) -> Option<&SockAddr> {
+        self.ev
+            .addr
+            .as_ref()
+            .or_else(|| self.ev.msgs.iter().find_map(|m| m.name.as_ref()))
+    }
+    /// The type of the call's own socket, from the live probe or the fd's identity.
+    fn own_kind(&self) -> Option<SockKind> {
+        if let Some(o) = &self.f.own {
+            return Some(o.kind);
+        }
+        let fd = self.ev.fd?;
+        match self.ev.fds.iter().find(|s| s.fd == fd)?.proto.as_str() {
+            "UNIX-STREAM" => Some(SockKind::Stream),
+            "UNIX-DGRAM" => Some(SockKind::Dgram),
+            "UNIX-SEQPACKET" => Some(SockKind::Seqpacket),
+            _ => None,
+        }
+    }
+    fn fd_text(&self) -> String {
+        match self.ev.fd {
+            Some(fd) => format!("fd {fd}"),
+            None => "the socket".into(),
+        }
+    }
+    fn is(&self, syscalls: &[&str], errnos: &[&str]) -> bool {
+        syscalls.contains(&self.sys) && errnos.contains(&self.errno)
+    }
+}
+
+type Rule = fn(&Ctx) -> Option<Cause>;
+
+/// In order: the first rule that finds a cause wins.
+const RULES: &[Rule] = &[
+    args::injected,
+    address::bad_address,
+    address::nscd_noise,
+    address::access,
+    address::receiver_connected,
+    address::read_only,
+    address::in_use,
+    address::prototype,
+    address::backlog_full,
+    address::target,
+    address::bind_dir,
+    state::already_connected,
+    state::peer_gone,
+    state::not_connected,
+    state::wrong_state,
+    state::not_supported,
+    state::would_block,
+    state::message_too_big,
+    state::not_a_socket,
+    state::bad_fd,
+    cmsg::rights_not_open,
+    cmsg::too_many_refs,
+    cmsg::fd_table_full,
+    cmsg::system_table_full,
+    cmsg::credentials,
+    args::interrupted,
+    args::socket_args,
+    args::bad_pointer,
+    args::no_memory,
+];
 
 /// The likely cause of `ev`'s failure, if the evidence supports one.
-pub fn find_cause(_ev: &SyscallEvent, _facts: &Facts, _hist: &History) -> Option<Cause> {
-    None
+pub fn find_cause(ev: &SyscallEvent, facts: &Facts, hist: &History) -> Option<Cause> {
+    let errno = ev.errno.as_deref()?;
+    let c = Ctx {
+        ev,
+        f: facts,
+        h: hist,
+        errno,
+        sys: ev.syscall.as_str(),
+    };
+    RULES.iter().find_map(|r| r(&c))
+}
+
+fn cause(
+    summary: impl Into<String>,
+    evidence: Vec<String>,
+    confidence: Confidence,
+) -> Option<Cause> {
+    Some(Cause {
+        summary: summary.into(),
+        evidence,
+        confidence,
+    })
+}
+
+/// A bound name as text: `"/run/x.sock"` or `@"name"`, escaped.
+fn name_text(n: &UnixName) -> String {
+    match n {
+        UnixName::Path(p) => quote_bytes(p.as_bytes()),
+        UnixName::Abstract(a) => format!("@{}", quote_bytes(a.as_bytes())),
+    }
+}
+
+/// `pid 42 (nginx) fd 5`.
+fn owner_text(o: &Owner) -> String {
+    let fds = o
+        .fds
+        .iter()
+        .map(|f| f.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let s = if o.fds.len() == 1 { "" } else { "s" };
+    format!(
+        "pid {} ({}) fd{s} {fds}",
+        o.pid,
+        escape_bytes(o.comm.as_bytes())
+    )
+}
+
+fn owners_text(os: &[Owner]) -> String {
+    if os.is_empty() {
+        "no process we can see".into()
+    } else {
+        os.iter().map(owner_text).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// `SOCK_STREAM, listening, inode 123`.
+fn sock_text(s: &UnixSocket) -> String {
+    format!("{}, {}, inode {}", s.kind.name(), s.state.word(), s.inode)
+}
+
+/// `drwx------ (0700), owner uid 0 gid 0`.
+fn mode_text(i: &FileInfo) -> String {
+    let t = match i.kind {
+        FileKind::Dir => 'd',
+        FileKind::Socket => 's',
+        FileKind::Symlink => 'l',
+        FileKind::Fifo => 'p',
+        FileKind::CharDev => 'c',
+        FileKind::BlockDev => 'b',
+        _ => '-',
+    };
+    let mut r = String::from(t);
+    for shift in [6, 3, 0] {
+        let b = i.mode >> shift;
+        r.push(if b & 4 != 0 { 'r' } else { '-' });
+        r.push(if b & 2 != 0 { 'w' } else { '-' });
+        r.push(if b & 1 != 0 { 'x' } else { '-' });
+    }
+    format!("{r} ({:04o}), owner uid {} gid {}", i.mode, i.uid, i.gid)
+}
+
+/// `uid 1000, gid 1000, groups 4,24`.
+fn creds_text(c: &Creds) -> String {
+    let g = if c.groups.is_empty() {
+        "none".into()
+    } else {
+        c.groups
+            .iter()
+            .map(|g| g.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        "the process runs as uid {}, gid {}, supplementary groups {g}",
+        c.fsuid(),
+        c.fsgid()
+    )
+}
+
+/// The earlier calls on the fd, `socket #1, connect #2 = ECONNREFUSED`.
+fn history_text(c: &Ctx, fd: Fd) -> Option<String> {
+    let calls = c.h.calls(c.ev.pid, fd);
+    if calls.is_empty() {
+        return None;
+    }
+    let list = calls
+        .iter()
+        .map(|p| match &p.errno {
+            Some(e) => format!("{} #{} = {e}", p.syscall, p.seq),
+            None => format!("{} #{}", p.syscall, p.seq),
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!("earlier on fd {fd}: {list}"))
+}
+
+#[cfg(test)]
+pub(crate) mod test_util {
+    use crate::model::facts::{FileInfo, FileKind, SockKind, SockState, UnixSocket, VfsId};
+    use crate::model::{AddrKind, ByteString, SockAddr, SyscallEvent};
+
+    pub fn ev(sys: &str, errno: &str) -> SyscallEvent {
+        SyscallEvent {
+            seq: 9,
+            pid: 100,
+            tid: 100,
+            syscall: sys.into(),
+            errno: Some(errno.into()),
+            ret: -1,
+            ..Default::default()
+        }
+    }
+
+    pub fn path(p: &str) -> SockAddr {
+        SockAddr {
+            family: "AF_UNIX".into(),
+            kind: AddrKind::Path,
+            path: Some(ByteString::from(p)),
+            addrlen: 2 + p.len() as u32 + 1,
+            problems: vec![],
+        }
+    }
+
+    pub fn abs(p: &str) -> SockAddr {
+        SockAddr {
+            kind: AddrKind::Abstract,
+            ..path(p)
+        }
+    }
+
+    pub fn info(kind: FileKind, mode: u32, uid: u32, gid: u32) -> FileInfo {
+        FileInfo {
+            kind,
+            mode,
+            uid,
+            gid,
+            id: VfsId {
+                ino: 5,
+                major: 0,
+                minor: 1,
+            },
+        }
+    }
+
+    pub fn sock(inode: u64, kind: SockKind, state: SockState) -> UnixSocket {
+        UnixSocket {
+            inode,
+            kind,
+            state,
+            name: None,
+            peer: None,
+            rqueue: None,
+            wqueue: None,
+            vfs: None,
+            uid: None,
+            shutdown: None,
+            sndbuf: None,
+        }
+    }
 }

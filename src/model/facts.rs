@@ -1,7 +1,418 @@
 //! Facts probed from the live system at a failure, while the tracee is still stopped.
 //! Filled by `probe`, read by `diagnose`; not part of the saved trace (the resulting
 //! `Cause` with its evidence is).
+//!
+//! Plain data only: every field is something a probe observed. `None` (or an empty list
+//! with its `*_checked` flag false) means "not looked at or could not be read", which a
+//! rule must not read as "absent".
+
+use super::{ByteString, Fd, Pid};
+
+/// Type of an AF_UNIX socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockKind {
+    /// SOCK_STREAM.
+    Stream,
+    /// SOCK_DGRAM.
+    Dgram,
+    /// SOCK_SEQPACKET.
+    Seqpacket,
+    /// Any other type number.
+    Other(u32),
+}
+
+impl SockKind {
+    /// From the kernel's SOCK_* number.
+    pub fn from_raw(t: u32) -> SockKind {
+        match t {
+            1 => SockKind::Stream,
+            2 => SockKind::Dgram,
+            5 => SockKind::Seqpacket,
+            n => SockKind::Other(n),
+        }
+    }
+    /// The constant's name, `SOCK_STREAM`.
+    pub fn name(self) -> String {
+        match self {
+            SockKind::Stream => "SOCK_STREAM".into(),
+            SockKind::Dgram => "SOCK_DGRAM".into(),
+            SockKind::Seqpacket => "SOCK_SEQPACKET".into(),
+            SockKind::Other(n) => format!("type {n}"),
+        }
+    }
+    /// strace's protocol label, `UNIX-STREAM`.
+    pub fn unix_label(self) -> &'static str {
+        match self {
+            SockKind::Stream => "UNIX-STREAM",
+            SockKind::Dgram => "UNIX-DGRAM",
+            SockKind::Seqpacket => "UNIX-SEQPACKET",
+            SockKind::Other(_) => "UNIX",
+        }
+    }
+}
+
+/// Connection state of an AF_UNIX socket.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SockState {
+    /// Neither listening nor connected (TCP_CLOSE / SS_UNCONNECTED).
+    Unconnected,
+    /// listen() was called.
+    Listening,
+    /// A connect() is in progress.
+    Connecting,
+    /// Connected to a peer (TCP_ESTABLISHED / SS_CONNECTED).
+    Connected,
+    /// Being torn down.
+    Disconnecting,
+    /// A state number this build does not name.
+    Other(u32),
+}
+
+impl SockState {
+    /// A word for people.
+    pub fn word(self) -> String {
+        match self {
+            SockState::Unconnected => "unconnected".into(),
+            SockState::Listening => "listening".into(),
+            SockState::Connecting => "connecting".into(),
+            SockState::Connected => "connected".into(),
+            SockState::Disconnecting => "disconnecting".into(),
+            SockState::Other(n) => format!("state {n}"),
+        }
+    }
+}
+
+/// The name an AF_UNIX socket is bound to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UnixName {
+    /// A filesystem path, as the binder passed it (may be relative to its cwd then).
+    Path(ByteString),
+    /// An abstract name (without the leading NUL).
+    Abstract(ByteString),
+}
+
+/// One AF_UNIX socket as sock_diag or /proc/net/unix shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnixSocket {
+    /// Socket inode.
+    pub inode: u64,
+    /// Socket type.
+    pub kind: SockKind,
+    /// Connection state.
+    pub state: SockState,
+    /// Bound name, None when unbound.
+    pub name: Option<UnixName>,
+    /// Peer inode as the kernel reports it. `Some(0)`: the peer has no inode, because it
+    /// was closed or (stream) is still waiting in the listener's accept queue.
+    pub peer: Option<u64>,
+    /// Listeners: connections waiting in the accept queue; others: bytes queued to read.
+    pub rqueue: Option<u32>,
+    /// Listeners: the backlog limit given to listen(); others: bytes queued to send.
+    pub wqueue: Option<u32>,
+    /// Inode and device (major, minor) of the file a path-bound socket created.
+    pub vfs: Option<VfsId>,
+    /// Owner uid of the socket (kernel 5.3+).
+    pub uid: Option<u32>,
+    /// Shutdown bits (1 = no more receives, 2 = no more sends), when reported.
+    pub shutdown: Option<u8>,
+    /// Send buffer size in bytes (SO_SNDBUF as the kernel keeps it).
+    pub sndbuf: Option<u32>,
+}
+
+/// A file's identity: inode on a device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VfsId {
+    /// Inode number.
+    pub ino: u64,
+    /// Device major number.
+    pub major: u32,
+    /// Device minor number.
+    pub minor: u32,
+}
+
+/// A process holding an fd.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Owner {
+    /// Its pid.
+    pub pid: Pid,
+    /// Its /proc/PID/comm (raw bytes: escape before showing).
+    pub comm: ByteString,
+    /// The fd numbers it holds the object on.
+    pub fds: Vec<Fd>,
+}
 
 /// Everything the probes found for one failing call.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Facts {}
+pub struct Facts {
+    /// The tracee's credentials (/proc/PID/status).
+    pub creds: Option<Creds>,
+    /// RLIMIT_NOFILE of the tracee, when the call is about fd counts.
+    pub nofile: Option<Limit>,
+    /// Number of fds the tracee has open.
+    pub open_fds: Option<u64>,
+    /// The address's path walked as the tracee sees it.
+    pub path: Option<PathWalk>,
+    /// Sockets bound to the address (by file inode for a path, by name for an abstract
+    /// name); None when not checked.
+    pub bound: Option<Vec<BoundSocket>>,
+    /// Sockets bound by the same path name to a file that is gone: deleted, or replaced
+    /// by the file there now (their server runs on, unreachable by this path).
+    pub bound_elsewhere: Vec<BoundSocket>,
+    /// `bound` came from sock_diag (file inodes known), so an empty list means nobody
+    /// holds the file; false: names only (/proc/net/unix).
+    pub bound_exact: bool,
+    /// The call's fd's own socket, as the kernel sees it now.
+    pub own: Option<UnixSocket>,
+    /// The peer the trace knew for this fd, and whether it still exists.
+    pub peer: Option<PeerFacts>,
+    /// SCM_CREDENTIALS the call tried to send.
+    pub claims: Vec<CredClaim>,
+    /// Fds passed in SCM_RIGHTS, and whether each is open in the sender.
+    pub rights: Vec<RightsFd>,
+    /// Signals pending for the thread or the process at the exit stop (names), for EINTR.
+    pub pending_signals: Option<Vec<String>>,
+    /// /proc/sys/fs/file-nr: open files in the whole system and the limit (fs.file-max).
+    pub system_files: Option<(u64, u64)>,
+    /// /proc/sys/net/unix/max_dgram_qlen, for datagram EAGAIN.
+    pub max_dgram_qlen: Option<u32>,
+    /// Things a probe could not check, one short phrase each (for honesty in evidence).
+    pub unchecked: Vec<String>,
+}
+
+/// A process's credentials.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Creds {
+    /// Real, effective, saved and filesystem uid.
+    pub uid: [u32; 4],
+    /// Real, effective, saved and filesystem gid.
+    pub gid: [u32; 4],
+    /// Supplementary groups.
+    pub groups: Vec<u32>,
+    /// Effective capability mask.
+    pub cap_eff: u64,
+}
+
+impl Creds {
+    /// The uid that file permission checks use.
+    pub fn fsuid(&self) -> u32 {
+        self.uid[3]
+    }
+    /// The gid that file permission checks use.
+    pub fn fsgid(&self) -> u32 {
+        self.gid[3]
+    }
+    /// True when the effective set holds capability number `cap`.
+    pub fn has_cap(&self, cap: u32) -> bool {
+        cap < 64 && self.cap_eff & (1u64 << cap) != 0
+    }
+}
+
+/// CAP_DAC_OVERRIDE.
+pub const CAP_DAC_OVERRIDE: u32 = 1;
+/// CAP_DAC_READ_SEARCH.
+pub const CAP_DAC_READ_SEARCH: u32 = 2;
+/// CAP_SETGID.
+pub const CAP_SETGID: u32 = 6;
+/// CAP_SETUID.
+pub const CAP_SETUID: u32 = 7;
+/// CAP_SYS_ADMIN.
+pub const CAP_SYS_ADMIN: u32 = 21;
+/// CAP_SYS_RESOURCE.
+pub const CAP_SYS_RESOURCE: u32 = 24;
+
+/// A resource limit; None means unlimited.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limit {
+    /// Soft limit.
+    pub soft: Option<u64>,
+    /// Hard limit.
+    pub hard: Option<u64>,
+}
+
+/// What kind of file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// A socket file.
+    Socket,
+    /// A regular file.
+    Regular,
+    /// A directory.
+    Dir,
+    /// A symbolic link.
+    Symlink,
+    /// A named pipe.
+    Fifo,
+    /// A character device.
+    CharDev,
+    /// A block device.
+    BlockDev,
+    /// Anything else.
+    Other,
+}
+
+impl FileKind {
+    /// "a regular file", "a directory", ...
+    pub fn phrase(self) -> &'static str {
+        match self {
+            FileKind::Socket => "a socket",
+            FileKind::Regular => "a regular file",
+            FileKind::Dir => "a directory",
+            FileKind::Symlink => "a symbolic link",
+            FileKind::Fifo => "a named pipe (FIFO)",
+            FileKind::CharDev => "a character device",
+            FileKind::BlockDev => "a block device",
+            FileKind::Other => "an unknown kind of file",
+        }
+    }
+}
+
+/// lstat() of one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileInfo {
+    /// Kind.
+    pub kind: FileKind,
+    /// Permission bits (07777).
+    pub mode: u32,
+    /// Owner uid.
+    pub uid: u32,
+    /// Owner gid.
+    pub gid: u32,
+    /// Identity.
+    pub id: VfsId,
+}
+
+/// Access a call needs on a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Search (x) on a directory.
+    Search,
+    /// Write (w).
+    Write,
+}
+
+/// One component reached while walking a path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathStep {
+    /// The path so far, as the tracee would write it (raw bytes).
+    pub path: ByteString,
+    /// What is there.
+    pub info: FileInfo,
+    /// The link target, when it is a symbolic link that was followed.
+    pub link: Option<ByteString>,
+}
+
+/// Where a walk stopped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum WalkEnd {
+    /// Every component exists; the last step is the object.
+    Found,
+    /// `at` does not exist (its parent, the previous step, does).
+    Missing {
+        /// The missing path.
+        at: ByteString,
+        /// It is the last component (the socket itself), not a directory on the way.
+        last: bool,
+    },
+    /// `at` is used as a directory but is not one.
+    NotDir {
+        /// The offending path.
+        at: ByteString,
+    },
+    /// More than 40 symbolic links.
+    Loop,
+    /// lstat failed otherwise, or the walk could not start.
+    Error {
+        /// The path lstat failed on.
+        at: ByteString,
+        /// Errno name (`ENAMETOOLONG`), or a short phrase when the walk could not start.
+        errno: String,
+    },
+}
+
+/// A permission the tracee lacks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    /// The file (as the tracee names it).
+    pub path: ByteString,
+    /// What was needed.
+    pub need: Access,
+    /// Its mode and owner.
+    pub info: FileInfo,
+}
+
+/// A path resolved the way the kernel would for the tracee: against /proc/PID/root or
+/// /proc/PID/cwd, component by component, with the tracee's credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathWalk {
+    /// The path as the tracee passed it.
+    pub given: ByteString,
+    /// The tracee's cwd when the path is relative.
+    pub cwd: Option<ByteString>,
+    /// Directories and files reached, in order (the start directory first).
+    pub steps: Vec<PathStep>,
+    /// How the walk ended.
+    pub end: WalkEnd,
+    /// The first permission the tracee lacks on the way (search on directories, then
+    /// write on the socket for connect, or write on the parent for bind).
+    pub denied: Option<Denial>,
+    /// Credentials were known, so `denied: None` means "allowed by mode bits".
+    pub perms_checked: bool,
+    /// For bind: the parent directory is on a read-only mount.
+    pub parent_readonly: Option<bool>,
+}
+
+impl PathWalk {
+    /// The object the path names, when the walk reached it.
+    pub fn target(&self) -> Option<&PathStep> {
+        match self.end {
+            WalkEnd::Found => self.steps.last(),
+            _ => None,
+        }
+    }
+}
+
+/// A socket bound to the address, and who holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BoundSocket {
+    /// The socket.
+    pub sock: UnixSocket,
+    /// Processes with an fd on it (empty: none we can see).
+    pub owners: Vec<Owner>,
+    /// Matched by the socket file's inode (true) or only by the bound name (false).
+    pub by_file: bool,
+}
+
+/// The peer of the call's socket.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PeerFacts {
+    /// Peer inode the trace saw when it identified the fd, if any.
+    pub known: Option<u64>,
+    /// That socket still exists.
+    pub exists: Option<bool>,
+    /// Processes holding it now.
+    pub owners: Vec<Owner>,
+    /// Its bound name, if it had one.
+    pub name: Option<UnixName>,
+}
+
+/// One SCM_CREDENTIALS the call tried to send.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CredClaim {
+    /// Claimed pid.
+    pub pid: i32,
+    /// Claimed uid.
+    pub uid: u32,
+    /// Claimed gid.
+    pub gid: u32,
+    /// A process with that pid exists (None: not checked).
+    pub pid_exists: Option<bool>,
+}
+
+/// One fd passed in SCM_RIGHTS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RightsFd {
+    /// The fd number in the sender.
+    pub fd: Fd,
+    /// Open in the sender right now.
+    pub open: bool,
+}

@@ -35,26 +35,20 @@ pub const FD_IO_CALLS: &[Sysno] = &[
     Sysno::close,
 ];
 
-/// Calls that change what an fd number refers to: never shown, but stopped on (exit only
-/// matters) so the per-process fd-kind cache stays true.
-pub const FD_CHANGING_CALLS: &[Sysno] = &[Sysno::dup, Sysno::dup2, Sysno::dup3, Sysno::fcntl];
+/// Calls that change what fd numbers refer to: never shown, but stopped on so the
+/// per-process fd-kind cache stays true (close is also in FD_IO_CALLS).
+pub const FD_CHANGING_CALLS: &[Sysno] = &[
+    Sysno::dup,
+    Sysno::dup2,
+    Sysno::dup3,
+    Sysno::fcntl,
+    Sysno::close,
+    Sysno::close_range,
+];
 
 /// True for a call of the read/write family.
 pub fn is_fd_io(s: Sysno) -> bool {
     FD_IO_CALLS.contains(&s)
-}
-
-/// Every call the tracer stops on.
-pub fn all_stopped() -> SysnoSet {
-    let mut set = SysnoSet::empty();
-    for s in SOCKET_CALLS
-        .iter()
-        .chain(FD_IO_CALLS)
-        .chain(FD_CHANGING_CALLS)
-    {
-        set.insert(*s);
-    }
-    set
 }
 
 /// Every call that can be reported (`-e trace=` names).

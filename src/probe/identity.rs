@@ -1,8 +1,194 @@
 //! Which socket a tracee fd is (strace -yy): /proc/PID/fd, then sock_diag or /proc/net/unix.
+//!
+//! One call costs a readlink and one sock_diag query by inode (two when the socket has a
+//! peer, for the peer's path); the tracer caches the answer per fd.
 
-use crate::model::{Fd, Pid, SockId};
+use super::{netunix, sockdiag};
+use crate::model::facts::{UnixName, UnixSocket};
+use crate::model::{ByteString, Fd, Pid, SockId};
+use std::os::unix::ffi::OsStrExt;
 
 /// Look up the identity of `fd` in process `pid`. None when the fd is not open.
-pub fn probe_fd_identity(_pid: Pid, _fd: Fd) -> Option<SockId> {
-    None
+pub fn probe_fd_identity(pid: Pid, fd: Fd) -> Option<SockId> {
+    let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
+    let link = link.as_os_str().as_bytes();
+    let Some(ino) = parse_socket_link(link) else {
+        return Some(SockId {
+            fd,
+            proto: "file".into(),
+            inode: 0,
+            peer: None,
+            path: None,
+            peer_path: None,
+            target: Some(link.into()),
+        });
+    };
+    if let Some(u) = probe_unix_socket(pid, ino) {
+        let peer = u.peer.filter(|&p| p != 0);
+        let peer_path = peer
+            .and_then(|p| probe_unix_socket(pid, p))
+            .and_then(|p| p.name)
+            .map(name_bytes);
+        return Some(SockId {
+            fd,
+            proto: u.kind.unix_label().into(),
+            inode: ino,
+            peer,
+            path: u.name.map(name_bytes),
+            peer_path,
+            target: None,
+        });
+    }
+    Some(SockId {
+        fd,
+        proto: probe_other_family(pid, ino).unwrap_or("socket").into(),
+        inode: ino,
+        peer: None,
+        path: None,
+        peer_path: None,
+        target: None,
+    })
+}
+
+/// `socket:[12345]` -> 12345.
+pub fn parse_socket_link(link: &[u8]) -> Option<u64> {
+    let n = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
+    std::str::from_utf8(n).ok()?.parse().ok()
+}
+
+/// A bound name as `SockId` keeps it: a path as is, an abstract name with its leading
+/// NUL (as in sun_path), so the model stays lossless and text can show `@`.
+pub fn name_bytes(n: UnixName) -> ByteString {
+    match n {
+        UnixName::Path(p) => p,
+        UnixName::Abstract(a) => {
+            let mut v = Vec::with_capacity(a.len() + 1);
+            v.push(0);
+            v.extend_from_slice(a.as_bytes());
+            ByteString(v)
+        }
+    }
+}
+
+/// The AF_UNIX socket with inode `ino` as seen from `pid`'s network namespace: sock_diag
+/// first, then /proc/PID/net/unix (also when the tracee is in another namespace, which
+/// our netlink socket cannot see).
+pub fn probe_unix_socket(pid: Pid, ino: u64) -> Option<UnixSocket> {
+    match sockdiag::probe_unix_inode(ino) {
+        Ok(s) => return Some(s),
+        Err(sockdiag::SockDiagError::NotFound(_)) if same_netns(pid) => return None,
+        Err(_) => {}
+    }
+    netunix::probe_net_unix(Some(pid))
+        .ok()?
+        .into_iter()
+        .find(|s| s.inode == ino)
+}
+
+/// True when `pid` is in our network namespace (so our sock_diag socket sees its sockets).
+pub fn same_netns(pid: Pid) -> bool {
+    match (
+        std::fs::read_link(format!("/proc/{pid}/ns/net")),
+        std::fs::read_link("/proc/self/ns/net"),
+    ) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Families other than AF_UNIX, by finding the inode in /proc/PID/net/* (column index
+/// of the inode in each file).
+const OTHER_FAMILIES: &[(&str, &str, usize)] = &[
+    ("tcp", "TCP", 9),
+    ("tcp6", "TCPv6", 9),
+    ("udp", "UDP", 9),
+    ("udp6", "UDPv6", 9),
+    ("netlink", "NETLINK", 9),
+    ("udplite", "UDPLITE", 9),
+    ("udplite6", "UDPLITEv6", 9),
+    ("raw", "RAW", 9),
+    ("raw6", "RAWv6", 9),
+    ("packet", "PACKET", 8),
+];
+
+fn probe_other_family(pid: Pid, ino: u64) -> Option<&'static str> {
+    let want = ino.to_string();
+    OTHER_FAMILIES.iter().find_map(|(file, label, col)| {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{file}")).ok()?;
+        text.lines()
+            .skip(1)
+            .any(|l| l.split_whitespace().nth(*col) == Some(want.as_str()))
+            .then_some(*label)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
+
+    fn me() -> Pid {
+        std::process::id() as Pid
+    }
+
+    #[test]
+    fn probe_identity_stream_pair_with_peer_path() {
+        let path = std::env::temp_dir().join(format!("sockwhy-id-{}.sock", me()));
+        let _ = std::fs::remove_file(&path);
+        let l = UnixListener::bind(&path).unwrap();
+        let c = UnixStream::connect(&path).unwrap();
+        let (s, _) = l.accept().unwrap();
+        let pb: ByteString = path.as_os_str().as_bytes().into();
+
+        let li = probe_fd_identity(me(), l.as_raw_fd()).unwrap();
+        assert_eq!(li.proto, "UNIX-STREAM");
+        assert_eq!(li.path.as_ref(), Some(&pb));
+        assert_eq!(li.peer, None);
+
+        let ci = probe_fd_identity(me(), c.as_raw_fd()).unwrap();
+        let si = probe_fd_identity(me(), s.as_raw_fd()).unwrap();
+        assert_eq!(ci.peer, Some(si.inode));
+        assert_eq!(si.peer, Some(ci.inode));
+        assert_eq!(ci.path, None);
+        assert_eq!(
+            ci.peer_path.as_ref(),
+            Some(&pb),
+            "client shows the server's path"
+        );
+        assert_eq!(si.path.as_ref(), Some(&pb));
+        let _ = std::fs::remove_file(&path);
+    }
+
+    #[test]
+    fn probe_identity_abstract_dgram_and_other_kinds() {
+        use std::os::linux::net::SocketAddrExt;
+        let name = format!("sockwhy-id-{}", me());
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
+        let d = UnixDatagram::bind_addr(&addr).unwrap();
+        let di = probe_fd_identity(me(), d.as_raw_fd()).unwrap();
+        assert_eq!(di.proto, "UNIX-DGRAM");
+        let mut want = vec![0u8];
+        want.extend_from_slice(name.as_bytes());
+        assert_eq!(di.path, Some(ByteString(want)));
+
+        let f = std::fs::File::open("/proc/self/status").unwrap();
+        let fi = probe_fd_identity(me(), f.as_raw_fd()).unwrap();
+        assert_eq!(fi.proto, "file");
+        assert!(fi.target.is_some());
+
+        let t = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        assert_eq!(probe_fd_identity(me(), t.as_raw_fd()).unwrap().proto, "TCP");
+        let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        assert_eq!(probe_fd_identity(me(), u.as_raw_fd()).unwrap().proto, "UDP");
+
+        assert_eq!(probe_fd_identity(me(), 99_999), None);
+    }
+
+    #[test]
+    fn probe_identity_parse_socket_link() {
+        assert_eq!(parse_socket_link(b"socket:[48213]"), Some(48213));
+        assert_eq!(parse_socket_link(b"/dev/null"), None);
+        assert_eq!(parse_socket_link(b"socket:[x]"), None);
+    }
 }

@@ -1,4 +1,6 @@
-//! Output sinks: the text trace, the JSON Lines trace, and reports.
+//! Output sinks: the text trace, the JSON Lines trace, reports and the summary table.
 
 pub mod jsonl;
+pub mod report;
+pub mod summary;
 pub mod text;

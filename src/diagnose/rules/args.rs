@@ -1,0 +1,230 @@
+//! Rules about plain argument values: socket() parameters, unreadable pointers, memory.
+
+use super::{Ctx, cause};
+use crate::model::{Cause, Confidence};
+use crate::render::escape::escape_str;
+
+/// A failure sockwhy itself injected (--inject).
+pub(super) fn injected(c: &Ctx) -> Option<Cause> {
+    if !c.ev.injected {
+        return None;
+    }
+    cause(
+        format!(
+            "sockwhy injected this {} (--inject): the call was not performed.",
+            escape_str(c.errno)
+        ),
+        vec!["the failure was requested on sockwhy's command line".into()],
+        Confidence::High,
+    )
+}
+
+fn arg(c: &Ctx, i: usize) -> Option<String> {
+    c.ev.args.get(i).map(|a| escape_str(a))
+}
+
+/// EINTR: a signal interrupted a blocking call (the exit stop showed ERESTART*).
+pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
+    if c.errno != "EINTR" {
+        return None;
+    }
+    let mut ev = Vec::new();
+    if let Some(r) = &c.ev.restart {
+        ev.push(format!(
+            "the kernel returned {} at the exit stop: it would restart the call if the handler had SA_RESTART",
+            escape_str(r)
+        ));
+    }
+    let sig =
+        c.f.pending_signals
+            .as_ref()
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.iter()
+                    .map(|n| escape_str(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+    let (who, conf) = match &sig {
+        Some(s) => {
+            ev.push(format!("pending at the stop: {s}"));
+            (s.clone(), Confidence::High)
+        }
+        None => ("a signal".to_owned(), Confidence::Medium),
+    };
+    cause(
+        format!(
+            "{who} interrupted the blocking {}() before it completed; its handler has no SA_RESTART, so the program sees EINTR and should retry.",
+            escape_str(c.sys)
+        ),
+        ev,
+        conf,
+    )
+}
+
+/// socket()/socketpair(): the domain, type or protocol value at fault.
+pub(super) fn socket_args(c: &Ctx) -> Option<Cause> {
+    if !matches!(c.sys, "socket" | "socketpair") {
+        return None;
+    }
+    let (summary, conf) = match c.errno {
+        "EPROTONOSUPPORT" => (
+            format!(
+                "protocol {} is not one AF_UNIX has: pass 0.",
+                arg(c, 2).unwrap_or_else(|| "(unknown)".into())
+            ),
+            Confidence::High,
+        ),
+        "ESOCKTNOSUPPORT" => (
+            format!(
+                "type {} is not supported by AF_UNIX: use SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET.",
+                arg(c, 1).unwrap_or_else(|| "(unknown)".into())
+            ),
+            Confidence::High,
+        ),
+        "EINVAL" => (
+            format!(
+                "type {} is out of range or carries unknown flag bits (only SOCK_NONBLOCK and SOCK_CLOEXEC are allowed).",
+                arg(c, 1).unwrap_or_else(|| "(unknown)".into())
+            ),
+            Confidence::Medium,
+        ),
+        "EAFNOSUPPORT" => (
+            format!(
+                "address family {} is not available in this kernel.",
+                arg(c, 0).unwrap_or_else(|| "(unknown)".into())
+            ),
+            Confidence::High,
+        ),
+        "EOPNOTSUPP" if c.sys == "socketpair" => (
+            format!(
+                "socketpair() is not supported for domain {}; only AF_UNIX has it.",
+                arg(c, 0).unwrap_or_else(|| "(unknown)".into())
+            ),
+            Confidence::High,
+        ),
+        _ => return None,
+    };
+    let ev = vec![format!(
+        "arguments: {}",
+        c.ev.args
+            .iter()
+            .map(|a| escape_str(a))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    cause(summary, ev, conf)
+}
+
+/// EFAULT: which pointer the kernel could not read (sockwhy could not either).
+pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
+    if c.errno != "EFAULT" {
+        return None;
+    }
+    let bad: Vec<String> =
+        c.ev.args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.starts_with("0x") || a.as_str() == "NULL")
+            .map(|(i, a)| format!("argument {} is {}", i + 1, escape_str(a)))
+            .collect();
+    if bad.is_empty() {
+        return None;
+    }
+    cause(
+        format!(
+            "A pointer passed to {}() is not readable memory: {}.",
+            escape_str(c.sys),
+            bad.join(", ")
+        ),
+        bad.iter()
+            .map(|b| format!("{b}, which sockwhy could not read either"))
+            .collect(),
+        Confidence::Medium,
+    )
+}
+
+/// ENOMEM: the kernel could not allocate for this call.
+pub(super) fn no_memory(c: &Ctx) -> Option<Cause> {
+    if c.errno != "ENOMEM" {
+        return None;
+    }
+    let what = match c.sys {
+        "connect" => "the connection's socket buffers",
+        "sendmsg" | "sendmmsg" => "the message and any fds it passes",
+        _ => "this call",
+    };
+    cause(
+        format!(
+            "The kernel could not allocate memory for {what}: the process's memory cgroup is at its limit, or the system is short of memory."
+        ),
+        vec![],
+        Confidence::Low,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_util::*;
+    use super::super::{History, find_cause};
+    use crate::model::Facts;
+
+    #[test]
+    fn rules_eintr_names_the_pending_signal() {
+        let mut e = ev("accept", "EINTR");
+        e.restart = Some("ERESTARTSYS".into());
+        let f = Facts {
+            pending_signals: Some(vec!["SIGALRM".into()]),
+            ..Default::default()
+        };
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert!(
+            c.summary
+                .starts_with("SIGALRM interrupted the blocking accept()"),
+            "{c:?}"
+        );
+        assert!(c.evidence[0].contains("ERESTARTSYS"));
+    }
+
+    #[test]
+    fn rules_socket_args_and_efault_and_injected() {
+        let h = History::default();
+        let mut e = ev("socket", "EPROTONOSUPPORT");
+        e.args = vec!["AF_UNIX".into(), "SOCK_STREAM".into(), "7".into()];
+        assert_eq!(
+            find_cause(&e, &Facts::default(), &h).unwrap().summary,
+            "protocol 7 is not one AF_UNIX has: pass 0."
+        );
+        e.errno = Some("ESOCKTNOSUPPORT".into());
+        e.args[1] = "0x4 /* SOCK_??? */".into();
+        assert!(
+            find_cause(&e, &Facts::default(), &h)
+                .unwrap()
+                .summary
+                .starts_with("type 0x4")
+        );
+        let mut e = ev("connect", "EFAULT");
+        e.args = vec!["3".into(), "0xdead0000".into(), "110".into()];
+        assert!(
+            find_cause(&e, &Facts::default(), &h)
+                .unwrap()
+                .summary
+                .contains("argument 2 is 0xdead0000")
+        );
+        let mut e = ev("connect", "ENOMEM");
+        e.injected = true;
+        assert!(
+            find_cause(&e, &Facts::default(), &h)
+                .unwrap()
+                .summary
+                .starts_with("sockwhy injected")
+        );
+        e.injected = false;
+        assert!(
+            find_cause(&e, &Facts::default(), &h)
+                .unwrap()
+                .summary
+                .contains("memory cgroup")
+        );
+    }
+}

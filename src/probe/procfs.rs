@@ -1,0 +1,186 @@
+//! Small /proc/PID readers: credentials, limits, fd counts.
+
+use crate::model::facts::{Creds, Limit};
+use crate::model::{Fd, Pid};
+
+/// Parse the Uid/Gid/Groups/CapEff lines of /proc/PID/status.
+pub fn parse_status(text: &str) -> Option<Creds> {
+    let mut c = Creds::default();
+    let (mut have_uid, mut have_gid) = (false, false);
+    let four = |v: &str| -> Option<[u32; 4]> {
+        let n: Vec<u32> = v
+            .split_whitespace()
+            .map(|x| x.parse().ok())
+            .collect::<Option<_>>()?;
+        n.try_into().ok()
+    };
+    for line in text.lines() {
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        match k {
+            "Uid" => {
+                c.uid = four(v)?;
+                have_uid = true;
+            }
+            "Gid" => {
+                c.gid = four(v)?;
+                have_gid = true;
+            }
+            "Groups" => {
+                c.groups = v
+                    .split_whitespace()
+                    .filter_map(|x| x.parse().ok())
+                    .collect()
+            }
+            "CapEff" => c.cap_eff = u64::from_str_radix(v.trim(), 16).ok()?,
+            _ => {}
+        }
+    }
+    (have_uid && have_gid).then_some(c)
+}
+
+/// The credentials of `pid`.
+pub fn probe_creds(pid: Pid) -> Option<Creds> {
+    parse_status(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+/// Parse the `Max open files` line of /proc/PID/limits.
+pub fn parse_nofile(text: &str) -> Option<Limit> {
+    let line = text.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut f = line["Max open files".len()..].split_whitespace();
+    let val = |s: Option<&str>| -> Option<Option<u64>> {
+        match s? {
+            "unlimited" => Some(None),
+            n => n.parse().ok().map(Some),
+        }
+    };
+    Some(Limit {
+        soft: val(f.next())?,
+        hard: val(f.next())?,
+    })
+}
+
+/// RLIMIT_NOFILE of `pid`.
+pub fn probe_nofile(pid: Pid) -> Option<Limit> {
+    parse_nofile(&std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?)
+}
+
+/// How many fds `pid` has open.
+pub fn probe_open_fds(pid: Pid) -> Option<u64> {
+    Some(std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?.count() as u64)
+}
+
+/// Signal numbers pending in a /proc/TID/status (SigPnd: the thread, ShdPnd: the process).
+pub fn parse_pending(status: &str) -> Option<Vec<i32>> {
+    let mut mask = 0u64;
+    let mut seen = false;
+    for line in status.lines() {
+        if let Some(v) = line
+            .strip_prefix("SigPnd:")
+            .or_else(|| line.strip_prefix("ShdPnd:"))
+        {
+            mask |= u64::from_str_radix(v.trim(), 16).ok()?;
+            seen = true;
+        }
+    }
+    seen.then(|| (1..=64).filter(|n| mask & (1u64 << (n - 1)) != 0).collect())
+}
+
+/// A signal's name: `SIGALRM`, `SIGRTMIN+2`.
+pub fn signal_name(n: i32) -> String {
+    match nix::sys::signal::Signal::try_from(n) {
+        Ok(s) => s.as_str().to_owned(),
+        Err(_) if n >= libc::SIGRTMIN() && n <= libc::SIGRTMAX() => {
+            format!("SIGRTMIN+{}", n - libc::SIGRTMIN())
+        }
+        Err(_) => format!("signal {n}"),
+    }
+}
+
+/// Names of the signals pending for thread `tid` (and its process).
+pub fn probe_pending_signals(tid: Pid) -> Option<Vec<String>> {
+    let s = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    Some(parse_pending(&s)?.into_iter().map(signal_name).collect())
+}
+
+/// Parse /proc/sys/fs/file-nr: (allocated, unused, max) -> (allocated, max).
+pub fn parse_file_nr(text: &str) -> Option<(u64, u64)> {
+    let v: Vec<u64> = text
+        .split_whitespace()
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    match v.as_slice() {
+        [alloc, _, max] => Some((*alloc, *max)),
+        _ => None,
+    }
+}
+
+/// Open files in the whole system and fs.file-max.
+pub fn probe_system_files() -> Option<(u64, u64)> {
+    parse_file_nr(&std::fs::read_to_string("/proc/sys/fs/file-nr").ok()?)
+}
+
+/// True when `fd` is open in `pid`.
+pub fn probe_fd_open(pid: Pid, fd: Fd) -> bool {
+    fd >= 0 && std::fs::symlink_metadata(format!("/proc/{pid}/fd/{fd}")).is_ok()
+}
+
+/// True when a process (or thread) with that id exists in our pid namespace.
+pub fn probe_pid_exists(pid: i32) -> bool {
+    pid > 0 && std::fs::metadata(format!("/proc/{pid}")).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn probe_procfs_parses_status() {
+        let t = "Name:\tx\nUid:\t1000\t1001\t1002\t1003\nGid:\t10\t11\t12\t13\nGroups:\t4 24 \nCapEff:\t0000000000200000\n";
+        let c = parse_status(t).unwrap();
+        assert_eq!(c.uid, [1000, 1001, 1002, 1003]);
+        assert_eq!(c.fsgid(), 13);
+        assert_eq!(c.groups, vec![4, 24]);
+        assert!(c.has_cap(21));
+        assert!(!c.has_cap(1));
+        assert_eq!(parse_status("Name:\tx\n"), None);
+    }
+
+    #[test]
+    fn probe_procfs_pending_signals() {
+        let t = "SigQ:\t1/100\nSigPnd:\t0000000000002000\nShdPnd:\t0000000000000002\n";
+        assert_eq!(parse_pending(t), Some(vec![2, 14]));
+        assert_eq!(signal_name(14), "SIGALRM");
+        assert_eq!(signal_name(libc::SIGRTMIN() + 2), "SIGRTMIN+2");
+        assert_eq!(
+            probe_pending_signals(std::process::id() as Pid),
+            Some(vec![])
+        );
+    }
+
+    #[test]
+    fn probe_procfs_parses_limits() {
+        let t = "Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 unlimited            files     \n";
+        assert_eq!(
+            parse_nofile(t),
+            Some(Limit {
+                soft: Some(1024),
+                hard: None
+            })
+        );
+        let me = std::process::id() as Pid;
+        assert!(probe_nofile(me).is_some());
+        assert!(probe_creds(me).is_some());
+        assert!(probe_open_fds(me).unwrap() >= 3);
+        assert!(probe_fd_open(me, 0) || probe_fd_open(me, 1));
+        assert!(!probe_fd_open(me, 99_999));
+        assert!(probe_pid_exists(me));
+        assert_eq!(
+            parse_file_nr("1234\t0\t9223372036854775807\n"),
+            Some((1234, i64::MAX as u64))
+        );
+        assert!(probe_system_files().is_some());
+        assert!(!probe_pid_exists(-1));
+    }
+}

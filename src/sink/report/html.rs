@@ -1,0 +1,512 @@
+//! The HTML report: one self-contained file (inline CSS and SVG, no script, nothing
+//! fetched), readable in a browser and on paper.
+//!
+//! Every value from the trace is made terminal-safe by `format::safe` and then
+//! HTML-escaped by [`esc`] (`&`, `<`, `>`, `"`, `'`), in text and in attributes alike. A
+//! Content-Security-Policy that allows no script and no fetch is a second wall, not the
+//! first: the escaping alone must hold (the Chromium test checks it).
+
+use super::format::{
+    at, call_line, command_label, confidence, ended_label, example_lines, exec_label, exit_label,
+    proc_label, process_summary, safe, secs, span, timeline_bar,
+};
+use super::{Report, Timeline, WORST_FIRST_RULE};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+/// Escape text for HTML content or a quoted attribute value.
+pub fn esc(s: &str) -> String {
+    let s = safe(s);
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+const CSS: &str = r#"
+:root { --fg:#1d1f21; --muted:#5f6368; --bg:#fff; --line:#d9dce0; --bad:#b3261e; --badbg:#fce8e6;
+        --warn:#8a5a00; --warnbg:#fff4d6; --code:#f5f6f7; --accent:#1a5fb4; }
+* { box-sizing: border-box; }
+body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
+       background: var(--bg); margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 72rem; }
+h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
+h2 { font-size: 1.25rem; border-bottom: 2px solid var(--line); padding-bottom: .2rem; margin-top: 2.2rem; }
+h3 { font-size: 1.05rem; margin: 0 0 .5rem; }
+code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .88em; }
+code { background: var(--code); padding: .05em .3em; border-radius: 3px; }
+pre { background: var(--code); padding: .7rem .9rem; border-radius: 4px; overflow-x: auto;
+      white-space: pre-wrap; overflow-wrap: anywhere; margin: .5rem 0 0; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { font-weight: 600; color: var(--muted); font-size: .85em; text-transform: uppercase; letter-spacing: .03em; }
+td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; }
+dl.run { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: 1rem 0; }
+dl.run dt { color: var(--muted); }
+dl.run dd { margin: 0; }
+.rule { color: var(--muted); font-size: .9em; }
+.warning { background: var(--warnbg); color: var(--warn); border-left: 4px solid var(--warn);
+           padding: .5rem .8rem; margin: .5rem 0; }
+article.failure { border: 1px solid var(--line); border-left: 4px solid var(--line); border-radius: 4px;
+                  padding: .8rem 1rem; margin: 1rem 0; }
+article.failure.fatal { border-left-color: var(--bad); }
+.badge { display: inline-block; font-size: .75em; font-weight: 600; padding: .1em .5em; border-radius: 1em;
+         background: var(--badbg); color: var(--bad); vertical-align: middle; margin-left: .4rem; }
+.errno { color: var(--bad); font-weight: 600; }
+article dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem 1rem; margin: 0; }
+article dt { color: var(--muted); }
+article dd { margin: 0; }
+ul.evidence { margin: .2rem 0 0; padding-left: 1.2rem; }
+ul.tree { list-style: none; padding: 0; }
+ul.tree li { margin: .2rem 0; }
+ul.tree .execs { color: var(--muted); font-size: .9em; }
+svg.timeline { width: 100%; height: auto; max-width: 100%; }
+svg.timeline text { font: 12px ui-monospace, Menlo, Consolas, monospace; fill: var(--fg); }
+svg.timeline .axis { stroke: var(--muted); stroke-width: 1; }
+svg.timeline .grid { stroke: var(--line); stroke-width: 1; }
+svg.timeline .life { stroke: #9aa0a6; stroke-width: 2; }
+svg.timeline .fail { fill: #e8710a; }
+svg.timeline .fatal { fill: var(--bad); }
+svg.timeline .exit { stroke: var(--fg); stroke-width: 2; }
+footer { margin-top: 3rem; color: var(--muted); font-size: .85em; }
+@media print {
+  body { font-size: 10pt; max-width: none; padding: 0; }
+  h2 { break-after: avoid; }
+  article.failure, table, svg.timeline, pre { break-inside: avoid; }
+  pre, code { background: none; border: 1px solid var(--line); }
+  .badge { border: 1px solid var(--bad); }
+  a { color: inherit; text-decoration: none; }
+  nav { display: none; }
+}
+"#;
+
+/// Write `r` as one HTML document.
+pub fn write_html(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut h = String::with_capacity(64 * 1024);
+    let run = &r.run;
+    let cmd = command_label(&run.command, &run.attached);
+    // Writing to a String cannot fail.
+    let _ = write_doc(&mut h, r, &cmd, run);
+    out.write_all(h.as_bytes())
+}
+
+fn write_doc(h: &mut String, r: &Report, cmd: &str, run: &super::Run) -> std::fmt::Result {
+    writeln!(h, "<!DOCTYPE html>")?;
+    writeln!(h, "<html lang=\"en\"><head><meta charset=\"utf-8\">")?;
+    writeln!(
+        h,
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">"
+    )?;
+    writeln!(
+        h,
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    )?;
+    writeln!(h, "<title>sockwhy report: {}</title>", esc(cmd))?;
+    writeln!(h, "<style>{CSS}</style></head><body>")?;
+
+    writeln!(h, "<header><h1>sockwhy report</h1>")?;
+    writeln!(h, "<p><code class=\"command\">{}</code></p>", esc(cmd))?;
+    writeln!(h, "<dl class=\"run\">")?;
+    let result = super::result_label(r);
+    let calls = format!(
+        "{} traced, {} failed, {} distinct failures",
+        r.syscalls_total.calls,
+        r.failed_calls(),
+        r.failures.len()
+    );
+    for (k, v) in [
+        ("Result", result.as_str()),
+        ("Calls", calls.as_str()),
+        ("Started", run.start.as_str()),
+        ("Duration", secs(run.duration_ns).as_str()),
+        ("Kernel", run.kernel.as_str()),
+        (
+            "Recorded",
+            format!(
+                "sockwhy {}, trace format {}",
+                safe(&run.sockwhy),
+                run.format_version
+            )
+            .as_str(),
+        ),
+    ] {
+        writeln!(h, "<dt>{k}</dt><dd>{}</dd>", esc(v))?;
+    }
+    writeln!(h, "</dl></header>")?;
+    for w in &r.warnings {
+        writeln!(
+            h,
+            "<p class=\"warning\"><strong>Warning:</strong> {}</p>",
+            esc(w)
+        )?;
+    }
+    writeln!(
+        h,
+        "<nav><a href=\"#failures\">Failures</a> · <a href=\"#timeline\">Timeline</a> · \
+         <a href=\"#processes\">Processes</a> · <a href=\"#syscalls\">Calls per syscall</a> · \
+         <a href=\"#errnos\">Failures per errno</a></nav>"
+    )?;
+
+    write_failures(h, r)?;
+
+    writeln!(h, "<section id=\"timeline\"><h2>Failure timeline</h2>")?;
+    if r.timeline.rows.is_empty() {
+        writeln!(h, "<p>No failures.</p>")?;
+    } else {
+        write_svg(h, &r.timeline, r.run.duration_ns)?;
+        if r.timeline.rows_omitted > 0 {
+            writeln!(
+                h,
+                "<p class=\"rule\">{} more processes with failures are not drawn.</p>",
+                r.timeline.rows_omitted
+            )?;
+        }
+    }
+    writeln!(h, "</section>")?;
+
+    writeln!(
+        h,
+        "<section id=\"processes\"><h2>Processes</h2><ul class=\"tree\">"
+    )?;
+    for p in &r.processes {
+        let name = p
+            .name()
+            .map(|n| format!(" <code>{}</code>", esc(n)))
+            .unwrap_or_default();
+        writeln!(
+            h,
+            "<li style=\"margin-left:{}em\"><strong>{}</strong>{name}: {}",
+            p.depth.min(32) as f32 * 1.5,
+            p.pid,
+            esc(&process_summary(p))
+        )?;
+        for e in &p.execs {
+            writeln!(
+                h,
+                "<div class=\"execs\">exec <code>{}</code></div>",
+                esc(&exec_label(e))
+            )?;
+        }
+        writeln!(h, "</li>")?;
+    }
+    writeln!(h, "</ul>")?;
+    if r.processes_omitted > 0 {
+        writeln!(
+            h,
+            "<p class=\"rule\">{} more processes not kept.</p>",
+            r.processes_omitted
+        )?;
+    }
+    writeln!(h, "</section>")?;
+
+    writeln!(
+        h,
+        "<section id=\"syscalls\"><h2>Calls per syscall</h2><table>"
+    )?;
+    writeln!(
+        h,
+        "<tr><th>syscall</th><th class=\"n\">calls</th><th class=\"n\">errors</th><th class=\"n\">seconds</th><th class=\"n\">usecs/call</th><th class=\"n\">% time</th></tr>"
+    )?;
+    let total_ns = r.syscalls_total.time_ns;
+    for row in r.syscalls.iter().chain(std::iter::once(&r.syscalls_total)) {
+        let pct = if total_ns == 0 {
+            0.0
+        } else {
+            row.time_ns as f64 * 100.0 / total_ns as f64
+        };
+        writeln!(
+            h,
+            "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{pct:.2}</td></tr>",
+            esc(&row.syscall),
+            row.calls,
+            row.errors,
+            secs(row.time_ns).trim_end_matches('s'),
+            row.usecs_per_call()
+        )?;
+    }
+    writeln!(h, "</table></section>")?;
+
+    writeln!(h, "<section id=\"errnos\"><h2>Failures per errno</h2>")?;
+    if r.errnos.is_empty() {
+        writeln!(h, "<p>None.</p>")?;
+    } else {
+        writeln!(
+            h,
+            "<table><tr><th>errno</th><th class=\"n\">calls</th><th>syscalls</th></tr>"
+        )?;
+        for e in &r.errnos {
+            let calls: Vec<String> = e
+                .syscalls
+                .iter()
+                .map(|s| format!("<code>{}</code>", esc(s)))
+                .collect();
+            writeln!(
+                h,
+                "<tr><td class=\"errno\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                esc(&e.errno),
+                e.count,
+                calls.join(", ")
+            )?;
+        }
+        writeln!(h, "</table>")?;
+    }
+    writeln!(h, "</section>")?;
+    writeln!(
+        h,
+        "<footer>Made by <code>sockwhy report --format html</code> from a saved trace; \
+         this page loads nothing and runs no script.</footer>"
+    )?;
+    writeln!(h, "</body></html>")
+}
+
+fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
+    writeln!(h, "<section id=\"failures\"><h2>Failures, worst first</h2>")?;
+    writeln!(h, "<p class=\"rule\">{}</p>", esc(WORST_FIRST_RULE))?;
+    if r.failures.is_empty() {
+        writeln!(h, "<p>No call failed.</p>")?;
+        return writeln!(h, "</section>");
+    }
+    writeln!(
+        h,
+        "<table class=\"groups\"><tr><th class=\"n\">#</th><th>call</th><th>errno</th><th>on</th><th class=\"n\">calls</th><th class=\"n\">first</th><th class=\"n\">last</th><th>ended</th></tr>"
+    )?;
+    for (n, g) in r.failures.iter().enumerate() {
+        let ended = super::format::ended_cell(g);
+        writeln!(
+            h,
+            "<tr><td class=\"n\"><a href=\"#f{0}\">{0}</a></td><td><code>{1}</code></td><td class=\"errno\">{2}</td><td><code>{3}</code></td><td class=\"n\">{4}</td><td class=\"n\">{5}</td><td class=\"n\">{6}</td><td>{7}</td></tr>",
+            n + 1,
+            esc(&g.syscall),
+            esc(&g.errno),
+            esc(&g.target),
+            g.count,
+            at(g.first_ns),
+            at(g.last_ns),
+            ended
+        )?;
+    }
+    writeln!(h, "</table>")?;
+    for (n, g) in r.failures.iter().enumerate() {
+        let fatal = g.ended_count > 0;
+        writeln!(
+            h,
+            "<article class=\"failure{}\" id=\"f{}\">",
+            if fatal { " fatal" } else { "" },
+            n + 1
+        )?;
+        let badge = if g.ended_main() {
+            "<span class=\"badge\">ended the program</span>"
+        } else if fatal {
+            "<span class=\"badge\">ended a process</span>"
+        } else {
+            ""
+        };
+        let target = if g.target.is_empty() {
+            String::new()
+        } else {
+            format!(" on <code>{}</code>", esc(&g.target))
+        };
+        writeln!(
+            h,
+            "<h3>{}. <code>{}</code> <span class=\"errno\">{}</span>{target} &times; {}{badge}</h3>",
+            n + 1,
+            esc(&g.syscall),
+            esc(&g.errno),
+            g.count
+        )?;
+        writeln!(h, "<dl>")?;
+        writeln!(
+            h,
+            "<dt>When</dt><dd>first {}, last {}</dd>",
+            at(g.first_ns),
+            at(g.last_ns)
+        )?;
+        let procs: Vec<String> = g.processes.iter().map(|p| esc(&proc_label(p))).collect();
+        writeln!(
+            h,
+            "<dt>Processes</dt><dd>{}{}</dd>",
+            procs.join(", "),
+            if g.more_processes { " and more" } else { "" }
+        )?;
+        for e in &g.ended {
+            writeln!(h, "<dt>Ended</dt><dd>{}</dd>", esc(&ended_label(e)))?;
+        }
+        if let Some(x) = &g.explanation {
+            writeln!(
+                h,
+                "<dt>Meaning</dt><dd class=\"explanation\">{}</dd>",
+                esc(x)
+            )?;
+        }
+        if let Some(m) = &g.man {
+            writeln!(h, "<dt>See</dt><dd><code>{}</code></dd>", esc(m))?;
+        }
+        if let Some(c) = &g.cause {
+            writeln!(
+                h,
+                "<dt>Likely cause</dt><dd class=\"cause\">{} <em>({} confidence)</em>",
+                esc(&c.summary),
+                confidence(c.confidence)
+            )?;
+            if !c.evidence.is_empty() {
+                writeln!(h, "<ul class=\"evidence\">")?;
+                for e in &c.evidence {
+                    writeln!(h, "<li>{}</li>", esc(e))?;
+                }
+                writeln!(h, "</ul>")?;
+            }
+            writeln!(h, "</dd>")?;
+        }
+        writeln!(h, "</dl>")?;
+        let lines: Vec<String> = example_lines(&g.example).iter().map(|l| esc(l)).collect();
+        writeln!(
+            h,
+            "<pre class=\"example\" title=\"{}\">{}</pre>",
+            esc(&call_line(&g.example)),
+            lines.join("\n")
+        )?;
+        writeln!(h, "</article>")?;
+    }
+    if r.failures_ungrouped > 0 {
+        writeln!(
+            h,
+            "<p class=\"rule\">{} more failing calls in groups past the first {} are not shown.</p>",
+            r.failures_ungrouped,
+            super::MAX_GROUPS
+        )?;
+    }
+    writeln!(h, "</section>")
+}
+
+/// The timeline as an inline SVG: one row per process, its lifetime as a grey line,
+/// failures as bars (taller for more), the fatal one in red, the exit as a tick.
+fn write_svg(h: &mut String, t: &Timeline, duration_ns: u64) -> std::fmt::Result {
+    const LABEL_W: f64 = 190.0;
+    const PLOT_W: f64 = 680.0;
+    const ROW_H: f64 = 26.0;
+    const TOP: f64 = 28.0;
+    let range = (t.bucket_ns * t.buckets as u64).max(1) as f64;
+    let x = |ns: u64| LABEL_W + (ns as f64 / range).min(1.0) * PLOT_W;
+    let width = LABEL_W + PLOT_W + 20.0;
+    let height = TOP + ROW_H * t.rows.len() as f64 + 8.0;
+    writeln!(
+        h,
+        "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"tl-title\">"
+    )?;
+    writeln!(
+        h,
+        "<title id=\"tl-title\">Failures over time per process; each bar is {} wide</title>",
+        esc(&span(t.bucket_ns))
+    )?;
+    for k in 0..=4u64 {
+        let ns = (range as u64) * k / 4;
+        let xx = x(ns);
+        writeln!(
+            h,
+            "<line class=\"grid\" x1=\"{xx:.1}\" y1=\"{:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\"/>",
+            TOP - 6.0,
+            height - 4.0
+        )?;
+        let anchor = if k == 0 {
+            "start"
+        } else if k == 4 {
+            "end"
+        } else {
+            "middle"
+        };
+        writeln!(
+            h,
+            "<text x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
+            TOP - 10.0,
+            esc(&at(ns))
+        )?;
+    }
+    let bw = PLOT_W / t.buckets.max(1) as f64;
+    for (i, row) in t.rows.iter().enumerate() {
+        let y = TOP + ROW_H * i as f64;
+        let mid = y + ROW_H / 2.0;
+        let mut label = proc_label(&row.process);
+        if label.len() > 24 {
+            label.truncate(23);
+            label.push('~');
+        }
+        writeln!(
+            h,
+            "<g class=\"row\"><text x=\"4\" y=\"{:.1}\">{}</text>",
+            mid + 4.0,
+            esc(&label)
+        )?;
+        let end = row.exit.as_ref().map_or(duration_ns, |e| e.ts_ns);
+        writeln!(
+            h,
+            "<line class=\"life\" x1=\"{:.1}\" y1=\"{mid:.1}\" x2=\"{:.1}\" y2=\"{mid:.1}\"/>",
+            x(row.start_ns),
+            x(end).max(x(row.start_ns) + 1.0)
+        )?;
+        let fatal_bucket = row.fatal_ns.map(|ns| (ns / t.bucket_ns.max(1)) as usize);
+        let bar = timeline_bar(row, t.bucket_ns);
+        for (b, (&c, ch)) in row.counts.iter().zip(bar.chars()).enumerate() {
+            if c == 0 && ch != '!' {
+                continue;
+            }
+            let hgt = (6.0 + 4.0 * (c as f64).log2()).min(ROW_H - 6.0);
+            let class = if Some(b) == fatal_bucket {
+                "fatal"
+            } else {
+                "fail"
+            };
+            let from = t.bucket_ns * b as u64;
+            writeln!(
+                h,
+                "<rect class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\"><title>{}</title></rect>",
+                x(from) + 0.5,
+                mid - hgt / 2.0,
+                (bw - 1.0).max(1.0),
+                esc(&format!(
+                    "pid {}: {c} failure{} between {} and {}{}",
+                    row.process.pid,
+                    if c == 1 { "" } else { "s" },
+                    at(from),
+                    at(from + t.bucket_ns),
+                    if class == "fatal" {
+                        ", the last before it exited"
+                    } else {
+                        ""
+                    }
+                ))
+            )?;
+        }
+        if let Some(e) = &row.exit {
+            let xx = x(e.ts_ns);
+            writeln!(
+                h,
+                "<line class=\"exit\" x1=\"{xx:.1}\" y1=\"{:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\"><title>{}</title></line>",
+                mid - 8.0,
+                mid + 8.0,
+                esc(&format!("{} at {}", exit_label(e), at(e.ts_ns)))
+            )?;
+        }
+        writeln!(h, "</g>")?;
+    }
+    writeln!(h, "</svg>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::esc;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc("</td><script>document.title='x'</script>\"&"),
+            "&lt;/td&gt;&lt;script&gt;document.title=&#39;x&#39;&lt;/script&gt;&quot;&amp;"
+        );
+    }
+}

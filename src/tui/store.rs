@@ -1,0 +1,523 @@
+//! The events the TUI holds: one compact row per syscall, the full record left on disk.
+//!
+//! A full `SyscallEvent` costs several hundred bytes on the heap (name, args, fds, msghdrs,
+//! explanation, cause), which at a million events is most of a gigabyte. A row here is 48
+//! bytes plus the short list text (args, capped) in one shared arena; the full event is read
+//! back from its JSON line when the detail pane needs it. In `view` the lines live in the
+//! trace file itself (read on a loader thread, so the screen is up at once); in a live
+//! session they are spooled to an unlinked 0600 temporary file.
+
+use crate::model::{Header, Record, SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION};
+use crate::sink::jsonl::read::JsonlReader;
+use crate::sink::jsonl::write::to_json_string;
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufWriter, Read, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, SyncSender};
+
+use super::procs::ProcTable;
+use super::text::{clean, truncate_at};
+
+/// Most bytes of argument text kept per row for the list and the search.
+pub(crate) const ARGS_CAP: usize = 120;
+/// Most bytes of decorated return value kept per row.
+const RET_TEXT_CAP: usize = 40;
+/// Separates the args from the decorated return value in the arena (never in clean text).
+const SEP: u8 = 0x1f;
+
+/// One syscall as the list needs it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Row {
+    /// Nanoseconds since the trace started.
+    pub ts_ns: u64,
+    /// Raw return value.
+    pub ret: i64,
+    /// Byte offset of the record's JSON line in the backing file.
+    pub line_off: u64,
+    /// Start of this row's text in the arena.
+    pub text_off: u32,
+    /// Length of the JSON line (without the newline).
+    pub line_len: u32,
+    /// Thread-group id.
+    pub pid: i32,
+    /// Interned syscall name.
+    pub call: u16,
+    /// Interned errno name; 0 when the call succeeded.
+    pub errno: u16,
+    /// Length of this row's text in the arena.
+    pub text_len: u16,
+}
+
+/// Small strings seen again and again (syscall and errno names), numbered once.
+#[derive(Default, Debug)]
+pub(crate) struct Interner {
+    names: Vec<String>,
+    ids: HashMap<String, u16>,
+}
+
+impl Interner {
+    /// A table whose id 0 is reserved (for "none").
+    fn with_none() -> Self {
+        let mut t = Interner::default();
+        t.names.push(String::new());
+        t
+    }
+    fn intern(&mut self, s: &str) -> u16 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        // Past 65535 distinct names (a corrupt trace) everything shares the last id.
+        let Ok(id) = u16::try_from(self.names.len()) else {
+            return u16::MAX;
+        };
+        self.names.push(clean(s).into_owned());
+        self.ids.insert(s.to_owned(), id);
+        id
+    }
+    /// Number of ids, the reserved 0 included.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    /// The (terminal-safe) name of `id`.
+    pub fn name(&self, id: u16) -> &str {
+        self.names.get(id as usize).map_or("?", String::as_str)
+    }
+}
+
+/// Where the JSON lines are.
+struct Backing {
+    /// Read side (pread, so the write position is unaffected).
+    file: File,
+    /// The spool's write side in a live session; None in `view`.
+    spool: Option<BufWriter<File>>,
+    /// Bytes written to the spool so far (the next record's offset).
+    spool_len: u64,
+    /// The first line (the header), so one line can be parsed alone.
+    header_line: Vec<u8>,
+    /// A spool write failed (disk full): later events are indexed without their line.
+    spool_failed: bool,
+}
+
+/// Every event of the session, compact.
+pub(crate) struct Store {
+    /// One per syscall event, in trace order.
+    pub rows: Vec<Row>,
+    /// Short text of every row, back to back.
+    arena: Vec<u8>,
+    /// Syscall names.
+    pub calls: Interner,
+    /// Errno names (0 = none).
+    pub errnos: Interner,
+    /// Failures per errno id.
+    pub failures_by_errno: Vec<u64>,
+    /// Total failures.
+    pub failures: u64,
+    /// Processes, from the process events.
+    pub procs: ProcTable,
+    /// Calls and failures per pid.
+    pub per_pid: HashMap<i32, (u64, u64)>,
+    /// The trace header, once seen.
+    pub header: Option<Header>,
+    backing: Backing,
+}
+
+/// An error reading a record back.
+fn corrupt(msg: impl std::fmt::Display) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
+}
+
+impl Store {
+    fn with_backing(backing: Backing) -> Store {
+        Store {
+            rows: Vec::new(),
+            arena: Vec::new(),
+            calls: Interner::with_none(),
+            errnos: Interner::with_none(),
+            failures_by_errno: Vec::new(),
+            failures: 0,
+            procs: ProcTable::default(),
+            per_pid: HashMap::new(),
+            header: None,
+            backing,
+        }
+    }
+
+    /// An empty store for a live session, spooling to an unlinked file in `dir`.
+    pub fn spooled(dir: &Path) -> io::Result<Store> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = dir.join(format!(".sockwhy-spool-{}-{nanos}", std::process::id()));
+        let w = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        // Unlinked at once: nothing is left behind whatever way the process ends.
+        std::fs::remove_file(&path)?;
+        let file = w.try_clone()?;
+        let header = Record::Header(Header {
+            format: TRACE_FORMAT_NAME.to_owned(),
+            version: TRACE_FORMAT_VERSION,
+            command: Vec::new(),
+            attached: Vec::new(),
+            start: String::new(),
+            kernel: String::new(),
+            sockwhy: env!("CARGO_PKG_VERSION").to_owned(),
+        });
+        let mut header_line = to_json_string(&header).into_bytes();
+        header_line.push(b'\n');
+        let mut spool = BufWriter::with_capacity(1 << 16, w);
+        spool.write_all(&header_line)?;
+        let spool_len = header_line.len() as u64;
+        Ok(Store::with_backing(Backing {
+            file,
+            spool: Some(spool),
+            spool_len,
+            header_line,
+            spool_failed: false,
+        }))
+    }
+
+    /// Open a saved trace: read and check its header here (so a file that is not a trace
+    /// fails before the screen changes), then read the rest on a thread of its own.
+    pub fn open(path: &Path) -> io::Result<(Store, Loader)> {
+        let file = File::open(path)?;
+        let total = file.metadata()?.len();
+        let consumed = Arc::new(AtomicU64::new(0));
+        let counting = CountingBufRead {
+            inner: io::BufReader::with_capacity(1 << 16, file.try_clone()?),
+            consumed: Arc::clone(&consumed),
+        };
+        let mut reader = JsonlReader::new(counting);
+        let header = reader.next_record().map_err(corrupt)?;
+        let end = consumed.load(Ordering::Relaxed);
+        let mut header_line = vec![0u8; usize::try_from(end).map_err(io::Error::other)?];
+        file.read_exact_at(&mut header_line, 0)?;
+        if header_line.last() != Some(&b'\n') {
+            header_line.push(b'\n');
+        }
+        let mut store = Store::with_backing(Backing {
+            file,
+            spool: None,
+            spool_len: 0,
+            header_line,
+            spool_failed: false,
+        });
+        if let Some(h) = &header {
+            store.index(h, 0, end);
+        }
+        // A few batches in flight at most: memory stays bounded whatever the file size.
+        let (tx, rx) = mpsc::sync_channel(4);
+        let progress = Arc::clone(&consumed);
+        std::thread::Builder::new()
+            .name("sockwhy-load".into())
+            .spawn(move || load_rest(reader, consumed, end, tx))?;
+        Ok((
+            store,
+            Loader {
+                rx,
+                total,
+                read: progress,
+            },
+        ))
+    }
+
+    /// Load a whole saved trace before returning.
+    #[cfg(test)]
+    pub fn load(path: &Path) -> io::Result<Store> {
+        let (mut store, loader) = Store::open(path)?;
+        loop {
+            match loader.rx.recv() {
+                Ok(LoadMsg::Batch(batch)) => {
+                    for (rec, off, len) in &batch {
+                        store.index(rec, *off, *len);
+                    }
+                }
+                Ok(LoadMsg::Failed(msg)) => return Err(corrupt(msg)),
+                Ok(LoadMsg::Done) | Err(_) => return Ok(store),
+            }
+        }
+    }
+
+    /// Index a record the loader read at `off` (its line, `len` bytes).
+    pub fn index_loaded(&mut self, rec: &Record, off: u64, len: u64) {
+        self.index(rec, off, len);
+    }
+
+    /// Add a record that arrived live: spool its line, then index it.
+    pub fn push(&mut self, rec: &Record) -> io::Result<()> {
+        if let Record::Header(h) = rec {
+            // The spool keeps its own header; the real one is used when saving.
+            self.header = Some(h.clone());
+            return Ok(());
+        }
+        let line = to_json_string(rec);
+        let off = self.backing.spool_len;
+        let Some(spool) = self.backing.spool.as_mut() else {
+            return Err(io::Error::other("not a live store"));
+        };
+        if self.backing.spool_failed {
+            // The list goes on; only this event's detail is lost.
+            self.index(rec, 0, 0);
+            return Ok(());
+        }
+        let written = spool
+            .write_all(line.as_bytes())
+            .and_then(|()| spool.write_all(b"\n"));
+        if let Err(e) = written {
+            self.backing.spool_failed = true;
+            self.index(rec, 0, 0);
+            return Err(e);
+        }
+        self.backing.spool_len += line.len() as u64 + 1;
+        self.index(rec, off, line.len() as u64);
+        Ok(())
+    }
+
+    fn index(&mut self, rec: &Record, off: u64, len: u64) {
+        match rec {
+            Record::Header(h) => self.header = Some(h.clone()),
+            Record::Process(p) => self.procs.apply(p),
+            Record::Syscall(ev) => self.index_syscall(ev, off, len),
+        }
+    }
+
+    fn index_syscall(&mut self, ev: &SyscallEvent, off: u64, len: u64) {
+        let call = self.calls.intern(&ev.syscall);
+        let errno = ev.errno.as_deref().map_or(0, |e| self.errnos.intern(e));
+        if errno != 0 {
+            let i = errno as usize;
+            if self.failures_by_errno.len() <= i {
+                self.failures_by_errno.resize(i + 1, 0);
+            }
+            self.failures_by_errno[i] += 1;
+            self.failures += 1;
+        }
+        let counts = self.per_pid.entry(ev.pid).or_default();
+        counts.0 += 1;
+        counts.1 += u64::from(errno != 0);
+        let text_off = u32::try_from(self.arena.len()).ok();
+        let mut text_len = 0u16;
+        if text_off.is_some() {
+            let start = self.arena.len();
+            for (i, a) in ev.args.iter().enumerate() {
+                if self.arena.len() - start >= ARGS_CAP {
+                    break;
+                }
+                if i > 0 {
+                    self.arena.extend_from_slice(b", ");
+                }
+                self.arena.extend_from_slice(clean(a).as_bytes());
+            }
+            let cut = truncate_at(&self.arena[start..], ARGS_CAP);
+            self.arena.truncate(start + cut);
+            if let Some(rt) = ev.ret_text.as_deref().filter(|_| errno == 0) {
+                self.arena.push(SEP);
+                let rt = clean(rt);
+                let cut = truncate_at(rt.as_bytes(), RET_TEXT_CAP);
+                self.arena.extend_from_slice(&rt.as_bytes()[..cut]);
+            }
+            text_len = (self.arena.len() - start) as u16;
+        }
+        self.rows.push(Row {
+            ts_ns: ev.ts_ns,
+            ret: ev.ret,
+            line_off: off,
+            text_off: text_off.unwrap_or(0),
+            line_len: u32::try_from(len).unwrap_or(u32::MAX),
+            pid: ev.pid,
+            call,
+            errno,
+            text_len,
+        });
+    }
+
+    fn text(&self, r: &Row) -> (&str, Option<&str>) {
+        let s = r.text_off as usize;
+        let bytes = self
+            .arena
+            .get(s..s + r.text_len as usize)
+            .unwrap_or_default();
+        let (args, rt) = match bytes.iter().position(|&b| b == SEP) {
+            Some(i) => (&bytes[..i], Some(&bytes[i + 1..])),
+            None => (bytes, None),
+        };
+        // The arena only ever holds whole `clean` strings cut at char boundaries.
+        (
+            std::str::from_utf8(args).unwrap_or("?"),
+            rt.map(|b| std::str::from_utf8(b).unwrap_or("?")),
+        )
+    }
+
+    /// A row's short text as stored (args, then the decorated return value), for search.
+    pub fn raw_text(&self, r: &Row) -> &[u8] {
+        let s = r.text_off as usize;
+        self.arena
+            .get(s..s + r.text_len as usize)
+            .unwrap_or_default()
+    }
+
+    /// The short args of a row, terminal-safe.
+    pub fn args(&self, r: &Row) -> &str {
+        self.text(r).0
+    }
+
+    /// The result column: `-1 ENOENT`, `3<UNIX-STREAM:[123]>` or the number.
+    pub fn result(&self, r: &Row) -> String {
+        if r.errno != 0 {
+            return format!("{} {}", r.ret, self.errnos.name(r.errno));
+        }
+        match self.text(r).1 {
+            Some(t) => t.to_owned(),
+            None => r.ret.to_string(),
+        }
+    }
+
+    /// Read the full event of a row back from its line.
+    pub fn load_event(&mut self, r: &Row) -> io::Result<SyscallEvent> {
+        if r.line_len == 0 {
+            return Err(io::Error::other(
+                "its full record was not kept (writing the spool file failed)",
+            ));
+        }
+        if let Some(s) = self.backing.spool.as_mut() {
+            s.flush()?;
+        }
+        let mut line = vec![0u8; r.line_len as usize];
+        self.backing.file.read_exact_at(&mut line, r.line_off)?;
+        let input = io::Cursor::new(&self.backing.header_line[..]).chain(io::Cursor::new(line));
+        let mut reader = JsonlReader::new(io::BufReader::new(input));
+        reader.next_record().map_err(corrupt)?;
+        match reader.next_record().map_err(corrupt)? {
+            Some(Record::Syscall(ev)) => Ok(*ev),
+            _ => Err(corrupt("the record at this offset is not a syscall")),
+        }
+    }
+
+    /// A reader over every line of the backing file as it is now (for saving).
+    pub fn snapshot_reader(&mut self) -> io::Result<impl Read + Send + use<>> {
+        let end = match self.backing.spool.as_mut() {
+            Some(s) => {
+                s.flush()?;
+                self.backing.spool_len
+            }
+            None => self.backing.file.metadata()?.len(),
+        };
+        Ok(AtReader {
+            file: self.backing.file.try_clone()?,
+            pos: 0,
+            end,
+        })
+    }
+}
+
+/// What the loader thread sends.
+pub(crate) enum LoadMsg {
+    /// Records with the offset and length of their lines.
+    Batch(Vec<(Record, u64, u64)>),
+    /// The whole file is read.
+    Done,
+    /// Reading stopped here (a corrupt line); what came before is kept.
+    Failed(String),
+}
+
+/// A saved trace being read in the background.
+pub(crate) struct Loader {
+    /// Batches of records, in file order.
+    pub rx: Receiver<LoadMsg>,
+    /// File size.
+    pub total: u64,
+    /// Bytes read so far.
+    pub read: Arc<AtomicU64>,
+}
+
+const LOAD_BATCH: usize = 4096;
+
+fn load_rest(
+    mut reader: JsonlReader<CountingBufRead<io::BufReader<File>>>,
+    consumed: Arc<AtomicU64>,
+    mut start: u64,
+    tx: SyncSender<LoadMsg>,
+) {
+    // A small first batch puts the first screen up sooner.
+    let mut limit = 256;
+    let mut batch = Vec::with_capacity(limit);
+    loop {
+        match reader.next_record() {
+            Ok(Some(rec)) => {
+                // The line with its newline (and any blank lines the reader skipped before
+                // it, which reading it back skips again).
+                let end = consumed.load(Ordering::Relaxed);
+                batch.push((rec, start, end - start));
+                start = end;
+                if batch.len() >= limit {
+                    limit = LOAD_BATCH;
+                    let full = std::mem::replace(&mut batch, Vec::with_capacity(LOAD_BATCH));
+                    if tx.send(LoadMsg::Batch(full)).is_err() {
+                        return; // the viewer has quit
+                    }
+                }
+            }
+            Ok(None) => {
+                let _ = tx.send(LoadMsg::Batch(batch));
+                let _ = tx.send(LoadMsg::Done);
+                return;
+            }
+            Err(e) => {
+                let _ = tx.send(LoadMsg::Batch(batch));
+                let _ = tx.send(LoadMsg::Failed(e.to_string()));
+                return;
+            }
+        }
+    }
+}
+
+/// Counts the bytes the line reader consumed: after each record, the end of its line.
+struct CountingBufRead<R> {
+    inner: R,
+    consumed: Arc<AtomicU64>,
+}
+
+impl<R: BufRead> Read for CountingBufRead<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+impl<R: BufRead> BufRead for CountingBufRead<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        self.inner.fill_buf()
+    }
+    fn consume(&mut self, amt: usize) {
+        self.consumed.fetch_add(amt as u64, Ordering::Relaxed);
+        self.inner.consume(amt);
+    }
+}
+
+/// Reads `[pos, end)` of a file with pread, independent of any other handle's position.
+struct AtReader {
+    file: File,
+    pos: u64,
+    end: u64,
+}
+
+impl Read for AtReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.end.saturating_sub(self.pos);
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        if want == 0 {
+            return Ok(0);
+        }
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}

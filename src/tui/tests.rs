@@ -1,0 +1,758 @@
+//! Snapshot tests of every screen: the real loop, driven by scripted keys, on a
+//! TestBackend. Pids and times are fixed because the events are built by hand.
+
+use super::state::{Run, Session, State};
+use super::store::Store;
+use super::{Feed, InputSource, SessionIo, run_loop};
+use crate::model::{
+    AddrKind, Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId,
+    SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+};
+use crate::sink::jsonl::read::JsonlReader;
+use crate::sink::jsonl::write::JsonlWriter;
+use crossterm::event::{
+    Event, KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use std::collections::VecDeque;
+use std::io;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+fn header() -> Header {
+    Header {
+        format: TRACE_FORMAT_NAME.into(),
+        version: TRACE_FORMAT_VERSION,
+        command: vec!["./client".into()],
+        attached: vec![],
+        start: "2026-01-01T00:00:00Z".into(),
+        kernel: "Linux 6.1".into(),
+        sockwhy: "0.1.0".into(),
+    }
+}
+
+fn call(seq: u64, pid: i32, name: &str, args: &[&str], ret: i64) -> SyscallEvent {
+    SyscallEvent {
+        seq,
+        ts_ns: seq * 1_250_000,
+        duration_ns: 12_000,
+        pid,
+        tid: pid,
+        syscall: name.into(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        ret,
+        ..Default::default()
+    }
+}
+
+fn unix_addr(path: &str) -> SockAddr {
+    SockAddr {
+        family: "AF_UNIX".into(),
+        kind: AddrKind::Path,
+        path: Some(path.into()),
+        addrlen: 110,
+        problems: vec![],
+    }
+}
+
+fn stream(fd: i32, inode: u64) -> SockId {
+    SockId {
+        fd,
+        proto: "UNIX-STREAM".into(),
+        inode,
+        peer: None,
+        path: None,
+        peer_path: None,
+        target: None,
+    }
+}
+
+fn proc_ev(kind: ProcessEventKind, ts_ns: u64, pid: i32) -> ProcessEvent {
+    ProcessEvent {
+        event: Some(kind),
+        ts_ns,
+        pid,
+        tid: pid,
+        ..Default::default()
+    }
+}
+
+/// A small story: a client fails to connect (ENOENT), its helper fails to bind (EACCES).
+pub(crate) fn fixture() -> Vec<Record> {
+    let mut v = vec![Record::Header(header())];
+    let mut spawn = proc_ev(ProcessEventKind::Spawn, 0, 100);
+    spawn.exe = Some("/usr/bin/client".into());
+    spawn.argv = vec!["./client".into(), "--socket".into(), "/run/app.sock".into()];
+    spawn.comm = Some("client".into());
+    v.push(Record::Process(spawn));
+
+    let mut e = call(
+        1,
+        100,
+        "socket",
+        &["AF_UNIX", "SOCK_STREAM|SOCK_CLOEXEC", "0"],
+        3,
+    );
+    e.ret_text = Some("3<UNIX-STREAM:[4001]>".into());
+    e.fds = vec![stream(3, 4001)];
+    v.push(Record::Syscall(Box::new(e)));
+
+    let mut e = call(
+        2,
+        100,
+        "connect",
+        &[
+            "3",
+            "{sa_family=AF_UNIX, sun_path=\"/run/app.sock\"}",
+            "110",
+        ],
+        -1,
+    );
+    e.errno = Some("ENOENT".into());
+    e.addr = Some(unix_addr("/run/app.sock"));
+    e.fd = Some(3);
+    e.fds = vec![stream(3, 4001)];
+    e.explanation = Some("No socket is bound at this path: the file does not exist.".into());
+    e.man = Some("connect(2)".into());
+    e.cause = Some(Cause {
+        summary: "The server has not created /run/app.sock yet (or removed it).".into(),
+        evidence: vec![
+            "/run/app.sock: no such file".into(),
+            "/run: exists, a directory".into(),
+        ],
+        confidence: Confidence::High,
+    });
+    v.push(Record::Syscall(Box::new(e)));
+
+    let mut fork = proc_ev(ProcessEventKind::Fork, 3_000_000, 101);
+    fork.ppid = Some(100);
+    fork.comm = Some("client".into());
+    v.push(Record::Process(fork));
+    let mut exec = proc_ev(ProcessEventKind::Exec, 3_100_000, 101);
+    exec.exe = Some("/usr/libexec/helper".into());
+    exec.argv = vec!["helper".into(), "--bind".into()];
+    v.push(Record::Process(exec));
+
+    let mut e = call(3, 101, "socket", &["AF_UNIX", "SOCK_DGRAM", "0"], 4);
+    e.ret_text = Some("4<UNIX-DGRAM:[4002]>".into());
+    v.push(Record::Syscall(Box::new(e)));
+    let mut e = call(
+        4,
+        101,
+        "bind",
+        &[
+            "4",
+            "{sa_family=AF_UNIX, sun_path=\"/var/lib/app/helper.sock\"}",
+            "110",
+        ],
+        -1,
+    );
+    e.errno = Some("EACCES".into());
+    e.addr = Some(unix_addr("/var/lib/app/helper.sock"));
+    e.explanation = Some("Search or write permission was denied on the path.".into());
+    e.man = Some("bind(2)".into());
+    e.cause = Some(Cause {
+        summary: "uid 1000 cannot write to /var/lib/app.".into(),
+        evidence: vec!["/var/lib/app: owner root, mode 0755".into()],
+        confidence: Confidence::Medium,
+    });
+    v.push(Record::Syscall(Box::new(e)));
+    v.push(Record::Syscall(Box::new(call(
+        5,
+        100,
+        "write",
+        &["3", "\"hello\\n\"", "6"],
+        -1,
+    ))));
+    if let Some(Record::Syscall(e)) = v.last_mut() {
+        e.errno = Some("ENOTCONN".into());
+    }
+    v.push(Record::Syscall(Box::new(call(6, 100, "close", &["3"], 0))));
+    v.push(Record::Syscall(Box::new(call(7, 101, "close", &["4"], 0))));
+    let mut exit = proc_ev(ProcessEventKind::Exit, 9_000_000, 101);
+    exit.exit_code = Some(1);
+    v.push(Record::Process(exit));
+    let mut exit = proc_ev(ProcessEventKind::Exit, 9_500_000, 100);
+    exit.exit_code = Some(0);
+    v.push(Record::Process(exit));
+    v
+}
+
+/// A file in the temp directory for this test process; tests unlink what they write
+/// (an open trace reads on after the unlink).
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("sockwhy-tui-test-{}-{name}", std::process::id()))
+}
+
+fn write_trace(name: &str, recs: &[Record]) -> PathBuf {
+    let p = temp_path(name);
+    let mut w = JsonlWriter::create(&p).unwrap();
+    for r in recs {
+        w.write(r).unwrap();
+    }
+    p
+}
+
+/// Keys as typed: one char each; `\n` is Enter, `\x1b` Esc.
+struct Script {
+    events: VecDeque<Event>,
+    done: bool,
+}
+
+impl Script {
+    fn keys(keys: &str) -> Script {
+        let events = keys
+            .chars()
+            .map(|c| {
+                let code = match c {
+                    '\n' => KeyCode::Enter,
+                    '\x1b' => KeyCode::Esc,
+                    '\x08' => KeyCode::Backspace,
+                    c => KeyCode::Char(c),
+                };
+                Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
+            })
+            .collect();
+        Script {
+            events,
+            done: false,
+        }
+    }
+}
+
+impl InputSource for Script {
+    fn next(&mut self, _: Duration) -> io::Result<Option<Event>> {
+        match self.events.pop_front() {
+            Some(e) => Ok(Some(e)),
+            // One empty poll lets the loop draw the last state; the next ends the run.
+            None if !self.done => {
+                self.done = true;
+                Ok(None)
+            }
+            None => Err(io::Error::other("end of script")),
+        }
+    }
+}
+
+fn view_state(name: &str) -> State {
+    let p = write_trace(name, &fixture());
+    let store = Store::load(&p).unwrap();
+    std::fs::remove_file(&p).unwrap();
+    State::new(store, Session::View, "trace-saved.jsonl".into())
+}
+
+/// Run the real loop on `state` with `keys` at `w` x `h`; the final screen.
+fn drive(
+    state: &mut State,
+    io: &mut SessionIo,
+    keys: Script,
+    w: u16,
+    h: u16,
+) -> Terminal<TestBackend> {
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    state.update(super::state::Action::Resize(w, h));
+    let mut keys = keys;
+    let stop = AtomicBool::new(false);
+    match run_loop(&mut term, state, io, &mut keys, &stop) {
+        Ok(_) => {}
+        Err(e) => assert_eq!(e.to_string(), "end of script"),
+    }
+    term
+}
+
+fn screen(name: &str, keys: &str, w: u16, h: u16) -> String {
+    let mut st = view_state(&format!("{name}.jsonl"));
+    let mut io = SessionIo::new(None);
+    let term = drive(&mut st, &mut io, Script::keys(keys), w, h);
+    let text = term.backend().to_string();
+    assert_safe(&term);
+    text
+}
+
+/// Nothing on screen a terminal could act on.
+fn assert_safe(term: &Terminal<TestBackend>) {
+    for cell in term.backend().buffer().content() {
+        assert!(
+            !cell.symbol().chars().any(char::is_control),
+            "control character on screen: {:?}",
+            cell.symbol()
+        );
+    }
+}
+
+macro_rules! snap {
+    ($name:ident, $keys:expr) => {
+        #[test]
+        fn $name() {
+            for (w, h) in [(80, 24), (120, 40)] {
+                let s = screen(stringify!($name), $keys, w, h);
+                insta::assert_snapshot!(format!("{}_{w}x{h}", stringify!($name)), s);
+            }
+        }
+    };
+}
+
+snap!(list, "");
+// Down to the connect failure, then its detail.
+snap!(detail_of_failure, "j\n");
+snap!(failures_only, "f");
+// Failures only, to the top (connect), then only its errno, then only its syscall.
+snap!(filter_errno_and_call, "fgec");
+snap!(filter_pid, "jjjp");
+snap!(process_view, "tj");
+snap!(process_filters_list, "tj\n");
+snap!(search, "/bind\n");
+snap!(help, "?");
+snap!(save_prompt, "s");
+
+fn live_state(attached: bool) -> State {
+    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let mut st = State::new(store, Session::Live { attached }, "live.jsonl".into());
+    for r in fixture().iter().take(8) {
+        st.ingest(r);
+    }
+    st.after_ingest();
+    st
+}
+
+#[test]
+fn quit_dialog_attached() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut st = live_state(true);
+        let term = drive(&mut st, &mut SessionIo::new(None), Script::keys("q"), w, h);
+        insta::assert_snapshot!(
+            format!("quit_dialog_attached_{w}x{h}"),
+            term.backend().to_string()
+        );
+        assert_eq!(st.quit, None, "the dialog asks first");
+    }
+}
+
+#[test]
+fn quit_dialog_spawned() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut st = live_state(false);
+        let term = drive(&mut st, &mut SessionIo::new(None), Script::keys("q"), w, h);
+        insta::assert_snapshot!(
+            format!("quit_dialog_spawned_{w}x{h}"),
+            term.backend().to_string()
+        );
+    }
+}
+
+#[test]
+fn quit_choices() {
+    use super::state::QuitChoice;
+    let mut st = live_state(true);
+    drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("qd"),
+        80,
+        24,
+    );
+    assert_eq!(st.quit, Some(QuitChoice::Detach));
+    // A spawned child cannot be detached: `d` does nothing, `k` ends it.
+    let mut st = live_state(false);
+    drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("qd"),
+        80,
+        24,
+    );
+    assert_eq!(st.quit, None);
+    let mut st = live_state(false);
+    drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("qk"),
+        80,
+        24,
+    );
+    assert_eq!(st.quit, Some(QuitChoice::Kill));
+    // Once the program has ended, q just quits.
+    let mut st = live_state(false);
+    st.finish(Some(0));
+    drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("q"),
+        80,
+        24,
+    );
+    assert_eq!(st.quit, Some(QuitChoice::Quit));
+    // A saved trace quits at once.
+    let mut st = view_state("quit.jsonl");
+    drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("q"),
+        80,
+        24,
+    );
+    assert_eq!(st.quit, Some(QuitChoice::Quit));
+}
+
+#[test]
+fn live_feed_and_program_terminal() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    for r in fixture() {
+        tx.send(Feed::Record(Box::new(r))).unwrap();
+    }
+    tx.send(Feed::Warning("pid 7: \x1b[2Jgone".into())).unwrap();
+    tx.send(Feed::Finished(Some(3))).unwrap();
+    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let mut st = State::new(
+        store,
+        Session::Live { attached: false },
+        "live.jsonl".into(),
+    );
+    st.attach_pty(8, 80);
+    if let Some(p) = st.pty.as_mut() {
+        // Escape sequences are interpreted by the vt100 parser, not passed through.
+        p.parser
+            .process(b"\x1b[2J\x1b[Hserver: \x1b[31mlistening\x1b[0m\r\n\x1b]0;title\x07$ ");
+    }
+    let mut io = SessionIo::new(None);
+    io.feed = Some(rx);
+    for (w, h) in [(80, 24), (120, 40)] {
+        let term = drive(&mut st, &mut io, Script::keys(""), w, h);
+        assert_safe(&term);
+        insta::assert_snapshot!(format!("live_finished_{w}x{h}"), term.backend().to_string());
+    }
+    assert_eq!(st.run, Run::Finished(Some(3)));
+    assert_eq!(st.store.rows.len(), 7);
+    // Follow mode sticks to the newest.
+    assert_eq!(st.sel, Some(6));
+}
+
+#[test]
+fn hostile_text_never_reaches_the_screen() {
+    let mut recs = fixture();
+    if let Record::Header(h) = &mut recs[0] {
+        h.command = vec!["./x\x1b[2J".into()];
+    }
+    let mut p = proc_ev(ProcessEventKind::Fork, 1, 666);
+    p.ppid = Some(100);
+    p.comm = Some("evil\x1b]0;pwned\x07\u{9b}31m".into());
+    recs.push(Record::Process(p));
+    let mut e = call(8, 666, "connect\x1b[2J", &["\x1b[31mred"], -1);
+    e.errno = Some("EVIL\x07".into());
+    e.explanation = Some("bell\x07".into());
+    e.fds = vec![SockId {
+        path: Some(b"\x1b[H/tmp/x"[..].into()),
+        ..stream(3, 1)
+    }];
+    recs.push(Record::Syscall(Box::new(e)));
+    let path = write_trace("hostile.jsonl", &recs);
+    let mut st = State::new(Store::load(&path).unwrap(), Session::View, "x".into());
+    std::fs::remove_file(&path).unwrap();
+    for keys in ["G\n", "t", "tG"] {
+        let term = drive(
+            &mut st,
+            &mut SessionIo::new(None),
+            Script::keys(keys),
+            120,
+            40,
+        );
+        assert_safe(&term);
+        let text = term.backend().to_string();
+        assert!(!text.chars().any(|c| c.is_control() && c != '\n'), "{text}");
+        assert!(text.contains("\\x1b"), "shown escaped: {text}");
+        st.update(super::state::Action::Back);
+    }
+}
+
+#[test]
+fn mouse_click_and_wheel_select_rows() {
+    let mut st = view_state("mouse.jsonl");
+    let mut io = SessionIo::new(None);
+    let click = |row| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: 10,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    let wheel = Event::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    });
+    // Row 0 is the border, row 1 the column header: row 4 is the third event.
+    let script = Script {
+        events: VecDeque::from([click(4)]),
+        done: false,
+    };
+    drive(&mut st, &mut io, script, 80, 24);
+    assert_eq!(st.sel, Some(2));
+    let script = Script {
+        events: VecDeque::from([wheel]),
+        done: false,
+    };
+    drive(&mut st, &mut io, script, 80, 24);
+    assert_eq!(st.sel, Some(5));
+}
+
+#[test]
+fn search_moves_between_matches() {
+    let mut st = view_state("search.jsonl");
+    let mut io = SessionIo::new(None);
+    drive(&mut st, &mut io, Script::keys("/close\n"), 80, 24);
+    assert_eq!(st.sel, Some(5));
+    drive(&mut st, &mut io, Script::keys("n"), 80, 24);
+    assert_eq!(st.sel, Some(6));
+    drive(&mut st, &mut io, Script::keys("n"), 80, 24);
+    assert_eq!(st.sel, Some(5), "wraps around");
+    drive(&mut st, &mut io, Script::keys("N"), 80, 24);
+    assert_eq!(st.sel, Some(6));
+}
+
+#[test]
+fn save_writes_a_trace_that_reads_back() {
+    let mut st = view_state("save-src.jsonl");
+    let out = temp_path("saved-out.jsonl");
+    let _ = std::fs::remove_file(&out);
+    st.default_save = out.clone();
+    let mut io = SessionIo::new(None);
+    drive(&mut st, &mut io, Script::keys("fs\n"), 80, 24);
+    for _ in 0..500 {
+        io.pump(&mut st).unwrap();
+        if !st.saving {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(!st.saving);
+    let msg = st.message.clone().unwrap_or_default();
+    assert!(msg.starts_with("saved 13 records"), "{msg}");
+    let mut r = JsonlReader::new(io::BufReader::new(std::fs::File::open(&out).unwrap()));
+    let mut recs = Vec::new();
+    while let Some(rec) = r.next_record().unwrap() {
+        recs.push(rec);
+    }
+    assert_eq!(
+        recs,
+        fixture(),
+        "the whole trace, not only what the filter shows"
+    );
+    std::fs::remove_file(&out).unwrap();
+}
+
+#[test]
+fn live_save_uses_the_real_header() {
+    let mut st = live_state(false);
+    let out = temp_path("live-saved.jsonl");
+    let _ = std::fs::remove_file(&out);
+    st.default_save = out.clone();
+    let mut io = SessionIo::new(None);
+    drive(&mut st, &mut io, Script::keys("s\n"), 80, 24);
+    for _ in 0..500 {
+        io.pump(&mut st).unwrap();
+        if !st.saving {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut r = JsonlReader::new(io::BufReader::new(std::fs::File::open(&out).unwrap()));
+    let mut recs = Vec::new();
+    while let Some(rec) = r.next_record().unwrap() {
+        recs.push(rec);
+    }
+    assert_eq!(recs, fixture()[..8].to_vec());
+    std::fs::remove_file(&out).unwrap();
+}
+
+#[test]
+fn saving_over_the_viewed_trace_is_refused() {
+    let path = write_trace("self.jsonl", &fixture());
+    let mut st = State::new(Store::load(&path).unwrap(), Session::View, path.clone());
+    let mut io = SessionIo::new(Some(path.clone()));
+    drive(&mut st, &mut io, Script::keys("s\n"), 80, 24);
+    assert!(!st.saving);
+    assert!(st.message.unwrap_or_default().contains("being viewed"));
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn detail_reads_the_full_event_back() {
+    let mut st = view_state("detail.jsonl");
+    drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("j\n"),
+        80,
+        24,
+    );
+    let Some((_, Ok(ev))) = &st.detail else {
+        panic!("no detail")
+    };
+    assert_eq!(ev.syscall, "connect");
+    assert_eq!(
+        ev.cause.as_ref().map(|c| c.confidence),
+        Some(Confidence::High)
+    );
+}
+
+#[test]
+fn a_feed_backlog_is_taken_over_several_frames_and_nothing_is_dropped() {
+    let n = 6_000u64;
+    let (tx, rx) = std::sync::mpsc::channel();
+    for i in 0..n {
+        tx.send(Feed::Record(Box::new(Record::Syscall(Box::new(call(
+            i + 1,
+            100,
+            "write",
+            &["3"],
+            1,
+        ))))))
+        .unwrap();
+    }
+    tx.send(Feed::Finished(Some(0))).unwrap();
+    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let mut st = State::new(store, Session::Live { attached: false }, "x".into());
+    let mut io = SessionIo::new(None);
+    io.feed = Some(rx);
+    let mut frames = 0;
+    while st.run == Run::Tracing {
+        io.pump(&mut st).unwrap();
+        frames += 1;
+        assert!(frames < 100_000);
+    }
+    assert_eq!(st.store.rows.len() as u64, n);
+    assert_eq!(st.view.len() as u64, n);
+    assert_eq!(st.sel, Some(n as usize - 1), "follow mode is at the newest");
+    // The last event reads back whole from the spool.
+    let last = st.store.rows[n as usize - 1];
+    assert_eq!(st.store.load_event(&last).unwrap().seq, n);
+}
+
+#[test]
+fn resizing_keeps_the_selection_on_screen() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    for i in 0..500 {
+        tx.send(Feed::Record(Box::new(Record::Syscall(Box::new(call(
+            i + 1,
+            100,
+            "read",
+            &["3"],
+            1,
+        ))))))
+        .unwrap();
+    }
+    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let mut st = State::new(store, Session::Live { attached: true }, "x".into());
+    let mut io = SessionIo::new(None);
+    io.feed = Some(rx);
+    // Each frame takes what fits in its time budget; take all 500 first.
+    while st.store.rows.len() < 500 {
+        io.pump(&mut st).unwrap();
+    }
+    drive(&mut st, &mut io, Script::keys(""), 120, 40);
+    assert_eq!(st.sel, Some(499));
+    let resize = Script {
+        events: VecDeque::from([
+            Event::Resize(80, 24),
+            Event::Key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE)),
+        ]),
+        done: false,
+    };
+    let term = drive(&mut st, &mut io, resize, 80, 24);
+    let h = st.list_rows();
+    let sel = st.sel.unwrap();
+    assert!(
+        st.top <= sel && sel < st.top + h,
+        "top {} sel {sel} h {h}",
+        st.top
+    );
+    assert!(term.backend().to_string().contains("read(3) = 1"));
+}
+
+#[test]
+fn failures_are_coloured_by_errno() {
+    use ratatui::style::Color;
+    let mut st = view_state("colour.jsonl");
+    let term = drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys("G"),
+        80,
+        24,
+    );
+    let buf = term.backend().buffer();
+    // Rows start below the border and the header: y=2 is the first event.
+    let fg = |y: u16| buf[(30, y)].fg;
+    assert_eq!(fg(2), Color::Reset, "a success keeps the default colour");
+    assert_eq!(fg(3), super::ui::errno_color("ENOENT"));
+    assert_eq!(fg(5), super::ui::errno_color("EACCES"));
+    assert_ne!(fg(3), fg(5), "different errnos, different colours");
+}
+
+fn load_in_background(path: &std::path::Path) -> (State, SessionIo) {
+    let (store, loader) = Store::open(path).unwrap();
+    let mut st = State::new(store, Session::View, "x".into());
+    st.run = Run::Loading(0);
+    let mut io = SessionIo::new(None);
+    io.loader = Some(loader);
+    for _ in 0..1000 {
+        io.pump(&mut st).unwrap();
+        if st.run == Run::Loaded {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    (st, io)
+}
+
+#[test]
+fn a_saved_trace_loads_in_the_background() {
+    let path = write_trace("background.jsonl", &fixture());
+    let (mut st, mut io) = load_in_background(&path);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(st.run, Run::Loaded);
+    assert_eq!(st.store.rows.len(), 7);
+    assert_eq!(st.store.procs.len(), 2);
+    let term = drive(&mut st, &mut io, Script::keys("j\n"), 80, 24);
+    assert!(term.backend().to_string().contains("Likely cause"));
+}
+
+#[test]
+fn a_corrupt_line_keeps_what_came_before_and_says_so() {
+    let path = write_trace("corrupt.jsonl", &fixture()[..4]);
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    text.push_str("{\"type\":\"syscall\",\"seq\":\n");
+    std::fs::write(&path, text).unwrap();
+    let (st, _io) = load_in_background(&path);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(st.run, Run::Loaded);
+    assert_eq!(st.store.rows.len(), 2);
+    let m = st.message.unwrap_or_default();
+    assert!(m.contains("line 5"), "{m}");
+}
+
+#[test]
+fn a_file_that_is_not_a_trace_fails_before_the_screen_changes() {
+    let path = temp_path("not-a-trace.jsonl");
+    std::fs::write(&path, "hello\n").unwrap();
+    assert!(Store::open(&path).is_err());
+    assert!(super::run_view(&path).is_err());
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (w, h) in [(1, 1), (10, 4), (20, 6), (40, 10)] {
+        for keys in ["", "j\n", "t", "?", "s", "/x", "fgec"] {
+            let mut st = view_state("tiny.jsonl");
+            drive(&mut st, &mut SessionIo::new(None), Script::keys(keys), w, h);
+        }
+        let mut st = live_state(true);
+        st.attach_pty(3, 10);
+        drive(&mut st, &mut SessionIo::new(None), Script::keys("q"), w, h);
+    }
+}

@@ -1,0 +1,245 @@
+//! The real binary, live: `sockwhy --tui demo` in tmux. Move to a failure, open its
+//! detail, filter, search, save and quit, checking what the screen showed (issue 5).
+
+mod common;
+
+use common::*;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "demo", k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+    fn text(&self, s: &str) {
+        self.run(&["send-keys", "-t", "demo", "-l", s]);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "demo"]).stdout)
+            .into_owned()
+    }
+    /// Wait until the screen shows `what`; the screen as it was then.
+    fn wait_for(&self, what: &str) -> String {
+        let t = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(
+                t.elapsed() < Duration::from_secs(20),
+                "screen never showed {what:?}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.run(&["kill-server"]);
+    }
+}
+
+#[test]
+fn live_demo_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it)");
+        return;
+    }
+    let dir = tempdir("tui-demo");
+    let done = dir.join("exit-code");
+    let tmux = Tmux {
+        socket: format!("sockwhy-demo-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "cd {} && {} --tui demo; echo $? > {}; sleep 30",
+        dir.display(),
+        env!("CARGO_BIN_EXE_sockwhy"),
+        done.display()
+    );
+    let st = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "demo",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &cmd,
+    ]);
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+
+    // The demo runs to its end; the status bar says so, with the failures by errno.
+    let s = tmux.wait_for("finished, exit 0");
+    assert!(s.contains("2 failed: ECONNREFUSED 1 ENOENT 1"), "{s}");
+    // The program's own output is in its pane, not over the TUI.
+    assert!(s.contains("client: the daemon answered PONG"), "{s}");
+
+    // Failures only, then the detail of the newest (ENOENT), then the one before it.
+    tmux.keys(&["f"]);
+    let s = tmux.wait_for("[failures]");
+    assert!(s.contains("Events 2/"), "{s}");
+    assert!(!s.contains(" listen "), "filter left a success: {s}");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("Likely cause");
+    assert!(s.contains("does not exist"), "{s}");
+    assert!(s.contains("see man connect(2)"), "{s}");
+    tmux.keys(&["Up"]);
+    let s = tmux.wait_for("stale socket file");
+    assert!(s.contains("ECONNREFUSED"), "{s}");
+
+    // Clear the filter and search for the server's listen().
+    tmux.keys(&["x", "/"]);
+    tmux.text("listen");
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("listen(3<UNIX-STREAM:");
+    assert!(
+        s.contains("bound \""),
+        "detail of listen shows the bound socket: {s}"
+    );
+
+    // Save, then quit: the trace ended, so no dialog; sockwhy exits with the demo's status.
+    tmux.keys(&["s", "Enter"]);
+    tmux.wait_for("saved ");
+    tmux.keys(&["q"]);
+    let t = Instant::now();
+    while !done.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "sockwhy did not exit:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
+    let saved = read_trace(&dir.join("sockwhy-trace.jsonl"));
+    assert_eq!(saved[0]["type"], "header");
+    assert_eq!(
+        syscalls(&saved, "connect")
+            .iter()
+            .filter(|c| c["errno"] == "ECONNREFUSED")
+            .count(),
+        1
+    );
+    assert!(syscalls(&saved, "connect").iter().any(|c| {
+        c["cause"]["summary"]
+            .as_str()
+            .is_some_and(|s| s.contains("stale"))
+    }));
+    // The terminal was given back: the shell's screen, not the TUI's frame.
+    let s = tmux.screen();
+    assert!(
+        !s.contains("Events "),
+        "TUI still on screen after quit:\n{s}"
+    );
+}
+
+fn tracer_of(pid: i32) -> Option<(String, i32)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let state = s
+        .lines()
+        .find_map(|l| l.strip_prefix("State:"))?
+        .trim()
+        .to_owned();
+    let tracer = s
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some((state, tracer))
+}
+
+#[test]
+fn live_attach_in_tmux_detaches_on_quit() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it)");
+        return;
+    }
+    let dir = tempdir("tui-attach");
+    let pidf = dir.join("pid");
+    let mut target = Command::new(tracee())
+        .arg("loop")
+        .arg(&pidf)
+        .spawn()
+        .unwrap();
+    let t = Instant::now();
+    while !std::fs::read_to_string(&pidf).is_ok_and(|s| s.ends_with('\n')) {
+        assert!(t.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let pid: i32 = std::fs::read_to_string(&pidf)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let done = dir.join("exit-code");
+    let tmux = Tmux {
+        socket: format!("sockwhy-attach-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "{} --tui -p {pid}; echo $? > {}; sleep 30",
+        env!("CARGO_BIN_EXE_sockwhy"),
+        done.display()
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "demo",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    let s = tmux.wait_for("ENOENT");
+    assert!(s.contains("connect"), "{s}");
+    assert_ne!(tracer_of(pid).unwrap().1, 0, "traced while the TUI runs");
+    tmux.keys(&["q"]);
+    let s = tmux.wait_for("detach");
+    assert!(s.contains("[d]"), "quit dialog offers detach: {s}");
+    tmux.keys(&["d"]);
+    let t = Instant::now();
+    while !done.exists() {
+        assert!(
+            t.elapsed() < Duration::from_secs(10),
+            "sockwhy did not exit:\n{}",
+            tmux.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
+    let (state, tracer) = tracer_of(pid).expect("target alive after detach");
+    assert_eq!(tracer, 0, "detached");
+    assert!(
+        !state.starts_with('t') && !state.starts_with('T'),
+        "left stopped: {state}"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(target.try_wait().unwrap().is_none(), "target died");
+    target.kill().unwrap();
+    let _ = target.wait();
+}

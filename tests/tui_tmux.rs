@@ -1,0 +1,318 @@
+//! End to end: the real binary in tmux, `sockwhy view FILE` on a trace written here.
+//! Moves to a failure, opens its detail, filters, searches, saves, quits, and checks
+//! what the screen showed at each step. Skipped (with a message) only if tmux is missing.
+
+use sockwhy::model::{
+    AddrKind, Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr,
+    SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+};
+use sockwhy::sink::jsonl::read::JsonlReader;
+use sockwhy::sink::jsonl::write::JsonlWriter;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn call(seq: u64, pid: i32, name: &str, args: &[&str], ret: i64, errno: Option<&str>) -> Record {
+    Record::Syscall(Box::new(SyscallEvent {
+        seq,
+        ts_ns: seq * 1_000_000,
+        pid,
+        tid: pid,
+        syscall: name.into(),
+        args: args.iter().map(|s| s.to_string()).collect(),
+        ret,
+        errno: errno.map(str::to_owned),
+        ..Default::default()
+    }))
+}
+
+fn trace() -> Vec<Record> {
+    let mut recs = vec![Record::Header(Header {
+        format: TRACE_FORMAT_NAME.into(),
+        version: TRACE_FORMAT_VERSION,
+        command: vec!["./client".into()],
+        attached: vec![],
+        start: "2026-01-01T00:00:00Z".into(),
+        kernel: "Linux".into(),
+        sockwhy: "test".into(),
+    })];
+    recs.push(Record::Process(ProcessEvent {
+        event: Some(ProcessEventKind::Spawn),
+        pid: 4100,
+        tid: 4100,
+        exe: Some("/usr/bin/client".into()),
+        argv: vec!["client".into(), "--socket".into(), "/run/app.sock".into()],
+        comm: Some("client".into()),
+        ..Default::default()
+    }));
+    recs.push(call(
+        1,
+        4100,
+        "socket",
+        &["AF_UNIX", "SOCK_STREAM", "0"],
+        3,
+        None,
+    ));
+    let Record::Syscall(mut failed) = call(
+        2,
+        4100,
+        "connect",
+        &[
+            "3",
+            "{sa_family=AF_UNIX, sun_path=\"/run/app.sock\"}",
+            "110",
+        ],
+        -1,
+        Some("ENOENT"),
+    ) else {
+        unreachable!()
+    };
+    failed.addr = Some(SockAddr {
+        family: "AF_UNIX".into(),
+        kind: AddrKind::Path,
+        path: Some("/run/app.sock".into()),
+        addrlen: 110,
+        problems: vec![],
+    });
+    failed.explanation = Some("Nothing is bound at this path.".into());
+    failed.man = Some("connect(2)".into());
+    failed.cause = Some(Cause {
+        summary: "The server is not running yet.".into(),
+        evidence: vec!["/run/app.sock: no such file".into()],
+        confidence: Confidence::High,
+    });
+    recs.push(Record::Syscall(failed));
+    recs.push(Record::Process(ProcessEvent {
+        event: Some(ProcessEventKind::Fork),
+        pid: 4101,
+        tid: 4101,
+        ppid: Some(4100),
+        comm: Some("helper".into()),
+        ..Default::default()
+    }));
+    recs.push(call(
+        3,
+        4101,
+        "socket",
+        &["AF_UNIX", "SOCK_DGRAM", "0"],
+        4,
+        None,
+    ));
+    recs.push(call(
+        4,
+        4101,
+        "bind",
+        &[
+            "4",
+            "{sa_family=AF_UNIX, sun_path=\"/var/lib/h.sock\"}",
+            "110",
+        ],
+        -1,
+        Some("EACCES"),
+    ));
+    recs.push(call(5, 4100, "close", &["3"], 0, None));
+    recs.push(Record::Process(ProcessEvent {
+        event: Some(ProcessEventKind::Exit),
+        pid: 4101,
+        tid: 4101,
+        exit_code: Some(1),
+        ..Default::default()
+    }));
+    recs.push(Record::Process(ProcessEvent {
+        event: Some(ProcessEventKind::Exit),
+        pid: 4100,
+        tid: 4100,
+        exit_code: Some(0),
+        ..Default::default()
+    }));
+    recs
+}
+
+/// A private tmux server, killed when the test ends however it ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("run tmux")
+    }
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success());
+    }
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
+    }
+    /// Wait until the screen no longer shows `what` (a key after Esc too soon reads as Alt).
+    fn wait_gone(&self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.screen().contains(what) {
+            assert!(
+                Instant::now() < deadline,
+                "{what} still shown:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    /// Wait until the screen shows every one of `what`; the screen.
+    fn wait_for(&self, what: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let s = self.screen();
+            if what.iter().all(|w| s.contains(w)) {
+                return s;
+            }
+            if Instant::now() > deadline {
+                panic!("timed out waiting for {what:?}; the screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+fn write_trace(dir: &Path) -> PathBuf {
+    let path = dir.join("trace.jsonl");
+    let mut w = JsonlWriter::create(&path).unwrap();
+    for r in trace() {
+        w.write(&r).unwrap();
+    }
+    path
+}
+
+#[test]
+fn view_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED view_in_tmux: tmux is not installed (CI installs it)");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("sockwhy-tmux-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    write_trace(&dir);
+    let saved = dir.join("trace-saved.jsonl");
+    let _ = std::fs::remove_file(&saved);
+    let bin = env!("CARGO_BIN_EXE_sockwhy");
+    let tmux = Tmux {
+        socket: format!("sockwhy-test-{}", std::process::id()),
+    };
+    // After sockwhy exits the shell prints its status on the normal screen.
+    let cmd = format!(
+        "cd '{}' && '{bin}' view trace.jsonl; echo SOCKWHY-EXIT=$?; sleep 60",
+        dir.display()
+    );
+    let out = tmux.run(&[
+        "new-session",
+        "-d",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "-s",
+        "t",
+        "sh",
+        "-c",
+        &cmd,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let s = tmux.wait_for(&["Events 5/5", "saved trace", "2 failed"]);
+    assert!(s.contains("= -1 ENOENT"), "{s}");
+
+    // Move to the failure and open its detail.
+    tmux.keys(&["j", "Enter"]);
+    let s = tmux.wait_for(&["Detail", "Likely cause"]);
+    assert!(
+        s.contains("connect(3, {sa_family=AF_UNIX, sun_path=\"/run/app.sock\"}, 110) = -1 ENOENT"),
+        "{s}"
+    );
+    assert!(s.contains("Nothing is bound at this path."), "{s}");
+    assert!(s.contains("The server is not running yet."), "{s}");
+    assert!(s.contains("see man connect(2)"), "{s}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_gone("Likely cause");
+
+    // Failures only.
+    tmux.keys(&["f"]);
+    let s = tmux.wait_for(&["Events 2/5 [failures]"]);
+    assert!(!s.contains("= 3"), "successes hidden: {s}");
+    tmux.keys(&["x"]);
+    tmux.wait_for(&["Events 5/5 "]);
+
+    // Search, then filter by the found row's pid.
+    tmux.keys(&["/", "b", "i", "n", "d", "Enter"]);
+    tmux.wait_for(&["/bind"]);
+    tmux.keys(&["p"]);
+    let s = tmux.wait_for(&["Events 2/5 [pid=4101]"]);
+    assert!(s.contains("-1 EACCES"), "{s}");
+    tmux.keys(&["x"]);
+
+    // The process tree.
+    tmux.keys(&["t"]);
+    let s = tmux.wait_for(&["Processes 2", "helper"]);
+    assert!(s.contains("exit 1"), "{s}");
+    tmux.keys(&["Escape"]);
+    tmux.wait_gone("Processes 2");
+
+    // Save to the offered path.
+    tmux.keys(&["s"]);
+    tmux.wait_for(&["save to:", "trace-saved.jsonl"]);
+    tmux.keys(&["Enter"]);
+    tmux.wait_for(&["saved 10 records to"]);
+    let mut r = JsonlReader::new(std::io::BufReader::new(
+        std::fs::File::open(&saved).unwrap(),
+    ));
+    let mut n = 0;
+    while let Some(rec) = r.next_record().unwrap() {
+        assert_eq!(rec, trace()[n]);
+        n += 1;
+    }
+    assert_eq!(n, 10);
+
+    // Help, then quit: a saved trace quits at once and the terminal is given back.
+    tmux.keys(&["?"]);
+    tmux.wait_for(&["Keys (any key closes)"]);
+    tmux.keys(&["Escape"]);
+    tmux.wait_gone("Keys (any key closes)");
+    tmux.keys(&["q"]);
+    let s = tmux.wait_for(&["SOCKWHY-EXIT=0"]);
+    assert!(!s.contains("Events 5/5"), "alternate screen left: {s}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn view_reports_a_bad_file_without_touching_the_terminal() {
+    let dir = std::env::temp_dir().join(format!("sockwhy-tmux-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(&bad, "{\"type\":\"nonsense\"}\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_sockwhy"))
+        .arg("view")
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.jsonl"), "{err}");
+    assert!(
+        !err.contains('\x1b'),
+        "no terminal control on a plain error: {err:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
