@@ -331,6 +331,31 @@ pub fn sockopt_name(level: i32, name: i32) -> String {
     }
 }
 
+/// fcntl() commands the fd-changing path cares about (and the everyday ones).
+pub const FCNTL_CMDS: Table = &[
+    (libc::F_DUPFD as u64, "F_DUPFD"),
+    (libc::F_GETFD as u64, "F_GETFD"),
+    (libc::F_SETFD as u64, "F_SETFD"),
+    (libc::F_GETFL as u64, "F_GETFL"),
+    (libc::F_SETFL as u64, "F_SETFL"),
+    (libc::F_GETLK as u64, "F_GETLK"),
+    (libc::F_SETLK as u64, "F_SETLK"),
+    (libc::F_SETLKW as u64, "F_SETLKW"),
+    (libc::F_SETOWN as u64, "F_SETOWN"),
+    (libc::F_GETOWN as u64, "F_GETOWN"),
+    (libc::F_DUPFD_CLOEXEC as u64, "F_DUPFD_CLOEXEC"),
+];
+
+/// Open flags as dup3() and F_SETFD/F_SETFL show them (the ones that matter on sockets).
+pub const O_FLAGS: Table = &[
+    (libc::O_WRONLY as u64, "O_WRONLY"),
+    (libc::O_RDWR as u64, "O_RDWR"),
+    (libc::O_APPEND as u64, "O_APPEND"),
+    (libc::O_NONBLOCK as u64, "O_NONBLOCK"),
+    (libc::O_ASYNC as u64, "O_ASYNC"),
+    (libc::O_CLOEXEC as u64, "O_CLOEXEC"),
+];
+
 /// The errno's name (`ECONNREFUSED`), if it has one.
 pub fn errno_name(e: i32) -> Option<&'static str> {
     syscalls::Errno::new(e).name()

@@ -14,7 +14,7 @@ pub mod sockopt;
 #[cfg(test)]
 mod tests;
 
-use crate::model::{ByteString, Fd, MsgHdr, SockAddr, SockId};
+use crate::model::{ByteString, Cmsg, Fd, MsgHdr, SockAddr, SockId};
 use msghdr::{IovArg, IovData, MsgArg, MsgRead};
 use sockaddr::{AddrArg, read_sockaddr_in, read_sockaddr_out};
 use sockopt::OptVal;
@@ -116,8 +116,11 @@ pub struct Decoded {
     pub msgs: Vec<MsgHdr>,
     /// Identities of fds used or returned.
     pub fds: Vec<SockId>,
-    /// Fds returned (accept, socket: one; socketpair: two).
+    /// Fds the call created in the process: the returned one (socket, accept, dup),
+    /// socketpair's two, and those received (SCM_RIGHTS, SCM_PIDFD, SO_PEERPIDFD).
     pub ret_fds: Vec<Fd>,
+    /// True when the return value itself is an fd (socket, accept, dup, ...).
+    pub ret_is_fd: bool,
 }
 
 impl Decoded {
@@ -279,7 +282,7 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
             e.len_in = read_u32(t, r[5]);
         }
         Sysno::sendmsg => {
-            let mut budget = msghdr::CONTROL_BUDGET;
+            let mut budget = msghdr::Budget::default();
             let how = MsgRead {
                 dir: Dir::In,
                 data: IovData::Each,
@@ -298,7 +301,7 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
             e.len_in = msghdr::read_namelen(t, r[1]);
         }
         Sysno::sendmmsg => {
-            let mut budget = msghdr::CONTROL_BUDGET;
+            let mut budget = msghdr::Budget::default();
             let how = MsgRead {
                 dir: Dir::In,
                 data: IovData::Each,
@@ -321,7 +324,14 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
             e.args = vec![timespec_arg(t, r[4])];
         }
         Sysno::writev => {
-            let iov = msghdr::read_iovec(t, r[1], u64::from(int(r[2]) as u32), IovData::Each, o);
+            let iov = msghdr::read_iovec(
+                t,
+                r[1],
+                u64::from(int(r[2]) as u32),
+                IovData::Each,
+                o,
+                &mut msghdr::Budget::default().data,
+            );
             e.args = vec![
                 Arg::Fd(int(r[0])),
                 iov.map_or(Arg::Ptr(r[1]), Arg::Iov),
@@ -412,13 +422,11 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
         msgs: Vec::new(),
         fds: e.fds,
         ret_fds: Vec::new(),
+        ret_is_fd: false,
     };
     let fd = Arg::Fd(int(r[0]));
     d.args = match e.sys {
         Sysno::socket => {
-            if !failed {
-                d.ret_fds.push(ret as Fd);
-            }
             vec![
                 Arg::Text(consts::family_name(int(r[0]) as u16)),
                 Arg::Text(consts::sock_type(int(r[1]) as u32)),
@@ -452,9 +460,6 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
             args.extend(addr_out_args(&mut d, t, r[1], r[2], e.len_in, failed));
             if e.sys == Sysno::accept4 {
                 args.push(Arg::Text(consts::accept_flags(int(r[3]) as u32)));
-            }
-            if !failed && matches!(e.sys, Sysno::accept | Sysno::accept4) {
-                d.ret_fds.push(ret as Fd);
             }
             args
         }
@@ -506,7 +511,7 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
                     data: IovData::Upto(ret as u64),
                     namelen_in: e.len_in,
                 };
-                let mut budget = msghdr::CONTROL_BUDGET;
+                let mut budget = msghdr::Budget::default();
                 match msghdr::read_msghdr(t, r[1], how, o, &mut d.fds, &mut budget) {
                     Some(m) => {
                         d.msgs.push(m.hdr.clone());
@@ -550,7 +555,7 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
             } else {
                 let got = usize::try_from(ret).unwrap_or(0);
                 let mut items = Vec::new();
-                let mut budget = msghdr::CONTROL_BUDGET;
+                let mut budget = msghdr::Budget::default();
                 for (i, namelen_in) in e.namelens.iter().enumerate().take(got) {
                     let Some(at) = msghdr::mmsg_at(r[1], i) else {
                         break;
@@ -596,6 +601,7 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
                     u64::from(int(r[2]) as u32),
                     IovData::Upto(ret as u64),
                     o,
+                    &mut msghdr::Budget::default().data,
                 )
             };
             vec![
@@ -634,21 +640,101 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
                 "SHUT_???",
             )),
         ],
-        Sysno::close | Sysno::dup => vec![fd],
-        Sysno::dup2 => vec![fd, Arg::Int(i64::from(int(r[1])))],
-        Sysno::dup3 => vec![
-            fd,
-            Arg::Int(i64::from(int(r[1]))),
-            Arg::Text(consts::accept_flags(int(r[2]) as u32)),
-        ],
+        Sysno::close => vec![fd],
+        Sysno::dup | Sysno::dup2 | Sysno::dup3 | Sysno::fcntl => decode_dup(e.sys, r),
         _ if !e.args.is_empty() => e.args,
         _ => r.iter().map(|&x| Arg::Ptr(x)).collect(),
     };
+    if !failed {
+        d.ret_is_fd = returns_fd(e.sys, r);
+        if d.ret_is_fd {
+            d.ret_fds.push(ret as Fd);
+        }
+        d.ret_fds.extend(received_fds(e.sys, &d));
+    }
     let ret_fds = d.ret_fds.clone();
     for f in ret_fds {
         note_fd(&mut d.fds, t, f);
     }
     d
+}
+
+/// True when a successful call of `sys` returns a new fd.
+fn returns_fd(sys: Sysno, r: [u64; 6]) -> bool {
+    match sys {
+        Sysno::socket | Sysno::accept | Sysno::accept4 => true,
+        Sysno::dup | Sysno::dup2 | Sysno::dup3 => true,
+        Sysno::fcntl => matches!(int(r[1]), libc::F_DUPFD | libc::F_DUPFD_CLOEXEC),
+        _ => false,
+    }
+}
+
+/// Fds a receive installed in the process: SCM_RIGHTS and SCM_PIDFD bodies, and the
+/// pidfd of SO_PEERPIDFD. (A send's SCM_RIGHTS fds already existed.)
+fn received_fds(sys: Sysno, d: &Decoded) -> Vec<Fd> {
+    match sys {
+        Sysno::recvmsg | Sysno::recvmmsg => d
+            .msgs
+            .iter()
+            .flat_map(|m| &m.cmsgs)
+            .flat_map(|c| match c {
+                Cmsg::Rights { fds, .. } => fds.clone(),
+                Cmsg::Pidfd { fd } => vec![*fd],
+                _ => Vec::new(),
+            })
+            .collect(),
+        Sysno::getsockopt => d
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                Arg::Opt(OptVal::Fd(fd)) => Some(*fd),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// dup, dup2, dup3 and fcntl: the arguments.
+fn decode_dup(sys: Sysno, r: [u64; 6]) -> Vec<Arg> {
+    let fd = Arg::Fd(int(r[0]));
+    match sys {
+        Sysno::dup => vec![fd],
+        Sysno::dup2 => vec![fd, Arg::Int(i64::from(int(r[1])))],
+        Sysno::dup3 => vec![
+            fd,
+            Arg::Int(i64::from(int(r[1]))),
+            Arg::Text(consts::flags(
+                consts::O_FLAGS,
+                u64::from(int(r[2]) as u32),
+                "O_???",
+            )),
+        ],
+        _ => {
+            let cmd = int(r[1]);
+            let name = consts::name_or_hex(consts::FCNTL_CMDS, u64::from(cmd as u32), "F_???");
+            let arg = match cmd {
+                libc::F_DUPFD | libc::F_DUPFD_CLOEXEC | libc::F_SETOWN => {
+                    Arg::Int(i64::from(int(r[2])))
+                }
+                libc::F_SETFD => Arg::Text(consts::flags(
+                    &[(libc::FD_CLOEXEC as u64, "FD_CLOEXEC")],
+                    u64::from(int(r[2]) as u32),
+                    "FD_???",
+                )),
+                libc::F_SETFL => Arg::Text(consts::flags(
+                    consts::O_FLAGS,
+                    u64::from(int(r[2]) as u32),
+                    "O_???",
+                )),
+                libc::F_GETFD | libc::F_GETFL | libc::F_GETOWN => {
+                    return vec![fd, Arg::Text(name)];
+                }
+                _ => Arg::Ptr(r[2]),
+            };
+            vec![fd, Arg::Text(name), arg]
+        }
+    }
 }
 
 /// How many mmsghdrs to decode of `vlen`.

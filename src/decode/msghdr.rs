@@ -14,6 +14,27 @@ pub const UIO_MAXIOV: usize = 1024;
 pub const CONTROL_MAX: usize = 64 * 1024;
 /// The most control data read per call, across all messages of a *mmsg.
 pub const CONTROL_BUDGET: usize = 256 * 1024;
+/// The most payload preview read per call, across all iovecs and messages: with a
+/// large `-s` the element caps alone would allow gigabytes.
+pub const DATA_BUDGET: usize = 1 << 20;
+
+/// What one call may still read of payload and control data.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// Payload preview bytes left.
+    pub data: usize,
+    /// Control data bytes left.
+    pub control: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            data: DATA_BUDGET,
+            control: CONTROL_BUDGET,
+        }
+    }
+}
 /// The most cmsgs decoded per msghdr.
 pub const CMSG_MAX: usize = 1024;
 /// sizeof(struct iovec) on x86_64.
@@ -111,13 +132,16 @@ pub fn max_elems(o: &DecodeOpts) -> usize {
     o.strsize.clamp(1, UIO_MAXIOV)
 }
 
-/// Read an iovec array of `count` elements at `ptr`. None when not one element can be read.
+/// Read an iovec array of `count` elements at `ptr`. None when not one element can be
+/// read. `budget` is the preview data the call may still read; past it, buffers show
+/// no data (marked cut).
 pub fn read_iovec(
     t: &dyn Tracee,
     ptr: u64,
     count: u64,
     data: IovData,
     o: &DecodeOpts,
+    budget: &mut usize,
 ) -> Option<IovArg> {
     let n = usize::try_from(count)
         .unwrap_or(usize::MAX)
@@ -145,15 +169,19 @@ pub fn read_iovec(
             if let IovData::Upto(_) = data {
                 left -= avail;
             }
-            let want = avail.min(o.strsize as u64) as usize;
-            let got = if base == 0 && want > 0 {
+            let want = (avail.min(o.strsize as u64) as usize).min(*budget);
+            let got = if base == 0 && avail > 0 {
                 None
             } else if want == 0 {
-                // Nothing to show (empty buffer, or the data ran out before it).
+                // Nothing to show (empty buffer, the data ran out before it, or the
+                // call's budget is spent).
                 Some(Vec::new())
             } else {
                 read_bounded(t, base, want)
             };
+            if let Some(g) = &got {
+                *budget -= g.len().min(*budget);
+            }
             let truncated = got.as_ref().is_some_and(|g| (g.len() as u64) < avail);
             IovItem {
                 iov: IoVec {
@@ -175,7 +203,7 @@ pub fn read_iovec(
 pub fn decode_cmsgs(buf: &[u8], controllen: u64) -> Vec<CmsgItem> {
     let mut items = Vec::new();
     let mut off = 0usize;
-    while off + CMSGHDR <= buf.len() && items.len() < CMSG_MAX {
+    while off.saturating_add(CMSGHDR) <= buf.len() && items.len() < CMSG_MAX {
         let len = u64_at(buf, off);
         let level = i32_at(buf, off + 8);
         let kind = i32_at(buf, off + 12);
@@ -311,14 +339,14 @@ pub struct MsgRead {
 }
 
 /// Read and decode the msghdr at `ptr`. None when the struct itself cannot be read.
-/// `budget` is the control data this call may still read.
+/// `budget` is what this call may still read of payload and control data.
 pub fn read_msghdr(
     t: &mut dyn Tracee,
     ptr: u64,
     how: MsgRead,
     o: &DecodeOpts,
     fds: &mut Vec<SockId>,
-    budget: &mut usize,
+    budget: &mut Budget,
 ) -> Option<MsgArg> {
     let raw = read_bounded(t, ptr, MSGHDR)?;
     if raw.len() < MSGHDR {
@@ -336,7 +364,7 @@ pub fn read_msghdr(
         Dir::In => read_sockaddr_in(t, name_ptr, namelen),
         Dir::Out => read_sockaddr_out(t, name_ptr, how.namelen_in.unwrap_or(namelen), namelen),
     };
-    let iov = read_iovec(t, iov_ptr, iovlen, how.data, o);
+    let iov = read_iovec(t, iov_ptr, iovlen, how.data, o, &mut budget.data);
     let mut control_cut = false;
     let control = if controllen == 0 || control_ptr == 0 {
         Some(Vec::new())
@@ -344,10 +372,10 @@ pub fn read_msghdr(
         let want = usize::try_from(controllen)
             .unwrap_or(usize::MAX)
             .min(CONTROL_MAX)
-            .min(*budget);
+            .min(budget.control);
         control_cut = (want as u64) < controllen;
         read_bounded(t, control_ptr, want).map(|buf| {
-            *budget -= buf.len().min(*budget);
+            budget.control -= buf.len().min(budget.control);
             let mut items = decode_cmsgs(&buf, controllen);
             note_cmsg_fds(&mut items, t, fds);
             items

@@ -658,6 +658,10 @@ fn decode_recvmsg_received_rights_and_named_sender() {
     );
     assert_eq!(d.msgs[0].name.as_ref().unwrap().addrlen, 14);
     assert!(d.identity(9).is_some());
+    // The received fd is new in this process; the return value (1 byte) is not an fd.
+    assert_eq!(d.ret_fds, vec![9]);
+    assert!(!d.ret_is_fd);
+    assert_eq!(render_ret_text(&d), None);
 }
 
 #[test]
@@ -969,4 +973,109 @@ fn decode_setsockopt_getsockopt() {
     );
     let d = run(&mut t, Sysno::getsockopt, [3, 1, 8, v, 8, 0], -14);
     assert_eq!(line(&d), format!("3, SOL_SOCKET, SO_RCVBUF, {v:#x}, 0x8"));
+}
+
+#[test]
+fn decode_fuzz_regression_cmsg_len_near_u64_max() {
+    // Found by the fuzzer: a cmsg_len within controllen whose aligned step overflowed
+    // the next offset computation.
+    let mut buf = cmsg(1, 1, &ints(&[3]));
+    buf[..8].copy_from_slice(&(u64::MAX - 3).to_ne_bytes());
+    let items = msghdr::decode_cmsgs(&buf, u64::MAX);
+    assert_eq!(items.len(), 1);
+    assert!(matches!(items[0].cmsg, Cmsg::Rights { .. }));
+    let mut buf = vec![0xffu8; 21];
+    buf[..8].copy_from_slice(&u64::MAX.to_ne_bytes());
+    let _ = msghdr::decode_cmsgs(&buf, u64::MAX);
+}
+
+#[test]
+fn decode_previews_stay_within_the_call_budget_with_a_huge_strsize() {
+    let mut t = BufTracee::new(BASE);
+    let buf = t.put(&vec![b'q'; 64 * 1024]);
+    let list: Vec<(u64, u64)> = (0..2000).map(|_| (buf, 64 * 1024)).collect();
+    let iov = t.put(&iovecs(&list));
+    let d = run_s(
+        &mut t,
+        Sysno::writev,
+        [4, iov, 2000, 0, 0, 0],
+        0,
+        10_000_000,
+    );
+    let Arg::Iov(v) = &d.args[1] else {
+        panic!("{:?}", d.args[1])
+    };
+    assert_eq!(v.items.len(), msghdr::UIO_MAXIOV);
+    let total: usize = v
+        .items
+        .iter()
+        .map(|i| i.iov.data.as_ref().map_or(0, |b| b.len()))
+        .sum();
+    assert_eq!(total, msghdr::DATA_BUDGET);
+    assert!(v.items.last().unwrap().truncated);
+}
+
+#[test]
+fn decode_dup_and_fcntl_return_fds_with_identity() {
+    let mut t = BufTracee::new(BASE);
+    for fd in [3, 7, 11, 20, 21] {
+        t.ids
+            .insert(fd, sock(fd, "UNIX", 374754, Some(374755), None));
+    }
+    let d = run(&mut t, Sysno::fcntl, [3, 1030, 10, 0, 0, 0], 11);
+    assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_DUPFD_CLOEXEC, 10");
+    assert_eq!(
+        render_ret_text(&d).as_deref(),
+        Some("11<UNIX:[374754->374755]>")
+    );
+    let d = run(&mut t, Sysno::dup, [3, 0, 0, 0, 0, 0], 7);
+    assert_eq!(
+        render_ret_text(&d).as_deref(),
+        Some("7<UNIX:[374754->374755]>")
+    );
+    let d = run(&mut t, Sysno::dup3, [3, 21, 0x80000, 0, 0, 0], 21);
+    assert_eq!(line(&d), "3<UNIX:[374754->374755]>, 21, O_CLOEXEC");
+    let d = run(&mut t, Sysno::fcntl, [3, 4, 0x800, 0, 0, 0], 0);
+    assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_SETFL, O_NONBLOCK");
+    assert_eq!(render_ret_text(&d), None);
+    let d = run(&mut t, Sysno::fcntl, [3, 1, 0, 0, 0, 0], 1);
+    assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_GETFD");
+    assert_eq!(render_ret_text(&d), None);
+}
+
+#[test]
+fn decode_netlink_unspec_and_empty_abstract() {
+    let mut t = BufTracee::new(BASE);
+    let nl = t.put(&[16u16.to_ne_bytes().to_vec(), vec![0, 0], ints(&[0, 5])].concat());
+    let d = run(&mut t, Sysno::bind, [5, nl, 12, 0, 0, 0], 0);
+    assert_eq!(
+        line(&d),
+        "5, {sa_family=AF_NETLINK, nl_pid=0, nl_groups=0x000005}, 12"
+    );
+    let un = t.put(&[0u8; 16]);
+    let d = run(&mut t, Sysno::connect, [3, un, 2, 0, 0, 0], 0);
+    assert_eq!(line(&d), "3, {sa_family=AF_UNSPEC}, 2");
+    let a = t.put(&sun(b""));
+    let d = run(&mut t, Sysno::connect, [3, a, 3, 0, 0, 0], -111);
+    assert_eq!(line(&d), "3, {sa_family=AF_UNIX, sun_path=@\"\"}, 3");
+    assert_eq!(d.addr.unwrap().kind, AddrKind::Abstract);
+}
+
+#[test]
+fn decode_every_traced_call_has_a_decoder() {
+    use crate::model::traced::{FD_CHANGING_CALLS, FD_IO_CALLS, SOCKET_CALLS};
+    let mut t = BufTracee::new(BASE);
+    for &sys in SOCKET_CALLS
+        .iter()
+        .chain(FD_IO_CALLS)
+        .chain(FD_CHANGING_CALLS)
+    {
+        for ret in [0, EINVAL] {
+            let d = run(&mut t, sys, [3, 0, 0, 0, 0, 0], ret);
+            let raw = d.args.len() == 6 && d.args.iter().all(|a| matches!(a, Arg::Ptr(_)));
+            assert!(!raw, "{sys} falls back to raw registers: {:?}", d.args);
+            assert!(!d.args.is_empty(), "{sys}");
+            line(&d);
+        }
+    }
 }

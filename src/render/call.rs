@@ -20,10 +20,11 @@ pub fn render_ret_text(d: &Decoded) -> Option<String> {
     if d.failed() {
         return None;
     }
-    match d.ret_fds.as_slice() {
-        [fd] if i64::from(*fd) == d.ret => d.identity(*fd).map(|id| render_identity(*fd, id)),
-        _ => None,
+    if !d.ret_is_fd {
+        return None;
     }
+    let fd = Fd::try_from(d.ret).ok()?;
+    d.identity(fd).map(|id| render_identity(fd, id))
 }
 
 /// An fd as strace -yy shows it: `3<UNIX-STREAM:[48213->48214,"/run/x.sock"]>`, or the
@@ -276,7 +277,7 @@ pub fn render_addr(a: &AddrArg) -> String {
             std::net::Ipv6Addr::from(*addr)
         ),
         AddrDetail::Netlink { pid, groups } => {
-            format!("{{sa_family={fam}, nl_pid={pid}, nl_groups={groups:08x}}}")
+            format!("{{sa_family={fam}, nl_pid={pid}, nl_groups={groups:#08x}}}")
         }
         AddrDetail::Data(data) if data.is_empty() => format!("{{sa_family={fam}}}"),
         AddrDetail::Data(data) => {

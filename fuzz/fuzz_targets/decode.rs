@@ -1,0 +1,154 @@
+//! Fuzz the pure decoders over arbitrary tracee memory: the sockaddr and cmsg walkers
+//! directly, and whole calls (entry, exit, rendering) with registers pointing into the
+//! input. Every rendered string must be terminal-safe; nothing may panic.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use sockwhy::decode::mem::BufTracee;
+use sockwhy::decode::msghdr::decode_cmsgs;
+use sockwhy::decode::sockaddr::decode_sockaddr;
+use sockwhy::decode::{DecodeOpts, Dir, decode_entry, decode_exit};
+use sockwhy::model::{ByteString, SockId};
+use sockwhy::render::call::{render_args, render_ret_text};
+use sockwhy::render::escape::is_terminal_safe;
+use syscalls::Sysno;
+
+const BASE: u64 = 0x7f00_0000_0000;
+
+const CALLS: &[Sysno] = &[
+    Sysno::socket,
+    Sysno::socketpair,
+    Sysno::bind,
+    Sysno::listen,
+    Sysno::accept,
+    Sysno::accept4,
+    Sysno::connect,
+    Sysno::getsockname,
+    Sysno::getpeername,
+    Sysno::sendto,
+    Sysno::recvfrom,
+    Sysno::sendmsg,
+    Sysno::recvmsg,
+    Sysno::sendmmsg,
+    Sysno::recvmmsg,
+    Sysno::shutdown,
+    Sysno::setsockopt,
+    Sysno::getsockopt,
+    Sysno::read,
+    Sysno::write,
+    Sysno::readv,
+    Sysno::writev,
+    Sysno::pread64,
+    Sysno::pwrite64,
+    Sysno::close,
+    Sysno::dup2,
+];
+
+fn u64_at(d: &[u8], at: usize) -> u64 {
+    let mut a = [0u8; 8];
+    for (i, b) in a.iter_mut().enumerate() {
+        *b = d.get(at + i).copied().unwrap_or(0);
+    }
+    u64::from_le_bytes(a)
+}
+
+fn check(s: &str) {
+    assert!(is_terminal_safe(s), "not terminal-safe: {s:?}");
+}
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    match mode % 4 {
+        0 => {
+            // A sockaddr of a chosen length, read either way.
+            let len = u64_at(rest, 0) as u32 % 300;
+            let bytes = rest.get(4..).unwrap_or_default();
+            for dir in [Dir::In, Dir::Out] {
+                if let Some(a) = decode_sockaddr(bytes, len, dir) {
+                    check(&sockwhy::render::call::render_addr(&a));
+                    for p in &a.addr.problems {
+                        check(p);
+                    }
+                }
+            }
+        }
+        1 => {
+            // Control data with an arbitrary msg_controllen.
+            let controllen = u64_at(rest, 0);
+            let buf = rest.get(8..).unwrap_or_default();
+            let items = decode_cmsgs(buf, controllen);
+            assert!(items.len() <= sockwhy::decode::msghdr::CMSG_MAX);
+        }
+        _ => {
+            // A whole call: 1 byte call, 6 registers, ret, strsize, then memory.
+            if rest.len() < 1 + 8 * 8 + 1 {
+                return;
+            }
+            let sys = CALLS[rest[0] as usize % CALLS.len()];
+            let mem = &rest[66..];
+            let mut regs = [0u64; 6];
+            for (i, r) in regs.iter_mut().enumerate() {
+                let v = u64_at(rest, 1 + 8 * i);
+                // Even: a pointer into (or just past) the memory; odd: a raw value.
+                *r = if v & 1 == 0 {
+                    BASE + (v >> 1) % (mem.len() as u64 + 16)
+                } else {
+                    v >> 1
+                };
+            }
+            let ret_raw = u64_at(rest, 49) as i64;
+            let ret = if ret_raw & 1 == 0 {
+                (ret_raw >> 1) % 4096 - 4095
+            } else {
+                (ret_raw >> 1) % 0x10000
+            };
+            let strsize = rest[57] as usize;
+            let o = DecodeOpts { strsize };
+            let mut t = BufTracee::new(BASE);
+            t.mem = mem.to_vec();
+            // Some fds have identities with hostile names taken from the input.
+            for fd in 0..8 {
+                let name = mem
+                    .get(fd as usize * 3..fd as usize * 3 + 12)
+                    .unwrap_or(b"\x1b[2J");
+                t.ids.insert(
+                    fd,
+                    SockId {
+                        fd,
+                        proto: if fd % 2 == 0 {
+                            "UNIX-STREAM".into()
+                        } else {
+                            "file".into()
+                        },
+                        inode: fd as u64,
+                        peer: Some(7),
+                        path: Some(ByteString::from(name)),
+                        peer_path: None,
+                        target: Some(ByteString::from(name)),
+                    },
+                );
+            }
+            let e = decode_entry(sys, regs, &mut t, &o);
+            let d = decode_exit(e, ret, &mut t, &o);
+            for a in render_args(&d) {
+                check(&a);
+            }
+            if let Some(r) = render_ret_text(&d) {
+                check(&r);
+            }
+            for p in d.addr.iter().flat_map(|a| a.problems.iter()) {
+                check(p);
+            }
+            for m in &d.msgs {
+                assert!(m.iov.len() <= 1024);
+                for c in &m.cmsgs {
+                    if let sockwhy::model::Cmsg::Malformed { reason, .. } = c {
+                        check(reason);
+                    }
+                }
+            }
+        }
+    }
+});
