@@ -35,16 +35,10 @@ pub const FD_IO_CALLS: &[Sysno] = &[
     Sysno::close,
 ];
 
-/// Calls that change what fd numbers refer to: never shown, but stopped on so the
-/// per-process fd-kind cache stays true (close is also in FD_IO_CALLS).
-pub const FD_CHANGING_CALLS: &[Sysno] = &[
-    Sysno::dup,
-    Sysno::dup2,
-    Sysno::dup3,
-    Sysno::fcntl,
-    Sysno::close,
-    Sysno::close_range,
-];
+/// Calls that change what an fd number refers to: never shown, but stopped on so the
+/// per-process fd-kind cache stays true. (close is in FD_IO_CALLS; close_range, which
+/// only empties the cache, is added by the tracer.)
+pub const FD_CHANGING_CALLS: &[Sysno] = &[Sysno::dup, Sysno::dup2, Sysno::dup3, Sysno::fcntl];
 
 /// True for a call of the read/write family.
 pub fn is_fd_io(s: Sysno) -> bool {

@@ -57,7 +57,7 @@ pub fn render_identity(fd: Fd, id: &SockId) -> String {
 }
 
 /// A bound name: `"/path"`, or `@"name"` for an abstract one (stored with its leading NUL).
-fn render_sock_path(p: &[u8]) -> String {
+pub fn render_sock_path(p: &[u8]) -> String {
     match p.split_first() {
         Some((0, rest)) => format!("@{}", quote_bytes(rest)),
         _ => quote_bytes(p),

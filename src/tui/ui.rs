@@ -5,6 +5,7 @@ use super::state::{Overlay, Run, Screen, Session, State};
 use super::store::Row;
 use super::text::{clean, secs};
 use crate::model::{Confidence, SockId, SyscallEvent};
+use crate::render::call::render_sock_path;
 use crate::render::escape::{escape_bytes, quote_bytes};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -233,13 +234,13 @@ fn fd_line(id: &SockId) -> String {
         s.push_str(&format!(" inode {}", id.inode));
     }
     if let Some(p) = &id.path {
-        s.push_str(&format!(" bound {}", quote_bytes(p.as_bytes())));
+        s.push_str(&format!(" bound {}", render_sock_path(p.as_bytes())));
     }
     if let Some(peer) = id.peer {
         s.push_str(&format!(" -> peer inode {peer}"));
     }
     if let Some(p) = &id.peer_path {
-        s.push_str(&format!(" at {}", quote_bytes(p.as_bytes())));
+        s.push_str(&format!(" at {}", render_sock_path(p.as_bytes())));
     }
     if let Some(t) = &id.target {
         s.push_str(&format!(" ({})", escape_bytes(t.as_bytes())));

@@ -8,6 +8,7 @@
 
 use super::{Ended, ExitStatus, ProcRef, Process, TimelineRow};
 use crate::model::{AddrKind, Cmsg, Confidence, ProcessEventKind, SockAddr, SockId, SyscallEvent};
+use crate::render::call::render_sock_path;
 use crate::render::escape::{is_terminal_safe, quote_bytes};
 use std::borrow::Cow;
 
@@ -106,10 +107,10 @@ pub(crate) fn sock_label(s: &SockId) -> String {
     }
     out.push(']');
     if let Some(p) = &s.path {
-        out.push_str(&format!(" bound {}", quote_bytes(p.as_bytes())));
+        out.push_str(&format!(" bound {}", render_sock_path(p.as_bytes())));
     }
     if let Some(p) = &s.peer_path {
-        out.push_str(&format!(" peer {}", quote_bytes(p.as_bytes())));
+        out.push_str(&format!(" peer {}", render_sock_path(p.as_bytes())));
     }
     out
 }
