@@ -243,3 +243,55 @@ fn live_attach_in_tmux_detaches_on_quit() {
     target.kill().unwrap();
     let _ = target.wait();
 }
+
+/// Regression: when its terminal goes away (the tmux server, an ssh session, an xterm
+/// closed), the TUI must end, not spin on end-of-file reading a dead terminal.
+#[test]
+fn view_ends_when_its_terminal_hangs_up() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("SKIPPED: tmux is not installed (CI installs it)");
+        return;
+    }
+    let dir = tempdir("tui-hangup");
+    let pidf = dir.join("pid");
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/recorded-daemon.jsonl"
+    );
+    let tmux = Tmux {
+        socket: format!("sockwhy-hup-{}", std::process::id()),
+    };
+    let cmd = format!(
+        "echo $$ > {}; exec {} view {fixture}",
+        pidf.display(),
+        env!("CARGO_BIN_EXE_sockwhy")
+    );
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "demo",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    tmux.wait_for("Events");
+    let pid: i32 = std::fs::read_to_string(&pidf)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    tmux.run(&["kill-server"]);
+    let t = Instant::now();
+    while std::path::Path::new(&format!("/proc/{pid}")).exists()
+        && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+    {
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "sockwhy view still running after its terminal hung up"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
