@@ -1,34 +1,19 @@
 //! The knowledge base (assets/errors.toml) is complete, well formed, and in our own words.
 
+mod common;
+use common::UNIX7_ERRNOS;
+
 use sockwhy::diagnose::kb::{self, FAMILIES, PROBES};
 use sockwhy::model::traced::{FD_IO_CALLS, SOCKET_CALLS};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-/// The errnos of unix(7)'s ERRORS section, as in ../shared/reference/unix7-errors.txt
-/// (plus ENFILE, which the installed unix(7) also lists). Used when that file is absent.
-const UNIX7: &[&str] = &[
-    "EADDRINUSE",
-    "EBADF",
-    "ECONNREFUSED",
-    "ECONNRESET",
-    "EFAULT",
-    "EINVAL",
-    "EISCONN",
-    "ENFILE",
-    "ENOENT",
-    "ENOMEM",
-    "ENOTCONN",
-    "EOPNOTSUPP",
-    "EPERM",
-    "EPIPE",
-    "EPROTONOSUPPORT",
-    "EPROTOTYPE",
-    "ESOCKTNOSUPPORT",
-    "ESRCH",
-    "ETOOMANYREFS",
-];
+/// The errnos of unix(7)'s ERRORS section (common::UNIX7_ERRNOS) plus ENFILE, which the
+/// installed unix(7) also lists. Used when the shared reference file is absent.
+fn unix7() -> Vec<&'static str> {
+    UNIX7_ERRNOS.iter().copied().chain(["ENFILE"]).collect()
+}
 
 /// The errnos each traced call's manual page lists, extracted from the installed pages:
 /// `man 2 NAME | sed -n '/^ERRORS/,/^[A-Z]/p' | grep -oE '^ {4,8}E[A-Z0-9]+'`, plus the
@@ -218,7 +203,7 @@ fn reference_file() -> Option<String> {
 
 /// The unix(7) errno list: the shared reference file when present, and the embedded list.
 fn unix7_errnos() -> BTreeSet<String> {
-    let mut set: BTreeSet<String> = UNIX7.iter().map(|s| s.to_string()).collect();
+    let mut set: BTreeSet<String> = unix7().iter().map(|s| s.to_string()).collect();
     if let Some(text) = reference_file() {
         set.extend(
             text.lines()

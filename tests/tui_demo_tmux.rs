@@ -156,22 +156,6 @@ fn live_demo_in_tmux() {
     );
 }
 
-fn tracer_of(pid: i32) -> Option<(String, i32)> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let state = s
-        .lines()
-        .find_map(|l| l.strip_prefix("State:"))?
-        .trim()
-        .to_owned();
-    let tracer = s
-        .lines()
-        .find_map(|l| l.strip_prefix("TracerPid:"))?
-        .trim()
-        .parse()
-        .ok()?;
-    Some((state, tracer))
-}
-
 #[test]
 fn live_attach_in_tmux_detaches_on_quit() {
     if Command::new("tmux").arg("-V").output().is_err() {
@@ -217,7 +201,7 @@ fn live_attach_in_tmux_detaches_on_quit() {
     ]);
     let s = tmux.wait_for("ENOENT");
     assert!(s.contains("connect"), "{s}");
-    assert_ne!(tracer_of(pid).unwrap().1, 0, "traced while the TUI runs");
+    assert_ne!(proc_state(pid).unwrap().1, 0, "traced while the TUI runs");
     tmux.keys(&["q"]);
     let s = tmux.wait_for("detach");
     assert!(s.contains("[d]"), "quit dialog offers detach: {s}");
@@ -232,7 +216,7 @@ fn live_attach_in_tmux_detaches_on_quit() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(std::fs::read_to_string(&done).unwrap().trim(), "0");
-    let (state, tracer) = tracer_of(pid).expect("target alive after detach");
+    let (state, tracer) = proc_state(pid).expect("target alive after detach");
     assert_eq!(tracer, 0, "detached");
     assert!(
         !state.starts_with('t') && !state.starts_with('T'),

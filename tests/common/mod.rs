@@ -63,3 +63,42 @@ pub fn run(cmd: &mut Command) -> Output {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The errnos of unix(7)'s ERRORS section, as in ../shared/reference/unix7-errors.txt.
+pub const UNIX7_ERRNOS: &[&str] = &[
+    "EADDRINUSE",
+    "EBADF",
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "EFAULT",
+    "EINVAL",
+    "EISCONN",
+    "ENOENT",
+    "ENOMEM",
+    "ENOTCONN",
+    "EOPNOTSUPP",
+    "EPERM",
+    "EPIPE",
+    "EPROTONOSUPPORT",
+    "EPROTOTYPE",
+    "ESOCKTNOSUPPORT",
+    "ESRCH",
+    "ETOOMANYREFS",
+];
+
+/// A process's state letter line and its TracerPid, from /proc/PID/status.
+pub fn proc_state(pid: i32) -> Option<(String, i32)> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let state = s
+        .lines()
+        .find_map(|l| l.strip_prefix("State:"))?
+        .trim()
+        .to_owned();
+    let tracer = s
+        .lines()
+        .find_map(|l| l.strip_prefix("TracerPid:"))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some((state, tracer))
+}
