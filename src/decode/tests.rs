@@ -1079,3 +1079,15 @@ fn decode_every_traced_call_has_a_decoder() {
         }
     }
 }
+
+#[test]
+fn decode_null_iov_base_is_null_even_when_empty() {
+    // strace: {iov_base=NULL, iov_len=0}, checked against strace 6.1 on writev.
+    let mut t = BufTracee::new(BASE);
+    let iov = t.put(&iovecs(&[(0, 0), (0, 3)]));
+    let d = run(&mut t, Sysno::writev, [4, iov, 2, 0, 0, 0], EINVAL);
+    assert_eq!(
+        line(&d),
+        "4, [{iov_base=NULL, iov_len=0}, {iov_base=NULL, iov_len=3}], 2"
+    );
+}
