@@ -641,6 +641,15 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
             )),
         ],
         Sysno::close => vec![fd],
+        Sysno::close_range => vec![
+            Arg::UInt(u64::from(int(r[0]) as u32)),
+            Arg::UInt(u64::from(int(r[1]) as u32)),
+            Arg::Text(consts::flags(
+                consts::CLOSE_RANGE_FLAGS,
+                u64::from(int(r[2]) as u32),
+                "CLOSE_RANGE_???",
+            )),
+        ],
         Sysno::dup | Sysno::dup2 | Sysno::dup3 | Sysno::fcntl => decode_dup(e.sys, r),
         _ if !e.args.is_empty() => e.args,
         _ => r.iter().map(|&x| Arg::Ptr(x)).collect(),
