@@ -4,6 +4,11 @@
 //! Everything here reads the tracee only through the [`Tracee`] trait, so the decoders
 //! can be tested and fuzzed over plain byte buffers. Every read is bounded (see the
 //! `*_MAX` constants) and a read that fails leaves the pointer to be shown, never an error.
+//!
+//! Layout: `sockaddr` (addresses and their problems), `msghdr` (iovecs, msghdr, cmsgs),
+//! `sockopt` (option values), `consts` (name tables), `mem` (a Tracee over a buffer).
+//! The formats follow strace 6.1 `-yy`; `tests.rs` holds lines checked against it.
+//! Fuzz with `cargo +nightly fuzz run --dev decode` (fuzz/fuzz_targets/decode.rs).
 
 pub mod consts;
 pub mod mem;
