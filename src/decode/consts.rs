@@ -356,6 +356,9 @@ pub const O_FLAGS: Table = &[
     (libc::O_CLOEXEC as u64, "O_CLOEXEC"),
 ];
 
+/// close_range() flags.
+pub const CLOSE_RANGE_FLAGS: Table = &[(2, "CLOSE_RANGE_UNSHARE"), (4, "CLOSE_RANGE_CLOEXEC")];
+
 /// The errno's name (`ECONNREFUSED`), if it has one.
 pub fn errno_name(e: i32) -> Option<&'static str> {
     syscalls::Errno::new(e).name()

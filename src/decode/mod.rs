@@ -4,6 +4,11 @@
 //! Everything here reads the tracee only through the [`Tracee`] trait, so the decoders
 //! can be tested and fuzzed over plain byte buffers. Every read is bounded (see the
 //! `*_MAX` constants) and a read that fails leaves the pointer to be shown, never an error.
+//!
+//! Layout: `sockaddr` (addresses and their problems), `msghdr` (iovecs, msghdr, cmsgs),
+//! `sockopt` (option values), `consts` (name tables), `mem` (a Tracee over a buffer).
+//! The formats follow strace 6.1 `-yy`; `tests.rs` holds lines checked against it.
+//! Fuzz with `cargo +nightly fuzz run --dev decode` (fuzz/fuzz_targets/decode.rs).
 
 pub mod consts;
 pub mod mem;
@@ -641,6 +646,15 @@ pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) 
             )),
         ],
         Sysno::close => vec![fd],
+        Sysno::close_range => vec![
+            Arg::UInt(u64::from(int(r[0]) as u32)),
+            Arg::UInt(u64::from(int(r[1]) as u32)),
+            Arg::Text(consts::flags(
+                consts::CLOSE_RANGE_FLAGS,
+                u64::from(int(r[2]) as u32),
+                "CLOSE_RANGE_???",
+            )),
+        ],
         Sysno::dup | Sysno::dup2 | Sysno::dup3 | Sysno::fcntl => decode_dup(e.sys, r),
         _ if !e.args.is_empty() => e.args,
         _ => r.iter().map(|&x| Arg::Ptr(x)).collect(),

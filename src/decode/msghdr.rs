@@ -170,7 +170,7 @@ pub fn read_iovec(
                 left -= avail;
             }
             let want = (avail.min(o.strsize as u64) as usize).min(*budget);
-            let got = if base == 0 && avail > 0 {
+            let got = if base == 0 {
                 None
             } else if want == 0 {
                 // Nothing to show (empty buffer, the data ran out before it, or the

@@ -1038,6 +1038,15 @@ fn decode_dup_and_fcntl_return_fds_with_identity() {
     let d = run(&mut t, Sysno::fcntl, [3, 4, 0x800, 0, 0, 0], 0);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_SETFL, O_NONBLOCK");
     assert_eq!(render_ret_text(&d), None);
+    let d = run(
+        &mut t,
+        Sysno::close_range,
+        [3, u32::MAX as u64, 0, 0, 0, 0],
+        0,
+    );
+    assert_eq!(line(&d), "3, 4294967295, 0");
+    let d = run(&mut t, Sysno::close_range, [5, 7, 8, 0, 0, 0], EINVAL);
+    assert_eq!(line(&d), "5, 7, 0x8 /* CLOSE_RANGE_??? */");
     let d = run(&mut t, Sysno::fcntl, [3, 1, 0, 0, 0, 0], 1);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_GETFD");
     assert_eq!(render_ret_text(&d), None);
@@ -1078,4 +1087,16 @@ fn decode_every_traced_call_has_a_decoder() {
             line(&d);
         }
     }
+}
+
+#[test]
+fn decode_null_iov_base_is_null_even_when_empty() {
+    // strace: {iov_base=NULL, iov_len=0}, checked against strace 6.1 on writev.
+    let mut t = BufTracee::new(BASE);
+    let iov = t.put(&iovecs(&[(0, 0), (0, 3)]));
+    let d = run(&mut t, Sysno::writev, [4, iov, 2, 0, 0, 0], EINVAL);
+    assert_eq!(
+        line(&d),
+        "4, [{iov_base=NULL, iov_len=0}, {iov_base=NULL, iov_len=3}], 2"
+    );
 }
