@@ -19,18 +19,8 @@ FIX=$(mktemp -d)/tracee
 gcc -O2 -pthread -o "$FIX" tests/fixtures/tracee.c
 TRACE_SET=socket,socketpair,bind,listen,accept,accept4,connect,getsockname,getpeername,sendto,recvfrom,sendmsg,recvmsg,sendmmsg,recvmmsg,shutdown,setsockopt,getsockopt,read,write,readv,writev,pread64,pwrite64,close
 
-best() { # best wall seconds of RUNS runs of "$@", and max RSS (KiB) of the first process
-    local best=999999 rss=0
-    for _ in $(seq "$RUNS"); do
-        local tf out
-        tf=$(mktemp)
-        /usr/bin/time -o "$tf" -f "%e %M" "$@" >/dev/null 2>/dev/null || true
-        out=$(tail -1 "$tf"); rm -f "$tf"
-        local t=${out% *} m=${out#* }
-        best=$(python3 -c "print(min($best, $t))")
-        rss=$m
-    done
-    echo "$best $rss"
+best() { # best wall seconds of RUNS runs of "$@", and that run's peak RSS (KiB)
+    python3 bench/measure.py "$RUNS" "$@"
 }
 
 printf '%-10s %-34s %9s %9s %10s\n' workload tracer seconds slowdown "rss(KiB)"
@@ -39,7 +29,7 @@ for w in pingpong mixed storm; do
     row() {
         local name=$1; shift
         local r; r=$(best "$@"); local t=${r% *} m=${r#* }
-        printf '%-10s %-34s %9s %9s %10s\n' "$w" "$name" "$t" "$(python3 -c "print(f'{$t/max($b,0.001):.1f}x')")" "$m"
+        printf '%-10s %-34s %9s %9s %10s\n' "$w" "$name" "$t" "$(python3 -c "print(f'{$t/$b:.1f}x')")" "$m"
     }
     printf '%-10s %-34s %9s %9s %10s\n' "$w" "untraced" "$b" "1.0x" "-"
     row "strace -f -yy (all calls)" strace -f -yy -o /dev/null "$FIX" "$w" "$N"
