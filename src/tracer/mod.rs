@@ -224,7 +224,14 @@ fn run_tracer(
             if filter.is_some() {
                 options |= Options::PTRACE_O_TRACESECCOMP;
             }
-            let spawned = match spawn::spawn(&argv, options, filter.as_ref(), pty, old_mask) {
+            let spawned = match spawn::spawn(
+                &argv,
+                options,
+                filter.as_ref(),
+                !cfg.all_families,
+                pty,
+                old_mask,
+            ) {
                 Ok(s) => s,
                 Err(e) => {
                     let _ = setup.send(Err(e));

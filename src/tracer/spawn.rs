@@ -60,6 +60,7 @@ pub fn spawn(
     argv: &[String],
     options: ptrace::Options,
     filter: Option<&SysnoSet>,
+    unix_only: bool,
     pty: bool,
     sigmask: libc::sigset_t,
 ) -> Result<Spawned, TraceError> {
@@ -84,7 +85,7 @@ pub fn spawn(
     let plan = ChildPlan::new(
         cpath,
         cargs,
-        filter.map(super::seccomp::build_filter),
+        filter.map(|f| super::seccomp::build_filter(f, unix_only)),
         sigmask,
         slave.as_ref().map(|s| s.as_raw_fd()),
         err_w.as_raw_fd(),
