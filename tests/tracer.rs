@@ -484,3 +484,73 @@ fn no_follow_traces_only_the_first_process_and_children_still_work() {
             .any(|r| r["event"] == "fork" || r["event"] == "clone")
     );
 }
+
+#[test]
+fn attach_follows_every_thread_and_detaches_them_all() {
+    let dir = tempdir("attach-threads");
+    let (pidf, save) = (dir.join("pid"), dir.join("t.jsonl"));
+    let mut target = std::process::Command::new(tracee())
+        .arg("threads-loop")
+        .arg(&pidf)
+        .spawn()
+        .unwrap();
+    let pid = read_pid(&pidf);
+    let mut tracer = sockwhy()
+        .arg("--save")
+        .arg(&save)
+        .arg("-p")
+        .arg(pid.to_string())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(tracer.stderr.take().unwrap()).lines();
+    let mut seen = std::collections::BTreeSet::new();
+    for l in lines.by_ref().map_while(Result::ok) {
+        for name in ["thread-one", "thread-two"] {
+            if l.contains(name) {
+                seen.insert(name);
+            }
+        }
+        if seen.len() == 2 {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 2, "both threads' connects seen");
+    nix_kill(tracer.id() as i32, libc::SIGTERM);
+    let _rest: Vec<String> = lines.map_while(Result::ok).collect();
+    assert_eq!(tracer.wait().unwrap().code(), Some(0));
+    // Every thread is untraced and running.
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let tid: i32 = task.unwrap().file_name().to_str().unwrap().parse().unwrap();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).unwrap();
+        assert!(
+            status.contains("TracerPid:\t0\n"),
+            "thread {tid} still traced"
+        );
+        let state = status.lines().find(|l| l.starts_with("State:")).unwrap();
+        assert!(
+            !state.contains("stopped") && !state.contains("tracing stop"),
+            "thread {tid}: {state}"
+        );
+    }
+    let trace = read_trace(&save);
+    let tids: std::collections::BTreeSet<i64> = syscalls(&trace, "connect")
+        .iter()
+        .map(|c| c["tid"].as_i64().unwrap())
+        .collect();
+    assert!(tids.len() >= 2, "connects from several threads: {tids:?}");
+    assert!(
+        syscalls(&trace, "connect")
+            .iter()
+            .all(|c| c["pid"].as_i64() == Some(pid as i64))
+    );
+    let detached = trace.iter().filter(|r| r["event"] == "detach").count();
+    assert!(detached >= 3, "each of the 3 threads detached: {detached}");
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        target.try_wait().unwrap().is_none(),
+        "target died after detach"
+    );
+    target.kill().unwrap();
+    let _ = target.wait();
+}
