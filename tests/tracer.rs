@@ -15,22 +15,6 @@ fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-fn proc_state(pid: i32) -> Option<(String, i32)> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let state = s
-        .lines()
-        .find_map(|l| l.strip_prefix("State:"))?
-        .trim()
-        .to_owned();
-    let tracer = s
-        .lines()
-        .find_map(|l| l.strip_prefix("TracerPid:"))?
-        .trim()
-        .parse()
-        .ok()?;
-    Some((state, tracer))
-}
-
 fn read_pid(path: &std::path::Path) -> i32 {
     wait_for("pid file", Duration::from_secs(10), || {
         std::fs::read_to_string(path).is_ok_and(|s| s.ends_with('\n'))

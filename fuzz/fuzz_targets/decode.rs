@@ -8,41 +8,13 @@ use sockwhy::decode::mem::BufTracee;
 use sockwhy::decode::msghdr::decode_cmsgs;
 use sockwhy::decode::sockaddr::decode_sockaddr;
 use sockwhy::decode::{DecodeOpts, Dir, decode_entry, decode_exit};
+use sockwhy::model::traced::{FD_CHANGING_CALLS, FD_IO_CALLS, SOCKET_CALLS};
 use sockwhy::model::{ByteString, SockId};
 use sockwhy::render::call::{render_args, render_ret_text};
 use sockwhy::render::escape::is_terminal_safe;
 use syscalls::Sysno;
 
 const BASE: u64 = 0x7f00_0000_0000;
-
-const CALLS: &[Sysno] = &[
-    Sysno::socket,
-    Sysno::socketpair,
-    Sysno::bind,
-    Sysno::listen,
-    Sysno::accept,
-    Sysno::accept4,
-    Sysno::connect,
-    Sysno::getsockname,
-    Sysno::getpeername,
-    Sysno::sendto,
-    Sysno::recvfrom,
-    Sysno::sendmsg,
-    Sysno::recvmsg,
-    Sysno::sendmmsg,
-    Sysno::recvmmsg,
-    Sysno::shutdown,
-    Sysno::setsockopt,
-    Sysno::getsockopt,
-    Sysno::read,
-    Sysno::write,
-    Sysno::readv,
-    Sysno::writev,
-    Sysno::pread64,
-    Sysno::pwrite64,
-    Sysno::close,
-    Sysno::dup2,
-];
 
 fn u64_at(d: &[u8], at: usize) -> u64 {
     let mut a = [0u8; 8];
@@ -86,7 +58,14 @@ fuzz_target!(|data: &[u8]| {
             if rest.len() < 1 + 8 * 8 + 1 {
                 return;
             }
-            let sys = CALLS[rest[0] as usize % CALLS.len()];
+            // Every call the tracer can hand to the decoders.
+            let calls: Vec<Sysno> = SOCKET_CALLS
+                .iter()
+                .chain(FD_IO_CALLS)
+                .chain(FD_CHANGING_CALLS)
+                .copied()
+                .collect();
+            let sys = calls[rest[0] as usize % calls.len()];
             let mem = &rest[66..];
             let mut regs = [0u64; 6];
             for (i, r) in regs.iter_mut().enumerate() {
