@@ -538,3 +538,27 @@ fn attach_follows_every_thread_and_detaches_them_all() {
     target.kill().unwrap();
     let _ = target.wait();
 }
+
+#[test]
+fn injection_touches_only_reported_socket_calls() {
+    // storm writes 200 times to /dev/null and once to a socketpair: only the socket write
+    // may fail, and the fixture still exits 0 (it ignores write errors).
+    let dir = tempdir("inject-scope");
+    let save = dir.join("t.jsonl");
+    let o = run(sockwhy()
+        .args(["--inject", "write=EPIPE", "--save"])
+        .arg(&save)
+        .arg("--")
+        .arg(tracee())
+        .args(["storm", "200"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let t = read_trace(&save);
+    let w = syscalls(&t, "write");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0]["errno"], "EPIPE");
+    assert_eq!(w[0]["injected"], true);
+    // The socket's peer then finds nothing: the write was not performed.
+    let r = syscalls(&t, "read");
+    assert_eq!(r.len(), 1, "{r:?}");
+    assert_eq!(r[0]["errno"], "EAGAIN");
+}

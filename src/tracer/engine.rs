@@ -462,11 +462,13 @@ impl Engine {
         }
         let keeps_exit =
             report || matches!(sys, Sysno::dup | Sysno::dup2 | Sysno::dup3 | Sysno::fcntl);
+        // --inject fails only calls sockwhy reports: `write=EPIPE` is about the program's
+        // socket writes, not its stdout or its files.
         let inject = self
             .cfg
             .inject
             .iter()
-            .find(|(s, _)| *s == sys)
+            .find(|(s, _)| *s == sys && report)
             .map(|(_, e)| *e);
         if !keeps_exit && inject.is_none() {
             if sys == Sysno::close
