@@ -287,18 +287,6 @@ pub(crate) mod test_util {
     }
 
     pub fn sock(inode: u64, kind: SockKind, state: SockState) -> UnixSocket {
-        UnixSocket {
-            inode,
-            kind,
-            state,
-            name: None,
-            peer: None,
-            rqueue: None,
-            wqueue: None,
-            vfs: None,
-            uid: None,
-            shutdown: None,
-            sndbuf: None,
-        }
+        UnixSocket::new(inode, kind, state)
     }
 }

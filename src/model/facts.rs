@@ -119,6 +119,26 @@ pub struct UnixSocket {
     pub sndbuf: Option<u32>,
 }
 
+impl UnixSocket {
+    /// A socket with only what every source knows (inode, type, state); the sources that
+    /// know more (sock_diag's attributes) fill the rest.
+    pub fn new(inode: u64, kind: SockKind, state: SockState) -> Self {
+        UnixSocket {
+            inode,
+            kind,
+            state,
+            name: None,
+            peer: None,
+            rqueue: None,
+            wqueue: None,
+            vfs: None,
+            uid: None,
+            shutdown: None,
+            sndbuf: None,
+        }
+    }
+}
+
 /// A file's identity: inode on a device.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct VfsId {

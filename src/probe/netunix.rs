@@ -109,17 +109,8 @@ pub fn parse_net_unix(text: &[u8]) -> Vec<UnixSocket> {
             }
         };
         out.push(UnixSocket {
-            inode: h.inode,
-            kind: SockKind::from_raw(h.kind),
-            state,
             name,
-            peer: None,
-            rqueue: None,
-            wqueue: None,
-            vfs: None,
-            uid: None,
-            shutdown: None,
-            sndbuf: None,
+            ..UnixSocket::new(h.inode, SockKind::from_raw(h.kind), state)
         });
     }
     out

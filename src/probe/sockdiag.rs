@@ -211,19 +211,7 @@ pub fn parse_diag_msg(p: &[u8]) -> Option<UnixSocket> {
         n => SockState::Other(n as u32),
     };
     let inode = u32::from_ne_bytes(p[4..8].try_into().ok()?) as u64;
-    let mut s = UnixSocket {
-        inode,
-        kind,
-        state,
-        name: None,
-        peer: None,
-        rqueue: None,
-        wqueue: None,
-        vfs: None,
-        uid: None,
-        shutdown: None,
-        sndbuf: None,
-    };
+    let mut s = UnixSocket::new(inode, kind, state);
     let mut a = &p[DIAG_MSG_LEN..];
     while a.len() >= 4 {
         let alen = u16::from_ne_bytes([a[0], a[1]]) as usize;
