@@ -3,93 +3,24 @@
 
 mod common;
 
+use common::tmux::Tmux;
 use common::*;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", "demo", k]);
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-    fn text(&self, s: &str) {
-        self.run(&["send-keys", "-t", "demo", "-l", s]);
-        std::thread::sleep(Duration::from_millis(150));
-    }
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "demo"]).stdout)
-            .into_owned()
-    }
-    /// Wait until the screen shows `what`; the screen as it was then.
-    fn wait_for(&self, what: &str) -> String {
-        let t = Instant::now();
-        loop {
-            let s = self.screen();
-            if s.contains(what) {
-                return s;
-            }
-            assert!(
-                t.elapsed() < Duration::from_secs(20),
-                "screen never showed {what:?}:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.run(&["kill-server"]);
-    }
-}
 
 #[test]
 fn live_demo_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed (CI installs it)");
-        return;
-    }
     let dir = tempdir("tui-demo");
     let done = dir.join("exit-code");
-    let tmux = Tmux {
-        socket: format!("sockwhy-demo-{}", std::process::id()),
-    };
     let cmd = format!(
         "cd {} && {} --tui demo; echo $? > {}; sleep 30",
         dir.display(),
         env!("CARGO_BIN_EXE_sockwhy"),
         done.display()
     );
-    let st = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "demo",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &cmd,
-    ]);
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    let Some(tmux) = Tmux::start("demo", 120, 40, &cmd) else {
+        return;
+    };
 
     // The demo runs to its end; the status bar says so, with the failures by errno.
     let s = tmux.wait_for("finished, exit 0");
@@ -158,10 +89,6 @@ fn live_demo_in_tmux() {
 
 #[test]
 fn live_attach_in_tmux_detaches_on_quit() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed (CI installs it)");
-        return;
-    }
     let dir = tempdir("tui-attach");
     let pidf = dir.join("pid");
     let mut target = Command::new(tracee())
@@ -180,25 +107,16 @@ fn live_attach_in_tmux_detaches_on_quit() {
         .parse()
         .unwrap();
     let done = dir.join("exit-code");
-    let tmux = Tmux {
-        socket: format!("sockwhy-attach-{}", std::process::id()),
-    };
     let cmd = format!(
         "{} --tui -p {pid}; echo $? > {}; sleep 30",
         env!("CARGO_BIN_EXE_sockwhy"),
         done.display()
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "demo",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &cmd,
-    ]);
+    let Some(tmux) = Tmux::start("attach", 100, 30, &cmd) else {
+        let _ = target.kill();
+        let _ = target.wait();
+        return;
+    };
     let s = tmux.wait_for("ENOENT");
     assert!(s.contains("connect"), "{s}");
     assert_ne!(proc_state(pid).unwrap().1, 0, "traced while the TUI runs");
@@ -232,35 +150,20 @@ fn live_attach_in_tmux_detaches_on_quit() {
 /// closed), the TUI must end, not spin on end-of-file reading a dead terminal.
 #[test]
 fn view_ends_when_its_terminal_hangs_up() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED: tmux is not installed (CI installs it)");
-        return;
-    }
     let dir = tempdir("tui-hangup");
     let pidf = dir.join("pid");
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/fixtures/recorded-daemon.jsonl"
     );
-    let tmux = Tmux {
-        socket: format!("sockwhy-hup-{}", std::process::id()),
-    };
     let cmd = format!(
         "echo $$ > {}; exec {} view {fixture}",
         pidf.display(),
         env!("CARGO_BIN_EXE_sockwhy")
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "demo",
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &cmd,
-    ]);
+    let Some(tmux) = Tmux::start("hup", 100, 30, &cmd) else {
+        return;
+    };
     tmux.wait_for("Events");
     let pid: i32 = std::fs::read_to_string(&pidf)
         .unwrap()

@@ -3,13 +3,16 @@
 //! attached one, and the terminal is given back each time. The test binary runs itself
 //! as the TUI process (`live_child`, only when SOCKWHY_LIVE_CHILD is set).
 
+mod common;
+use common::tmux::Tmux;
+
 use sockwhy::model::{
     Header, ProcessEvent, ProcessEventKind, Record, SyscallEvent, TRACE_FORMAT_NAME,
     TRACE_FORMAT_VERSION,
 };
 use sockwhy::tui::{Feed, Live, LiveControl, run_live};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -118,46 +121,7 @@ fn program_on_a_pty() -> std::fs::File {
     std::fs::File::from(pty.master)
 }
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-    fn wait_for(&self, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if s.contains(what) {
-                return s;
-            }
-            assert!(Instant::now() < deadline, "waiting for {what:?}:\n{s}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 fn start(name: &str, env: &str) -> Option<(Tmux, PathBuf)> {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED {name}: tmux is not installed (CI installs it)");
-        return None;
-    }
     let dir = std::env::temp_dir().join(format!("sockwhy-live-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("outcome");
@@ -168,23 +132,7 @@ fn start(name: &str, env: &str) -> Option<(Tmux, PathBuf)> {
         env,
         exe.display()
     );
-    let tmux = Tmux {
-        socket: format!("sockwhy-live-{name}-{}", std::process::id()),
-    };
-    let o = tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "80",
-        "-y",
-        "24",
-        "-s",
-        "t",
-        "sh",
-        "-c",
-        &cmd,
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let tmux = Tmux::start(&format!("live-{name}"), 80, 24, &cmd)?;
     Some((tmux, out))
 }
 
@@ -200,15 +148,9 @@ fn quitting_ends_a_spawned_child_and_restores_the_terminal() {
     let s = tmux.wait_for("Events 3/3");
     assert!(s.contains("tracing"), "{s}");
     assert!(s.contains("EADDRINUSE"), "{s}");
-    Command::new("tmux")
-        .args(["-L", &tmux.socket, "send-keys", "-t", "t", "q"])
-        .output()
-        .unwrap();
+    tmux.keys(&["q"]);
     tmux.wait_for("cannot be detached safely");
-    Command::new("tmux")
-        .args(["-L", &tmux.socket, "send-keys", "-t", "t", "k"])
-        .output()
-        .unwrap();
+    tmux.keys(&["k"]);
     let s = tmux.wait_for("CHILD-EXIT=0");
     assert!(s.contains("OUTCOME=Killed"), "{s}");
     assert!(!s.contains("Events 3/3"), "alternate screen left: {s}");
@@ -283,9 +225,9 @@ fn the_program_terminal_shows_output_takes_keys_and_follows_the_pane_size() {
         "the pane inside its border at 80 columns: {first}"
     );
     let send = |keys: &[&str]| {
-        let mut args = vec!["-L", &tmux.socket, "send-keys", "-t", "t"];
+        let mut args = vec!["send-keys", "-t", "t"];
         args.extend_from_slice(keys);
-        Command::new("tmux").args(&args).output().unwrap();
+        tmux.run(&args);
     };
     send(&["i"]);
     tmux.wait_for("Ctrl-] returns");

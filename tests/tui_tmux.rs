@@ -2,6 +2,9 @@
 //! Moves to a failure, opens its detail, filters, searches, saves, quits, and checks
 //! what the screen showed at each step. Skipped (with a message) only if tmux is missing.
 
+mod common;
+use common::tmux::Tmux;
+
 use sockwhy::model::{
     AddrKind, Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr,
     SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
@@ -9,8 +12,7 @@ use sockwhy::model::{
 use sockwhy::sink::jsonl::read::JsonlReader;
 use sockwhy::sink::jsonl::write::JsonlWriter;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 fn call(seq: u64, pid: i32, name: &str, args: &[&str], ret: i64, errno: Option<&str>) -> Record {
     Record::Syscall(Box::new(SyscallEvent {
@@ -128,62 +130,6 @@ fn trace() -> Vec<Record> {
     recs
 }
 
-/// A private tmux server, killed when the test ends however it ends.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success());
-    }
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "t"]).stdout).into_owned()
-    }
-    /// Wait until the screen no longer shows `what` (a key after Esc too soon reads as Alt).
-    fn wait_gone(&self, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while self.screen().contains(what) {
-            assert!(
-                Instant::now() < deadline,
-                "{what} still shown:\n{}",
-                self.screen()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-    /// Wait until the screen shows every one of `what`; the screen.
-    fn wait_for(&self, what: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let s = self.screen();
-            if what.iter().all(|w| s.contains(w)) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what:?}; the screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
 fn write_trace(dir: &Path) -> PathBuf {
     let path = dir.join("trace.jsonl");
     let mut w = JsonlWriter::create(&path).unwrap();
@@ -195,49 +141,27 @@ fn write_trace(dir: &Path) -> PathBuf {
 
 #[test]
 fn view_in_tmux() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("SKIPPED view_in_tmux: tmux is not installed (CI installs it)");
-        return;
-    }
     let dir = std::env::temp_dir().join(format!("sockwhy-tmux-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     write_trace(&dir);
     let saved = dir.join("trace-saved.jsonl");
     let _ = std::fs::remove_file(&saved);
     let bin = env!("CARGO_BIN_EXE_sockwhy");
-    let tmux = Tmux {
-        socket: format!("sockwhy-test-{}", std::process::id()),
-    };
     // After sockwhy exits the shell prints its status on the normal screen.
     let cmd = format!(
         "cd '{}' && '{bin}' view trace.jsonl; echo SOCKWHY-EXIT=$?; sleep 60",
         dir.display()
     );
-    let out = tmux.run(&[
-        "new-session",
-        "-d",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "-s",
-        "t",
-        "sh",
-        "-c",
-        &cmd,
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let Some(tmux) = Tmux::start("view", 120, 40, &cmd) else {
+        return;
+    };
 
-    let s = tmux.wait_for(&["Events 5/5", "saved trace", "2 failed"]);
+    let s = tmux.wait_for_all(&["Events 5/5", "saved trace", "2 failed"]);
     assert!(s.contains("= -1 ENOENT"), "{s}");
 
     // Move to the failure and open its detail.
     tmux.keys(&["j", "Enter"]);
-    let s = tmux.wait_for(&["Detail", "Likely cause"]);
+    let s = tmux.wait_for_all(&["Detail", "Likely cause"]);
     assert!(
         s.contains("connect(3, {sa_family=AF_UNIX, sun_path=\"/run/app.sock\"}, 110) = -1 ENOENT"),
         "{s}"
@@ -250,31 +174,31 @@ fn view_in_tmux() {
 
     // Failures only.
     tmux.keys(&["f"]);
-    let s = tmux.wait_for(&["Events 2/5 [failures]"]);
+    let s = tmux.wait_for_all(&["Events 2/5 [failures]"]);
     assert!(!s.contains("= 3"), "successes hidden: {s}");
     tmux.keys(&["x"]);
-    tmux.wait_for(&["Events 5/5 "]);
+    tmux.wait_for_all(&["Events 5/5 "]);
 
     // Search, then filter by the found row's pid.
     tmux.keys(&["/", "b", "i", "n", "d", "Enter"]);
-    tmux.wait_for(&["/bind"]);
+    tmux.wait_for_all(&["/bind"]);
     tmux.keys(&["p"]);
-    let s = tmux.wait_for(&["Events 2/5 [pid=4101]"]);
+    let s = tmux.wait_for_all(&["Events 2/5 [pid=4101]"]);
     assert!(s.contains("-1 EACCES"), "{s}");
     tmux.keys(&["x"]);
 
     // The process tree.
     tmux.keys(&["t"]);
-    let s = tmux.wait_for(&["Processes 2", "helper"]);
+    let s = tmux.wait_for_all(&["Processes 2", "helper"]);
     assert!(s.contains("exit 1"), "{s}");
     tmux.keys(&["Escape"]);
     tmux.wait_gone("Processes 2");
 
     // Save to the offered path.
     tmux.keys(&["s"]);
-    tmux.wait_for(&["save to:", "trace-saved.jsonl"]);
+    tmux.wait_for_all(&["save to:", "trace-saved.jsonl"]);
     tmux.keys(&["Enter"]);
-    tmux.wait_for(&["saved 10 records to"]);
+    tmux.wait_for_all(&["saved 10 records to"]);
     let mut r = JsonlReader::new(std::io::BufReader::new(
         std::fs::File::open(&saved).unwrap(),
     ));
@@ -287,11 +211,11 @@ fn view_in_tmux() {
 
     // Help, then quit: a saved trace quits at once and the terminal is given back.
     tmux.keys(&["?"]);
-    tmux.wait_for(&["Keys (any key closes)"]);
+    tmux.wait_for_all(&["Keys (any key closes)"]);
     tmux.keys(&["Escape"]);
     tmux.wait_gone("Keys (any key closes)");
     tmux.keys(&["q"]);
-    let s = tmux.wait_for(&["SOCKWHY-EXIT=0"]);
+    let s = tmux.wait_for_all(&["SOCKWHY-EXIT=0"]);
     assert!(!s.contains("Events 5/5"), "alternate screen left: {s}");
     let _ = std::fs::remove_dir_all(&dir);
 }

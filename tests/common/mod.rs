@@ -102,3 +102,4 @@ pub fn proc_state(pid: i32) -> Option<(String, i32)> {
         .ok()?;
     Some((state, tracer))
 }
+pub mod tmux;
