@@ -98,15 +98,7 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
             "credentials: uid {}, gid {}, groups {}",
             c.fsuid(),
             c.fsgid(),
-            if c.groups.is_empty() {
-                "none".into()
-            } else {
-                c.groups
-                    .iter()
-                    .map(|g| g.to_string())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            }
+            c.groups_text()
         ));
     }
     let mut connectable = true;

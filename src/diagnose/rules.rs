@@ -184,15 +184,7 @@ fn mode_text(i: &FileInfo) -> String {
 
 /// `uid 1000, gid 1000, groups 4,24`.
 fn creds_text(c: &Creds) -> String {
-    let g = if c.groups.is_empty() {
-        "none".into()
-    } else {
-        c.groups
-            .iter()
-            .map(|g| g.to_string())
-            .collect::<Vec<_>>()
-            .join(",")
-    };
+    let g = c.groups_text();
     format!(
         "the process runs as uid {}, gid {}, supplementary groups {g}",
         c.fsuid(),

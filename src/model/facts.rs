@@ -228,6 +228,18 @@ pub struct Creds {
 }
 
 impl Creds {
+    /// Supplementary groups as `4,24,27`, or `none`.
+    pub fn groups_text(&self) -> String {
+        if self.groups.is_empty() {
+            return "none".into();
+        }
+        self.groups
+            .iter()
+            .map(|g| g.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+
     /// The uid that file permission checks use.
     pub fn fsuid(&self) -> u32 {
         self.uid[3]

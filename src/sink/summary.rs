@@ -31,6 +31,15 @@ impl SummaryRow {
     pub fn usecs_per_call(&self) -> u64 {
         (self.time_ns / 1000).checked_div(self.calls).unwrap_or(0)
     }
+
+    /// This row's share of `total_ns`, in percent (0 when nothing was timed).
+    pub fn percent_of(&self, total_ns: u64) -> f64 {
+        if total_ns == 0 {
+            0.0
+        } else {
+            self.time_ns as f64 * 100.0 / total_ns as f64
+        }
+    }
 }
 
 /// Accumulates syscall records; renders the table.
@@ -128,11 +137,7 @@ pub fn write_rows(out: &mut dyn Write, rows: &[SummaryRow], total: &SummaryRow) 
 }
 
 fn write_row(out: &mut dyn Write, r: &SummaryRow, total_ns: u64) -> io::Result<()> {
-    let pct = if total_ns == 0 {
-        0.0
-    } else {
-        r.time_ns as f64 * 100.0 / total_ns as f64
-    };
+    let pct = r.percent_of(total_ns);
     let errors = if r.errors == 0 {
         String::new()
     } else {

@@ -216,11 +216,7 @@ fn write_doc(h: &mut String, r: &Report, cmd: &str, run: &super::Run) -> std::fm
     )?;
     let total_ns = r.syscalls_total.time_ns;
     for row in r.syscalls.iter().chain(std::iter::once(&r.syscalls_total)) {
-        let pct = if total_ns == 0 {
-            0.0
-        } else {
-            row.time_ns as f64 * 100.0 / total_ns as f64
-        };
+        let pct = row.percent_of(total_ns);
         writeln!(
             h,
             "<tr><td><code>{}</code></td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{pct:.2}</td></tr>",

@@ -279,11 +279,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out, "|---|---:|---:|---:|---:|---:|")?;
     let total_ns = r.syscalls_total.time_ns;
     for row in r.syscalls.iter().chain(std::iter::once(&r.syscalls_total)) {
-        let pct = if total_ns == 0 {
-            0.0
-        } else {
-            row.time_ns as f64 * 100.0 / total_ns as f64
-        };
+        let pct = row.percent_of(total_ns);
         writeln!(
             out,
             "| {} | {} | {} | {} | {} | {pct:.2} |",
