@@ -61,7 +61,8 @@ pub struct Engine {
     /// The first spawned process: its exit status is sockwhy's.
     leader: Option<Pid>,
     exit_code: Option<i32>,
-    stops: BTreeMap<String, StopCount>,
+    /// Stops per call name: keyed by the static name so counting a stop never allocates.
+    stops: BTreeMap<&'static str, StopCount>,
     /// Calls that need a stop (the seccomp filter's set, or what PTRACE_SYSCALL mode
     /// looks at; every other stop in that mode is resumed at once).
     stopped: SysnoSet,
@@ -168,7 +169,7 @@ impl Engine {
         }
         Finish {
             exit_code: self.exit_code,
-            stops: self.stops,
+            stops: self.stops.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         }
     }
 
@@ -378,7 +379,7 @@ impl Engine {
 
     fn count(&mut self, sys: Option<Sysno>, exit: bool) {
         let name = sys.map(|s| s.name()).unwrap_or("?");
-        let c = self.stops.entry(name.to_owned()).or_default();
+        let c = self.stops.entry(name).or_default();
         if exit {
             c.exit += 1;
         } else {
