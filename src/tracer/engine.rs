@@ -169,7 +169,11 @@ impl Engine {
         }
         Finish {
             exit_code: self.exit_code,
-            stops: self.stops.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            stops: self
+                .stops
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
         }
     }
 
