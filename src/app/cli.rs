@@ -70,7 +70,8 @@ pub struct TraceOpts {
     #[arg(long, global = true)]
     pub all_families: bool,
 
-    /// Print, at exit, how many ptrace stops each traced call cost.
+    /// Print, at exit, how many ptrace stops each traced call cost and a histogram of how long
+    /// each reported call kept the tracee stopped.
     #[arg(long, global = true)]
     pub stats: bool,
 

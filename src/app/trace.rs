@@ -214,6 +214,33 @@ fn stats_lines(finish: &Finish, opts: &TraceOpts) -> Vec<String> {
         tr += c.reported;
     }
     v.push(format!("{:<16} {te:>10} {tx:>10} {tr:>10}", "total"));
+    v.extend(stopped_time_lines(&finish.stopped));
+    v
+}
+
+/// The --stats histogram of how long each reported call kept its tracee stopped.
+fn stopped_time_lines(t: &tracer::StoppedTime) -> Vec<String> {
+    let us = |ns: u64| ns as f64 / 1000.0;
+    let mut v = vec![format!(
+        "sockwhy: time the tracee spent stopped per reported call (entry + exit stop): {} calls, mean {:.1} us, median < {} us, p99 < {} us, max {:.1} us",
+        t.count(),
+        us(t.mean_ns()),
+        t.percentile_us(50.0),
+        t.percentile_us(99.0),
+        us(t.max_ns())
+    )];
+    let buckets = t.buckets();
+    let most = buckets.iter().map(|b| b.count).max().unwrap_or(0).max(1);
+    for b in buckets {
+        let bar = "#".repeat(((b.count * 40).div_ceil(most)) as usize);
+        v.push(format!(
+            "{:>8} - {:<8} {:>10} {:>5.1}% {bar}",
+            format!("{} us", b.lo_us),
+            format!("{} us", b.hi_us),
+            b.count,
+            100.0 * b.count as f64 / t.count() as f64
+        ));
+    }
     v
 }
 

@@ -7,7 +7,7 @@ use super::fdkind::{FdCache, FdKind};
 use super::signals::{self, Wake};
 use super::sysinfo::{self, SysStop};
 use super::tracee::StoppedTask;
-use super::{Finish, StopCount, TraceConfig, TraceMsg};
+use super::{Finish, StopCount, StoppedTime, TraceConfig, TraceMsg};
 use crate::decode::{self, EntryState};
 use crate::model::{Fd, Pid, ProcessEvent, ProcessEventKind, SyscallEvent, Tid, traced};
 use crate::probe::{self, ProbeCtx};
@@ -32,6 +32,8 @@ struct Pending {
     inject: Option<i32>,
     /// Report it at the exit stop (false: the exit stop only updates the fd cache).
     report: bool,
+    /// Time the entry stop kept the tracee stopped (for --stats).
+    stopped_ns: u64,
 }
 
 /// Per-thread state.
@@ -63,6 +65,12 @@ pub struct Engine {
     exit_code: Option<i32>,
     /// Stops per call name: keyed by the static name so counting a stop never allocates.
     stops: BTreeMap<&'static str, StopCount>,
+    /// Stopped time per reported call.
+    stopped_time: StoppedTime,
+    /// When waitpid returned the stop being handled.
+    stop_began: Instant,
+    /// How long the last resumed stop lasted.
+    last_stop_ns: u64,
     /// Calls that need a stop (the seccomp filter's set, or what PTRACE_SYSCALL mode
     /// looks at; every other stop in that mode is resumed at once).
     stopped: SysnoSet,
@@ -95,6 +103,9 @@ impl Engine {
             leader: None,
             exit_code: None,
             stops: BTreeMap::new(),
+            stopped_time: StoppedTime::default(),
+            stop_began: Instant::now(),
+            last_stop_ns: 0,
             stopped,
             filtered,
             ending: Ending::Running,
@@ -158,7 +169,10 @@ impl Engine {
                     Wake::Terminate => self.on_interrupt(true),
                     Wake::Control(c) => self.on_control(c),
                 },
-                Ok(status) => self.on_status(status),
+                Ok(status) => {
+                    self.stop_began = Instant::now();
+                    self.on_status(status)
+                }
                 Err(Errno::EINTR) => {}
                 Err(Errno::ECHILD) => break,
                 Err(e) => {
@@ -174,6 +188,7 @@ impl Engine {
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v))
                 .collect(),
+            stopped: self.stopped_time,
         }
     }
 
@@ -231,6 +246,7 @@ impl Engine {
     /// Resume `tid` after a stop, injecting `sig` (a signal-delivery-stop's signal).
     fn resume(&mut self, tid: Tid, sig: Option<Signal>) {
         let p = NixPid::from_raw(tid);
+        self.last_stop_ns = self.stop_began.elapsed().as_nanos() as u64;
         if self.ending == Ending::Detaching {
             self.detach(tid, sig);
             return;
@@ -508,9 +524,13 @@ impl Engine {
                 fd,
                 inject,
                 report: report || inject.is_some(),
+                stopped_ns: 0,
             });
         }
         self.resume(tid, None);
+        if let Some(p) = self.tasks.get_mut(&tid).and_then(|t| t.pending.as_mut()) {
+            p.stopped_ns = self.last_stop_ns;
+        }
     }
 
     fn on_exit_stop(&mut self, tid: Tid, rval: i64) {
@@ -599,6 +619,8 @@ impl Engine {
             self.kill_all();
         }
         self.resume(tid, None);
+        self.stopped_time
+            .add(pending.stopped_ns + self.last_stop_ns);
     }
 }
 

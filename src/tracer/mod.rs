@@ -60,17 +60,8 @@ pub struct Finish {
     pub exit_code: Option<i32>,
     /// Ptrace stops taken, per call name ("entry"/"exit" counted together), for --stats.
     pub stops: BTreeMap<String, StopCount>,
-}
-
-/// Stops taken for one syscall.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct StopCount {
-    /// Entry (or seccomp) stops.
-    pub entry: u64,
-    /// Exit stops.
-    pub exit: u64,
-    /// Calls reported.
-    pub reported: u64,
+    /// How long each reported call kept its tracee stopped, for --stats.
+    pub stopped: StoppedTime,
 }
 
 mod attach;
@@ -82,11 +73,13 @@ pub mod memory;
 mod seccomp;
 mod signals;
 mod spawn;
+mod stats;
 mod sysinfo;
 mod tracee;
 
 pub use errno::errno_name;
 pub use spawn::resolve_command;
+pub use stats::{Bucket, StopCount, StoppedTime};
 
 use crate::model::{ProcessEventKind, traced};
 use nix::sys::ptrace::Options;
