@@ -91,6 +91,24 @@ pub struct TraceOpts {
     /// Watch the trace in the live TUI.
     #[arg(long, global = true)]
     pub tui: bool,
+
+    /// When the command exits while programs it started still run (a daemon): wait (trace
+    /// them until they exit), detach (trace without the seccomp filter, slower, and leave
+    /// them running untraced), or kill (end them with the trace).
+    #[arg(long, value_enum, value_name = "ACTION", default_value_t = LeaderExitChoice::Wait, global = true)]
+    pub leader_exit: LeaderExitChoice,
+}
+
+/// `--leader-exit`.
+#[derive(ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum LeaderExitChoice {
+    /// Keep tracing them until they exit.
+    #[default]
+    Wait,
+    /// Detach from them and leave them running (the trace runs without the seccomp filter).
+    Detach,
+    /// Kill them.
+    Kill,
 }
 
 /// `--color`.

@@ -51,11 +51,12 @@ pub fn run_live_tui(opts: &TraceOpts, cfg: TraceConfig) -> Result<i32> {
     let pty = handle.pty_master.take();
     let resize_handle = pty.as_ref().and_then(|p| p.try_clone().ok());
     let attached = handle.attached;
+    let ui_controller = handle.controller();
     let live = Live {
         feed: feed_rx,
         pty,
-        control: Box::new(|c| {
-            tracer::request(match c {
+        control: Box::new(move |c| {
+            ui_controller.request(match c {
                 LiveControl::Detach => Control::Detach,
                 LiveControl::Kill => Control::Kill,
             })
@@ -78,7 +79,7 @@ pub fn run_live_tui(opts: &TraceOpts, cfg: TraceConfig) -> Result<i32> {
     if !pipeline.is_finished() {
         // The UI ended (quit, or an error) with the trace still running: never leave
         // the tracee stopped. Attached processes are detached, a spawned one ended.
-        tracer::request(if attached {
+        handle.request(if attached {
             Control::Detach
         } else {
             Control::Kill

@@ -1,14 +1,14 @@
 //! A live trace: start the tracer thread, run the pipeline (diagnose, then fan out to
 //! the sinks) on this thread.
 
-use super::cli::{ColorChoice, TraceOpts};
+use super::cli::{ColorChoice, LeaderExitChoice, TraceOpts};
 use super::{EXIT_NOT_FOUND, ExitError};
 use crate::decode::DecodeOpts;
 use crate::diagnose::{self, History};
 use crate::model::{Header, Record, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, traced};
 use crate::sink::jsonl::write::JsonlWriter;
 use crate::sink::text::TextSink;
-use crate::tracer::{self, Control, Finish, Target, TraceConfig, TraceMsg};
+use crate::tracer::{self, Control, Finish, LeaderExit, Target, TraceConfig, TraceMsg};
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{IsTerminal, LineWriter, Write};
 use std::str::FromStr;
@@ -48,7 +48,7 @@ pub fn run_trace(opts: &TraceOpts, command: &[String]) -> Result<i32> {
             // The output is gone (closed pipe, full disk): stop tracing cleanly,
             // detaching attached processes, and keep draining so the tracer can finish.
             pipe.error = Some(e);
-            tracer::request(if handle.attached {
+            handle.request(if handle.attached {
                 Control::Detach
             } else {
                 Control::Kill
@@ -168,7 +168,7 @@ impl Pipeline {
     pub fn finish(&mut self, finish: &Finish, opts: &TraceOpts) -> Result<()> {
         let mut lines = Vec::new();
         if opts.stats {
-            lines.extend(stats_lines(finish, opts));
+            lines.extend(stats_lines(finish));
         }
         if let Some(s) = &self.summary {
             let mut buf = Vec::new();
@@ -190,11 +190,11 @@ impl Pipeline {
 }
 
 /// The --stats table: ptrace stops per call, so the cost of tracing is visible.
-fn stats_lines(finish: &Finish, opts: &TraceOpts) -> Vec<String> {
-    let mode = if opts.no_seccomp || !opts.pids.is_empty() || opts.no_follow {
-        "PTRACE_SYSCALL (every syscall stops)"
-    } else {
+fn stats_lines(finish: &Finish) -> Vec<String> {
+    let mode = if finish.filtered {
         "seccomp filter (only traced calls stop)"
+    } else {
+        "PTRACE_SYSCALL (every syscall stops)"
     };
     let mut v = vec![
         format!("sockwhy: ptrace stops per call, mode: {mode}"),
@@ -330,6 +330,11 @@ pub fn build_config(opts: &TraceOpts, command: &[String]) -> Result<TraceConfig>
             .collect::<Result<_>>()?,
         decode: DecodeOpts {
             strsize: opts.strsize,
+        },
+        leader_exit: match opts.leader_exit {
+            LeaderExitChoice::Wait => LeaderExit::Wait,
+            LeaderExitChoice::Detach => LeaderExit::Detach,
+            LeaderExitChoice::Kill => LeaderExit::Kill,
         },
     })
 }

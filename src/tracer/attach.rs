@@ -35,12 +35,23 @@ pub fn attach(pid: i32, options: ptrace::Options) -> Result<Vec<i32>, TraceError
                 // The thread ended between listing and seizing.
                 Err(Errno::ESRCH) if tid != pid => {}
                 Err(Errno::ESRCH) => return Err(TraceError::NoSuchPid(pid)),
-                Err(Errno::EPERM) => {
-                    return Err(TraceError::AttachDenied(pid, Errno::EPERM.desc()));
-                }
-                Err(e) => return Err(TraceError::AttachDenied(pid, e.desc())),
+                Err(e) => return Err(TraceError::AttachDenied(pid, e.desc().to_owned())),
             }
         }
     }
     Ok(seized.into_iter().collect())
+}
+
+/// On an attach error after some pids were seized: detach each as its interrupt stop
+/// comes, leaving them as they were.
+pub fn detach_all_now() {
+    while let Ok(Some(ev)) = super::wait::wait_any_blocking() {
+        if let super::wait::WaitEvent::Stopped { stop, kind } = ev {
+            let sig = match kind {
+                super::wait::StopKind::Signal(s) => s,
+                _ => 0,
+            };
+            let _ = stop.detach(sig);
+        }
+    }
 }

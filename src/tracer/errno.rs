@@ -2,54 +2,76 @@
 
 use syscalls::Errno;
 
-/// The kernel-internal restart codes (include/linux/errno.h), never seen by programs.
-const ERESTARTSYS: i64 = 512;
-const ERESTARTNOINTR: i64 = 513;
-const ERESTARTNOHAND: i64 = 514;
-const ERESTART_RESTARTBLOCK: i64 = 516;
+/// The kernel-internal restart codes (include/linux/errno.h), never seen by programs: a
+/// signal interrupted the call, and the kernel either runs it again or turns the code
+/// into EINTR, depending on whether a handler runs and on its SA_RESTART.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestartCode {
+    /// Restarted unless a handler without SA_RESTART runs.
+    Sys,
+    /// Always restarted.
+    NoIntr,
+    /// Restarted unless a handler runs.
+    NoHand,
+    /// Restarted through restart_syscall unless a handler runs.
+    RestartBlock,
+}
 
-/// What a syscall's result means for the program.
+impl RestartCode {
+    /// The kernel's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            RestartCode::Sys => "ERESTARTSYS",
+            RestartCode::NoIntr => "ERESTARTNOINTR",
+            RestartCode::NoHand => "ERESTARTNOHAND",
+            RestartCode::RestartBlock => "ERESTART_RESTARTBLOCK",
+        }
+    }
+
+    fn from_errno(e: i64) -> Option<RestartCode> {
+        Some(match e {
+            512 => RestartCode::Sys,
+            513 => RestartCode::NoIntr,
+            514 => RestartCode::NoHand,
+            516 => RestartCode::RestartBlock,
+            _ => return None,
+        })
+    }
+}
+
+/// What the exit stop shows.
 #[derive(Debug, PartialEq, Eq)]
+pub enum KernelResult {
+    /// A result the program sees as it is.
+    Done(Outcome),
+    /// A restart code: what the program sees is decided after the stop.
+    Interrupted(RestartCode),
+}
+
+/// What a call's result is for the program.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// Success with this value.
     Success(i64),
     /// Failure with this errno name.
     Error(String),
-    /// Interrupted by a signal: the exit stop shows a restart code; `sees` is the errno
-    /// the program gets if the call is not restarted (None: it is always restarted).
-    Restart {
-        /// ERESTARTSYS, ...
-        restart: &'static str,
-        /// EINTR, or None for ERESTARTNOINTR.
-        sees: Option<&'static str>,
-    },
+    /// A signal interrupted it and the program saw no error: the kernel restarted the
+    /// call (no handler ran, or the handler had SA_RESTART), or the thread never came
+    /// back to it (its handler did not return, or it ended).
+    NotSeen(RestartCode),
+    /// A signal interrupted it, a handler ran, and the program saw EINTR.
+    Eintr(RestartCode),
 }
 
 /// Interpret a raw return value: errors are exactly -4095..-1 (not "any negative", which
 /// would misread large unsigned results such as addresses).
-pub fn kernel_result(rval: i64) -> Outcome {
+pub fn kernel_result(rval: i64) -> KernelResult {
     if !(-4095..0).contains(&rval) {
-        return Outcome::Success(rval);
+        return KernelResult::Done(Outcome::Success(rval));
     }
-    let e = -rval;
-    match e {
-        ERESTARTSYS => Outcome::Restart {
-            restart: "ERESTARTSYS",
-            sees: Some("EINTR"),
-        },
-        ERESTARTNOINTR => Outcome::Restart {
-            restart: "ERESTARTNOINTR",
-            sees: None,
-        },
-        ERESTARTNOHAND => Outcome::Restart {
-            restart: "ERESTARTNOHAND",
-            sees: Some("EINTR"),
-        },
-        ERESTART_RESTARTBLOCK => Outcome::Restart {
-            restart: "ERESTART_RESTARTBLOCK",
-            sees: Some("EINTR"),
-        },
-        _ => Outcome::Error(errno_name(e as i32)),
+    match RestartCode::from_errno(-rval) {
+        Some(code) => KernelResult::Interrupted(code),
+        None => KernelResult::Done(Outcome::Error(errno_name(-rval as i32))),
     }
 }
 
@@ -67,22 +89,27 @@ mod tests {
 
     #[test]
     fn error_range_and_restarts() {
-        assert_eq!(kernel_result(3), Outcome::Success(3));
-        assert_eq!(kernel_result(-2), Outcome::Error("ENOENT".into()));
-        assert_eq!(kernel_result(-4096), Outcome::Success(-4096));
+        let done = |o| KernelResult::Done(o);
+        assert_eq!(kernel_result(3), done(Outcome::Success(3)));
+        assert_eq!(kernel_result(-2), done(Outcome::Error("ENOENT".into())));
+        assert_eq!(kernel_result(-4096), done(Outcome::Success(-4096)));
         assert_eq!(
             kernel_result(-512),
-            Outcome::Restart {
-                restart: "ERESTARTSYS",
-                sees: Some("EINTR")
-            }
+            KernelResult::Interrupted(RestartCode::Sys)
         );
         assert_eq!(
             kernel_result(-513),
-            Outcome::Restart {
-                restart: "ERESTARTNOINTR",
-                sees: None
-            }
+            KernelResult::Interrupted(RestartCode::NoIntr)
         );
+        assert_eq!(
+            kernel_result(-516),
+            KernelResult::Interrupted(RestartCode::RestartBlock)
+        );
+        assert_eq!(RestartCode::NoHand.name(), "ERESTARTNOHAND");
+        // 515 (ENOIOCTLCMD) is kernel-internal too, but not a restart code.
+        assert!(matches!(
+            kernel_result(-515),
+            KernelResult::Done(Outcome::Error(_))
+        ));
     }
 }

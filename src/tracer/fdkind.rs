@@ -5,6 +5,7 @@
 use crate::model::{Fd, Pid, SockId};
 use std::collections::HashMap;
 use std::ffi::CString;
+use syscalls::Sysno;
 
 /// What an fd refers to, as far as tracing cares.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,24 +46,82 @@ impl FdCache {
         e.id.clone()
     }
 
-    /// `fd` was closed or now names something else.
-    pub fn forget_fd(&mut self, pid: Pid, fd: Fd) {
-        if let Some(p) = self.procs.get_mut(&pid) {
-            p.remove(&fd);
+    /// Apply what a call (or an exec, or the end of the process) did to the fd numbers
+    /// of `pid`.
+    pub fn apply(&mut self, pid: Pid, change: FdChange) {
+        match change {
+            FdChange::None => {}
+            FdChange::Renamed(fds) => {
+                if let Some(p) = self.procs.get_mut(&pid) {
+                    for fd in fds {
+                        p.remove(&fd);
+                    }
+                }
+            }
+            FdChange::Rebound(fd) => {
+                if let Some(e) = self.procs.get_mut(&pid).and_then(|p| p.get_mut(&fd)) {
+                    e.id = None;
+                }
+            }
+            FdChange::All => {
+                self.procs.remove(&pid);
+            }
         }
     }
+}
 
-    /// `fd` is the same object but its peer or name may have changed (connect, bind...).
-    pub fn forget_identity(&mut self, pid: Pid, fd: Fd) {
-        if let Some(e) = self.procs.get_mut(&pid).and_then(|p| p.get_mut(&fd)) {
-            e.id = None;
-        }
+/// How something changed what the fd numbers of a process name. `change_at_entry` and
+/// `change_at_exit` are the one list of the calls that do it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FdChange {
+    /// Nothing changed.
+    None,
+    /// These numbers were freed or now name something new.
+    Renamed(Vec<Fd>),
+    /// The same socket, but its name or peer may have changed (connect, bind, ...).
+    Rebound(Fd),
+    /// Any number may have changed: close_range, exec (O_CLOEXEC), the process ended.
+    All,
+}
+
+/// At the entry stop, after decoding (which read the identity of an fd being closed):
+/// close frees its number, close_range many.
+pub fn change_at_entry(sys: Sysno, fd: Option<Fd>) -> FdChange {
+    match (sys, fd) {
+        (Sysno::close, Some(fd)) => FdChange::Renamed(vec![fd]),
+        (Sysno::close_range, _) => FdChange::All,
+        _ => FdChange::None,
     }
+}
 
-    /// Every fd of `pid` may have changed (exec closed the O_CLOEXEC ones, close_range,
-    /// a new process with a copied table, the process is gone).
-    pub fn forget_process(&mut self, pid: Pid) {
-        self.procs.remove(&pid);
+/// At the exit stop: the numbers a call created (its result, and `created`: socketpair's
+/// pair and fds received with SCM_RIGHTS, as decoded) and the sockets whose identity it
+/// changed.
+pub fn change_at_exit(sys: Sysno, fd: Option<Fd>, rval: i64, created: &[Fd]) -> FdChange {
+    let mut new = created.to_vec();
+    match sys {
+        Sysno::dup
+        | Sysno::dup2
+        | Sysno::dup3
+        | Sysno::fcntl
+        | Sysno::socket
+        | Sysno::accept
+        | Sysno::accept4
+            if rval >= 0 =>
+        {
+            new.extend(Fd::try_from(rval).ok())
+        }
+        Sysno::connect | Sysno::bind | Sysno::listen | Sysno::shutdown => {
+            if let Some(fd) = fd {
+                return FdChange::Rebound(fd);
+            }
+        }
+        _ => {}
+    }
+    if new.is_empty() {
+        FdChange::None
+    } else {
+        FdChange::Renamed(new)
     }
 }
 
@@ -116,5 +175,34 @@ mod tests {
             FdKind::OtherSocket("TCP".into())
         );
         assert_eq!(c.kind(me, 9999), FdKind::NotSocket);
+        c.apply(me, change_at_entry(Sysno::close, Some(a.as_raw_fd())));
+        c.apply(me, FdChange::All);
+        assert!(c.procs.is_empty());
+    }
+
+    #[test]
+    fn calls_that_change_fd_numbers() {
+        assert_eq!(
+            change_at_entry(Sysno::close, Some(4)),
+            FdChange::Renamed(vec![4])
+        );
+        assert_eq!(change_at_entry(Sysno::close_range, None), FdChange::All);
+        assert_eq!(change_at_entry(Sysno::read, Some(4)), FdChange::None);
+        assert_eq!(
+            change_at_exit(Sysno::dup2, Some(3), 7, &[]),
+            FdChange::Renamed(vec![7])
+        );
+        assert_eq!(
+            change_at_exit(Sysno::accept4, Some(3), -11, &[]),
+            FdChange::None
+        );
+        assert_eq!(
+            change_at_exit(Sysno::connect, Some(3), -2, &[]),
+            FdChange::Rebound(3)
+        );
+        assert_eq!(
+            change_at_exit(Sysno::recvmsg, Some(3), 10, &[5, 6]),
+            FdChange::Renamed(vec![5, 6])
+        );
     }
 }

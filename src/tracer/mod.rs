@@ -1,5 +1,12 @@
 //! The ptrace engine, on its own thread: spawn (seccomp, pty) or attach, the wait loop,
 //! per-task state, syscall info, bounded tracee-memory reads. The unsafe lives here.
+//!
+//! Files: `engine/` the wait loop (`calls.rs` a call from entry to exit and its report,
+//! `restart.rs` calls a signal interrupted), `policy.rs` what is reported, `fdkind.rs`
+//! the fd cache, `wait.rs` wait statuses, `stop.rs` the stopped-task guard and ptrace
+//! requests, `sysinfo.rs` PTRACE_GET_SYSCALL_INFO, `arch/` what differs per CPU,
+//! `spawn.rs`/`child.rs`/`seccomp.rs` starting a command, `attach.rs` -p,
+//! `signals.rs` sockwhy's own signals, `procfs.rs` what the tracer reads in /proc.
 
 use crate::decode::DecodeOpts;
 use crate::model::{Facts, Pid, ProcessEvent, SyscallEvent};
@@ -20,6 +27,20 @@ pub enum Target {
     Attach(Vec<Pid>),
 }
 
+/// What to do when the command's first process exits while processes it started (a
+/// daemon) still run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LeaderExit {
+    /// Keep tracing them until they exit, and say so.
+    #[default]
+    Wait,
+    /// Detach from them, leaving them running. Needs the trace to run without the
+    /// seccomp filter (which cannot be removed), so every syscall stops.
+    Detach,
+    /// Kill them and end the trace.
+    Kill,
+}
+
 /// How to trace.
 #[derive(Clone, Debug)]
 pub struct TraceConfig {
@@ -37,6 +58,8 @@ pub struct TraceConfig {
     pub inject: Vec<(Sysno, i32)>,
     /// Decoder options.
     pub decode: DecodeOpts,
+    /// When the spawned command exits before what it started.
+    pub leader_exit: LeaderExit,
 }
 
 /// What the tracer thread sends, in order.
@@ -62,29 +85,36 @@ pub struct Finish {
     pub stops: BTreeMap<String, StopCount>,
     /// How long each reported call kept its tracee stopped, for --stats.
     pub stopped: StoppedTime,
+    /// True when the seccomp filter chose the stops (else every syscall stopped).
+    pub filtered: bool,
 }
 
+mod arch;
 mod attach;
 mod child;
 mod engine;
 mod errno;
 mod fdkind;
-pub mod memory;
+mod memory;
+mod policy;
+mod procfs;
 mod seccomp;
 mod signals;
+mod signame;
 mod spawn;
 mod stats;
+mod stop;
 mod sysinfo;
 mod tracee;
+mod wait;
 
-pub use errno::errno_name;
-pub use spawn::resolve_command;
 pub use stats::{Bucket, StopCount, StoppedTime};
 
-use crate::model::{ProcessEventKind, traced};
+use crate::model::ProcessEventKind;
+use engine::{Engine, Mode};
 use nix::sys::ptrace::Options;
 use std::fs::File;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 /// Why tracing could not start.
@@ -99,9 +129,9 @@ pub enum TraceError {
     /// No process with that pid.
     #[error("attach to {0}: no such process")]
     NoSuchPid(Pid),
-    /// PTRACE_SEIZE refused.
-    #[error("attach to {0}: {1} (another tracer, ptrace_scope, or missing CAP_SYS_PTRACE)")]
-    AttachDenied(Pid, &'static str),
+    /// PTRACE_SEIZE refused, with what was found to be the reason.
+    #[error("attach to {0}: {1}")]
+    AttachDenied(Pid, String),
     /// Setting up the child failed.
     #[error("cannot start the command: {0}")]
     Spawn(String),
@@ -126,6 +156,21 @@ pub enum Control {
     Kill,
 }
 
+/// Sends requests to the tracer thread, from any thread.
+#[derive(Clone, Debug)]
+pub struct Controller {
+    tx: Sender<Control>,
+}
+
+impl Controller {
+    /// Ask the tracer thread to detach or kill.
+    pub fn request(&self, c: Control) {
+        if self.tx.send(c).is_ok() {
+            signals::wake();
+        }
+    }
+}
+
 /// A running trace.
 pub struct Handle {
     /// Events, in order; ends with `TraceMsg::Finished`.
@@ -134,24 +179,25 @@ pub struct Handle {
     pub pty_master: Option<File>,
     /// True when attached to running processes (they can be detached).
     pub attached: bool,
+    controller: Controller,
     thread: JoinHandle<()>,
 }
 
 impl Handle {
     /// Ask the tracer thread to detach or kill.
     pub fn request(&self, c: Control) {
-        signals::request(c);
+        self.controller.request(c);
+    }
+
+    /// A handle on the requests, for another thread.
+    pub fn controller(&self) -> Controller {
+        self.controller.clone()
     }
 
     /// Wait for the tracer thread to end.
     pub fn join(self) {
         let _ = self.thread.join();
     }
-}
-
-/// Ask the running tracer (from any thread) to detach or kill.
-pub fn request(c: Control) {
-    signals::request(c);
 }
 
 /// Tell the tracee's pseudo-terminal its size.
@@ -170,17 +216,19 @@ pub fn start(cfg: TraceConfig) -> Result<Handle, TraceError> {
     // only the tracer thread's sigwait takes them.
     let old_mask = signals::block().map_err(|e| TraceError::Spawn(format!("sigprocmask: {e}")))?;
     let (tx, rx) = sync_channel(CHANNEL_CAPACITY);
-    let (setup_tx, setup_rx) = std::sync::mpsc::channel::<Result<Option<File>, TraceError>>();
+    let (setup_tx, setup_rx) = channel::<Result<Option<File>, TraceError>>();
+    let (req_tx, req_rx) = channel();
     let attached = matches!(cfg.target, Target::Attach(_));
     let thread = std::thread::Builder::new()
         .name("tracer".into())
-        .spawn(move || run_tracer(cfg, tx, setup_tx, *old_mask.as_ref()))
+        .spawn(move || run_tracer(cfg, tx, req_rx, setup_tx, *old_mask.as_ref()))
         .map_err(|e| TraceError::Spawn(format!("tracer thread: {e}")))?;
     match setup_rx.recv() {
         Ok(Ok(pty_master)) => Ok(Handle {
             rx,
             pty_master,
             attached,
+            controller: Controller { tx: req_tx },
             thread,
         }),
         Ok(Err(e)) => {
@@ -198,8 +246,9 @@ pub fn start(cfg: TraceConfig) -> Result<Handle, TraceError> {
 
 fn run_tracer(
     cfg: TraceConfig,
-    tx: std::sync::mpsc::SyncSender<TraceMsg>,
-    setup: std::sync::mpsc::Sender<Result<Option<File>, TraceError>>,
+    tx: SyncSender<TraceMsg>,
+    requests: Receiver<Control>,
+    setup: Sender<Result<Option<File>, TraceError>>,
     old_mask: libc::sigset_t,
 ) {
     let mut options = Options::PTRACE_O_TRACESYSGOOD | Options::PTRACE_O_TRACEEXEC;
@@ -212,9 +261,13 @@ fn run_tracer(
         Target::Spawn { argv, pty } => {
             // Without following forks, children would inherit the filter but not the
             // tracer, and their filtered calls would fail with ENOSYS: no filter then.
-            let filter = (cfg.seccomp && cfg.follow).then(|| stopped_set(&cfg));
+            // Nor when what the command leaves running is to be detached: the filter
+            // would go on stopping calls nobody resumes.
+            let filtered = cfg.seccomp && cfg.follow && cfg.leader_exit != LeaderExit::Detach;
+            let policy = policy::Policy::new(&cfg);
+            let filter = filtered.then(|| policy.filter_set());
             options |= Options::PTRACE_O_EXITKILL;
-            if filter.is_some() {
+            if filtered {
                 options |= Options::PTRACE_O_TRACESECCOMP;
             }
             let spawned = match spawn::spawn(
@@ -233,9 +286,12 @@ fn run_tracer(
             };
             let pid = spawned.pid;
             let _ = setup.send(Ok(spawned.pty_master));
-            let stopped = stopped_set(&cfg);
-            let filtered = filter.is_some();
-            let mut engine = engine::Engine::new(cfg, tx.clone(), stopped, filtered, true);
+            let mode = if filtered {
+                Mode::Filtered
+            } else {
+                Mode::Unfiltered
+            };
+            let mut engine = Engine::new(mode, &cfg, tx.clone(), requests);
             engine.add_task(pid, pid);
             engine.set_leader(pid);
             engine.process_event(ProcessEventKind::Spawn, pid, pid, |e| {
@@ -246,7 +302,7 @@ fn run_tracer(
             });
             let mut finish = engine.run();
             if finish.exit_code == Some(127)
-                && let Some(err) = spawn::exec_error()
+                && let Some(err) = spawn::read_exec_error(spawned.exec_error)
             {
                 let _ = tx.send(TraceMsg::Warning(format!(
                     "exec of {} failed: {err}",
@@ -257,8 +313,7 @@ fn run_tracer(
             let _ = tx.send(TraceMsg::Finished(finish));
         }
         Target::Attach(pids) => {
-            let stopped = stopped_set(&cfg);
-            let mut engine = engine::Engine::new(cfg, tx.clone(), stopped, false, false);
+            let mut engine = Engine::new(Mode::Attached, &cfg, tx.clone(), requests);
             for pid in &pids {
                 match attach::attach(*pid, options) {
                     Ok(tids) => {
@@ -266,14 +321,14 @@ fn run_tracer(
                             engine.add_task(tid, *pid);
                         }
                         engine.process_event(ProcessEventKind::Attach, *pid, *pid, |e| {
-                            e.comm = engine::read_comm(*pid);
+                            e.comm = procfs::read_comm(*pid);
                         });
                     }
                     Err(e) => {
                         // Leave the ones already seized as they were.
                         let _ = setup.send(Err(e));
                         drop(engine);
-                        detach_all_now();
+                        attach::detach_all_now();
                         return;
                     }
                 }
@@ -283,33 +338,6 @@ fn run_tracer(
             let _ = tx.send(TraceMsg::Finished(finish));
         }
     }
-}
-
-/// On an attach error after some pids were seized: interrupt and detach them.
-fn detach_all_now() {
-    // Seized tasks that were interrupted report a stop; detach each as it comes.
-    use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
-    while let Ok(st) = waitpid(None::<nix::unistd::Pid>, Some(WaitPidFlag::__WALL)) {
-        if let Some(p) = st.pid() {
-            let sig = match st {
-                WaitStatus::Stopped(_, s) => Some(s),
-                _ => None,
-            };
-            let _ = nix::sys::ptrace::detach(p, sig);
-        }
-    }
-}
-
-/// Calls the filter stops on: the reported ones plus those that keep the fd cache true.
-fn stopped_set(cfg: &TraceConfig) -> SysnoSet {
-    let mut set = cfg.report.clone();
-    for s in traced::FD_CHANGING_CALLS
-        .iter()
-        .chain([&Sysno::close, &Sysno::close_range])
-    {
-        set.insert(*s);
-    }
-    set
 }
 
 /// Let the calling thread handle SIGTERM/SIGHUP (see `signals::unblock_termination`).

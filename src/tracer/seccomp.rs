@@ -8,8 +8,7 @@
 
 use syscalls::{Sysno, SysnoSet};
 
-/// AUDIT_ARCH_X86_64 (linux/audit.h): EM_X86_64 | __AUDIT_ARCH_64BIT | __AUDIT_ARCH_LE.
-const AUDIT_ARCH_X86_64: u32 = 0xc000_003e;
+use super::arch::AUDIT_ARCH;
 // Offsets in struct seccomp_data: nr, arch, instruction_pointer, args[6] (u64 each; the
 // low 32 bits first on little-endian, which is all an int argument uses).
 const OFF_NR: u32 = 0;
@@ -91,7 +90,7 @@ pub fn build_filter(traced: &SysnoSet, unix_only: bool) -> Vec<Insn> {
 
     let mut prog = vec![
         stmt(BPF_LD_W_ABS, OFF_ARCH),
-        jump(BPF_JEQ_K, AUDIT_ARCH_X86_64, 1, 0),
+        jump(BPF_JEQ_K, AUDIT_ARCH, 1, 0),
         stmt(BPF_RET_K, SECCOMP_RET_TRACE),
         stmt(BPF_LD_W_ABS, OFF_NR),
     ];
@@ -178,7 +177,7 @@ mod tests {
     #[test]
     fn traced_calls_stop_and_others_run() {
         let p = build_filter(&set(&[Sysno::connect, Sysno::bind, Sysno::write]), true);
-        let x = AUDIT_ARCH_X86_64;
+        let x = AUDIT_ARCH;
         assert_eq!(
             run(&p, x, Sysno::connect, [3, 0, 0, 0, 0, 0]),
             SECCOMP_RET_TRACE
@@ -199,7 +198,7 @@ mod tests {
     #[test]
     fn fcntl_stops_only_for_the_commands_that_make_an_fd() {
         let p = build_filter(&set(&[Sysno::connect, Sysno::fcntl]), true);
-        let x = AUDIT_ARCH_X86_64;
+        let x = AUDIT_ARCH;
         let f = |cmd: i32| run(&p, x, Sysno::fcntl, [3, cmd as u64, 0, 0, 0, 0]);
         assert_eq!(f(libc::F_DUPFD), SECCOMP_RET_TRACE);
         assert_eq!(f(libc::F_DUPFD_CLOEXEC), SECCOMP_RET_TRACE);
@@ -214,7 +213,7 @@ mod tests {
     #[test]
     fn socket_stops_only_for_af_unix_unless_all_families() {
         let calls = set(&[Sysno::socket, Sysno::socketpair, Sysno::fcntl, Sysno::close]);
-        let x = AUDIT_ARCH_X86_64;
+        let x = AUDIT_ARCH;
         let unix_only = build_filter(&calls, true);
         let all = build_filter(&calls, false);
         for sys in [Sysno::socket, Sysno::socketpair] {

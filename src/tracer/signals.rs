@@ -3,7 +3,6 @@
 //! exit raises): no handler, no race between "check a flag" and "block in waitpid".
 
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
-use std::sync::Mutex;
 
 /// Why the tracer woke up.
 #[derive(Debug)]
@@ -14,11 +13,9 @@ pub enum Wake {
     Interrupt,
     /// SIGTERM or SIGHUP.
     Terminate,
-    /// Another thread asked for something (see `request`).
-    Control(super::Control),
+    /// Another thread sent a request (see `wake`).
+    Request,
 }
-
-static REQUEST: Mutex<Option<super::Control>> = Mutex::new(None);
 
 fn set() -> SigSet {
     let mut s = SigSet::empty();
@@ -47,19 +44,14 @@ pub fn wait() -> Wake {
     match set().wait() {
         Ok(Signal::SIGINT) => Wake::Interrupt,
         Ok(Signal::SIGTERM) | Ok(Signal::SIGHUP) => Wake::Terminate,
-        Ok(Signal::SIGUSR1) => match REQUEST.lock().map(|mut r| r.take()) {
-            Ok(Some(c)) => Wake::Control(c),
-            _ => Wake::Child,
-        },
+        Ok(Signal::SIGUSR1) => Wake::Request,
         _ => Wake::Child,
     }
 }
 
-/// From any thread: ask the tracer thread to act (detach or kill).
-pub fn request(c: super::Control) {
-    if let Ok(mut r) = REQUEST.lock() {
-        *r = Some(c);
-    }
+/// From any thread: wake the tracer thread to look at its requests (the request itself
+/// travels on a channel).
+pub fn wake() {
     // Process-directed and blocked everywhere, so it stays pending until the tracer
     // thread's sigwait takes it.
     let _ = nix::sys::signal::kill(nix::unistd::getpid(), Signal::SIGUSR1);

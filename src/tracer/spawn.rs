@@ -53,6 +53,8 @@ pub struct Spawned {
     pub pid: i32,
     /// Master side of its pseudo-terminal, when it has one.
     pub pty_master: Option<File>,
+    /// Read end of the pipe the child writes its exec errno to (see `read_exec_error`).
+    pub exec_error: OwnedFd,
 }
 
 /// Start `argv` stopped, seize it with `options`, and let it run to its exec.
@@ -112,23 +114,17 @@ pub fn spawn(
         )));
     }
     let _ = kill(npid, Signal::SIGCONT);
-    // The error pipe is read only if the child exits before its exec (see `exec_error`).
-    EXEC_ERR_PIPE.with(|p| *p.borrow_mut() = Some(err_r));
     Ok(Spawned {
         pid,
         pty_master: master.map(File::from),
+        exec_error: err_r,
     })
 }
 
-thread_local! {
-    static EXEC_ERR_PIPE: std::cell::RefCell<Option<OwnedFd>> = const { std::cell::RefCell::new(None) };
-}
-
-/// If the child failed to exec, why (read from the error pipe, which the exec closed
-/// on success).
-pub fn exec_error() -> Option<std::io::Error> {
-    let fd = EXEC_ERR_PIPE.with(|p| p.borrow_mut().take())?;
-    let mut f = File::from(fd);
+/// If the child failed to exec, why: read once it has exited, from the error pipe that
+/// a successful exec closed (CLOEXEC).
+pub fn read_exec_error(pipe: OwnedFd) -> Option<std::io::Error> {
+    let mut f = File::from(pipe);
     let mut buf = [0u8; 4];
     use std::io::Read;
     match f.read(&mut buf) {

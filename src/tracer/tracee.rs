@@ -1,14 +1,15 @@
 //! The decoders' view of a stopped task: its memory and its fds.
 
 use super::fdkind::FdCache;
-use super::memory::read_tracee;
+use super::stop::Stop;
 use crate::decode::Tracee;
-use crate::model::{Fd, Pid, SockId, Tid};
+use crate::model::{Fd, Pid, SockId};
 
-/// A task that is stopped right now (it exists only while the tracer holds the stop).
+/// A task that is stopped right now: it borrows the stop, so it exists only while the
+/// tracer holds it.
 pub struct StoppedTask<'a> {
-    /// The thread.
-    pub tid: Tid,
+    /// The stop.
+    pub stop: &'a Stop,
     /// Its thread group (fds belong to it).
     pub pid: Pid,
     /// The fd cache.
@@ -17,7 +18,7 @@ pub struct StoppedTask<'a> {
 
 impl Tracee for StoppedTask<'_> {
     fn read_mem(&self, addr: u64, len: usize) -> Option<Vec<u8>> {
-        read_tracee(self.tid, addr, len)
+        self.stop.read_mem(addr, len)
     }
 
     fn fd_identity(&mut self, fd: Fd) -> Option<SockId> {

@@ -1,0 +1,257 @@
+//! One call from its entry stop to its exit stop: the policy's decision, injection,
+//! decoding, the fd cache, and the report.
+
+use super::Engine;
+use crate::decode::{self, Decoded, EntryState};
+use crate::model::{Facts, Fd, Pid, SyscallEvent, Tid};
+use crate::probe::{self, ProbeCtx};
+use crate::render::call::{render_args, render_ret_text};
+use crate::tracer::TraceMsg;
+use crate::tracer::arch;
+use crate::tracer::errno::{KernelResult, Outcome, errno_name, kernel_result};
+use crate::tracer::fdkind::{change_at_entry, change_at_exit};
+use crate::tracer::policy::{EntryPlan, fd_arg};
+use crate::tracer::stop::Stop;
+use crate::tracer::sysinfo::{self, SysInfo, SysStop};
+use crate::tracer::tracee::StoppedTask;
+use syscalls::Sysno;
+
+/// A call between its entry and exit stop.
+pub(in crate::tracer) struct Pending {
+    entry: EntryState,
+    ts_ns: u64,
+    fd: Option<Fd>,
+    /// Errno to return instead of running the call (--inject).
+    pub(super) inject: Option<i32>,
+    /// Report it at the exit stop (false: the exit stop only updates the fd cache).
+    report: bool,
+    /// Time the entry stop kept the tracee stopped (for --stats).
+    stopped_ns: u64,
+}
+
+/// A call that has ended, decoded, with everything its record is made of but its
+/// outcome.
+pub(in crate::tracer) struct DoneCall {
+    pub(super) tid: Tid,
+    pub(super) pid: Pid,
+    pub(super) sys: Sysno,
+    ts_ns: u64,
+    duration_ns: u64,
+    fd: Option<Fd>,
+    injected: bool,
+    decoded: Decoded,
+    /// Signals pending at the exit stop, probed then for a call a signal interrupted
+    /// (by the time its outcome is known the signal has been delivered).
+    pub(super) pending_signals: Option<Vec<String>>,
+}
+
+impl Engine {
+    /// A syscall-entry, syscall-exit or seccomp stop. `info` when the caller already
+    /// asked for it.
+    pub(super) fn on_syscall_stop(&mut self, stop: Stop, info: Option<SysInfo>) {
+        let info = match info.map_or_else(|| sysinfo::syscall_info(&stop), Ok) {
+            Ok(i) => i,
+            Err(e) => {
+                if e != nix::errno::Errno::ESRCH {
+                    self.warn(format!(
+                        "tid {}: PTRACE_GET_SYSCALL_INFO failed: {e}",
+                        stop.tid()
+                    ));
+                }
+                return self.resume(stop, 0);
+            }
+        };
+        match info.stop {
+            SysStop::Entry { arch, nr, args } if arch == arch::AUDIT_ARCH => {
+                let sys = Sysno::new(nr as usize);
+                self.count(sys, false);
+                match sys {
+                    Some(sys) => self.on_entry(stop, sys, args),
+                    None => self.resume(stop, 0),
+                }
+            }
+            SysStop::Entry { .. } => {
+                // A 32-bit int 0x80 call: its numbers mean other calls; not decoded.
+                self.count(None, false);
+                self.resume(stop, 0)
+            }
+            SysStop::Exit { rval } => {
+                let sys = self
+                    .tasks
+                    .get(&stop.tid())
+                    .and_then(|t| t.call.as_ref())
+                    .map(|p| p.entry.sys);
+                if sys.is_some() {
+                    self.count(sys, true);
+                }
+                self.on_exit_stop(stop, rval, info)
+            }
+            SysStop::None => self.resume(stop, 0),
+        }
+    }
+
+    fn on_entry(&mut self, stop: Stop, sys: Sysno, args: [u64; 6]) {
+        let tid = stop.tid();
+        let pid = self.pid_of(tid);
+        let fd = fd_arg(sys, &args);
+        let fds = &mut self.fds;
+        let plan = self.policy.at_entry(sys, &args, |fd| fds.kind(pid, fd));
+        let EntryPlan::Follow { report, inject } = plan else {
+            self.fds.apply(pid, change_at_entry(sys, fd));
+            return self.resume(stop, 0);
+        };
+        if inject.is_some()
+            && let Err(e) = arch::skip_syscall(&stop)
+        {
+            self.warn(format!(
+                "tid {tid}: cannot skip {} for --inject ({e}); it runs unreported",
+                sys.name()
+            ));
+            return self.resume(stop, 0);
+        }
+        let ts_ns = self.now_ns();
+        let entry = {
+            let mut t = StoppedTask {
+                stop: &stop,
+                pid,
+                fds: &mut self.fds,
+            };
+            decode::decode_entry(sys, args, &mut t, &self.decode)
+        };
+        // After decoding, which read the identity of an fd that close() frees.
+        self.fds.apply(pid, change_at_entry(sys, fd));
+        if let Some(t) = self.tasks.get_mut(&tid) {
+            t.call = Some(Pending {
+                entry,
+                ts_ns,
+                fd,
+                inject,
+                report,
+                stopped_ns: 0,
+            });
+        }
+        self.resume(stop, 0);
+        if let Some(p) = self.tasks.get_mut(&tid).and_then(|t| t.call.as_mut()) {
+            p.stopped_ns = self.last_stop_ns;
+        }
+    }
+
+    fn on_exit_stop(&mut self, stop: Stop, rval: i64, info: SysInfo) {
+        let tid = stop.tid();
+        let Some(p) = self.tasks.get_mut(&tid).and_then(|t| t.call.take()) else {
+            return self.resume(stop, 0);
+        };
+        let pid = self.pid_of(tid);
+        let rval = match p.inject {
+            Some(e) => {
+                if let Err(err) = arch::set_return(&stop, -(e as i64)) {
+                    self.warn(format!("tid {tid}: cannot set the injected result: {err}"));
+                }
+                -(e as i64)
+            }
+            None => rval,
+        };
+        let sys = p.entry.sys;
+        if !p.report {
+            self.fds.apply(pid, change_at_exit(sys, p.fd, rval, &[]));
+            return self.resume(stop, 0);
+        }
+        let decoded = {
+            let mut t = StoppedTask {
+                stop: &stop,
+                pid,
+                fds: &mut self.fds,
+            };
+            decode::decode_exit(p.entry, rval, &mut t, &self.decode)
+        };
+        self.fds
+            .apply(pid, change_at_exit(sys, p.fd, rval, &decoded.ret_fds));
+        let call = DoneCall {
+            tid,
+            pid,
+            sys,
+            ts_ns: p.ts_ns,
+            duration_ns: self.now_ns().saturating_sub(p.ts_ns),
+            fd: p.fd,
+            injected: p.inject.is_some(),
+            decoded,
+            pending_signals: None,
+        };
+        let result = match p.inject {
+            Some(e) => KernelResult::Done(Outcome::Error(errno_name(e))),
+            None => kernel_result(rval),
+        };
+        match result {
+            KernelResult::Done(outcome) => {
+                self.report_call(call, outcome);
+                self.resume(stop, 0);
+                self.stopped_time.add(p.stopped_ns + self.last_stop_ns);
+            }
+            // What the program sees is decided after this stop.
+            KernelResult::Interrupted(code) => {
+                self.interrupted(stop, call, code, info, p.stopped_ns)
+            }
+        }
+    }
+
+    /// Make the record of a call whose outcome is known and send it, with the facts
+    /// probed now if it failed (the tracee is stopped, the system as it failed). The one
+    /// place a `SyscallEvent` is made.
+    pub(super) fn report_call(&mut self, c: DoneCall, outcome: Outcome) {
+        if let Some(s) = self.stops.get_mut(c.sys.name()) {
+            s.reported += 1;
+        }
+        self.seq += 1;
+        let d = c.decoded;
+        let mut ev = SyscallEvent {
+            seq: self.seq,
+            ts_ns: c.ts_ns,
+            duration_ns: c.duration_ns,
+            pid: c.pid,
+            tid: c.tid,
+            syscall: c.sys.name().to_owned(),
+            args: render_args(&d),
+            ret_text: render_ret_text(&d),
+            fd: d.fd.or(c.fd),
+            addr: d.addr,
+            fds: d.fds,
+            msgs: d.msgs,
+            injected: c.injected,
+            ..SyscallEvent::default()
+        };
+        match outcome {
+            Outcome::Success(v) => ev.ret = v,
+            Outcome::Error(name) => {
+                ev.ret = -1;
+                ev.errno = Some(name);
+            }
+            Outcome::NotSeen(code) => {
+                ev.ret = -1;
+                ev.restart = Some(code.name().to_owned());
+            }
+            Outcome::Eintr(code) => {
+                ev.ret = -1;
+                ev.restart = Some(code.name().to_owned());
+                ev.errno = Some("EINTR".to_owned());
+            }
+        }
+        let facts = if ev.failed() {
+            let mut f = probe::probe_failure(
+                &ProbeCtx {
+                    pid: c.pid,
+                    tid: c.tid,
+                },
+                &ev,
+            );
+            if c.pending_signals.is_some() {
+                f.pending_signals = c.pending_signals;
+            }
+            f
+        } else {
+            Facts::default()
+        };
+        if !self.send(TraceMsg::Syscall(Box::new(ev), Box::new(facts))) {
+            self.output_gone();
+        }
+    }
+}
