@@ -22,11 +22,13 @@ fn paint(s: &str, code: &str, color: bool) -> String {
 /// `= 0`, `= 3<UNIX-STREAM:[..]>`, `= -1 ENOENT (No such file or directory)`.
 pub fn format_result(ev: &SyscallEvent) -> String {
     if let Some(r) = &ev.restart {
+        // The tracer reports an interrupted call once it has seen what the program got.
         return match &ev.errno {
             Some(e) => format!(
-                "? {r} (interrupted by a signal: the program sees {e} unless SA_RESTART restarts the call)"
+                "-1 {e} ({}) (the exit stop showed {r})",
+                errno_description(e)
             ),
-            None => format!("? {r} (interrupted by a signal: the call is restarted)"),
+            None => format!("? {r} (interrupted by a signal; the program saw no error)"),
         };
     }
     match &ev.errno {
@@ -191,5 +193,23 @@ mod tests {
         for l in s.lines().skip(1) {
             assert!(l.len() <= 80, "{l}");
         }
+    }
+
+    #[test]
+    fn an_interrupted_call_shows_what_the_program_saw() {
+        let mut ev = SyscallEvent {
+            ret: -1,
+            restart: Some("ERESTARTSYS".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            format_result(&ev),
+            "? ERESTARTSYS (interrupted by a signal; the program saw no error)"
+        );
+        ev.errno = Some("EINTR".into());
+        assert_eq!(
+            format_result(&ev),
+            "-1 EINTR (Interrupted system call) (the exit stop showed ERESTARTSYS)"
+        );
     }
 }

@@ -23,18 +23,37 @@ fn arg(c: &Ctx, i: usize) -> Option<String> {
     c.ev.args.get(i).map(|a| escape_str(a))
 }
 
-/// EINTR: a signal interrupted a blocking call (the exit stop showed ERESTART*).
+/// EINTR: a signal's handler ran while a blocking call waited. The tracer records EINTR
+/// with a restart code only after seeing the handler's return leave EINTR in place, so
+/// ERESTARTSYS + EINTR means the handler had no SA_RESTART.
 pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
     if c.errno != "EINTR" {
         return None;
     }
     let mut ev = Vec::new();
-    if let Some(r) = &c.ev.restart {
-        ev.push(format!(
-            "the kernel returned {} at the exit stop: it would restart the call if the handler had SA_RESTART",
-            escape_str(r)
-        ));
-    }
+    let why = match c.ev.restart.as_deref() {
+        Some("ERESTARTSYS") => {
+            ev.push(
+                "the exit stop showed ERESTARTSYS, and the return from the signal handler left EINTR as the result: the handler was installed without SA_RESTART"
+                    .to_owned(),
+            );
+            "its handler was installed without SA_RESTART, so the kernel did not restart the call and the program sees EINTR"
+        }
+        Some(r) => {
+            ev.push(format!(
+                "the exit stop showed {}: after a signal handler runs, this call returns EINTR whatever SA_RESTART says",
+                escape_str(r)
+            ));
+            "this call is never restarted after a signal handler runs (SA_RESTART does not apply), so the program sees EINTR"
+        }
+        None => {
+            ev.push(
+                "the kernel returned EINTR itself, with no restart code: the call has a timeout (SO_RCVTIMEO, SO_SNDTIMEO) or is one that is never restarted"
+                    .to_owned(),
+            );
+            "the call returns EINTR directly (it has a timeout or is never restarted), so SA_RESTART would not change it"
+        }
+    };
     let sig =
         c.f.pending_signals
             .as_ref()
@@ -54,7 +73,7 @@ pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
     };
     cause(
         format!(
-            "{who} interrupted the blocking {}() before it completed; its handler has no SA_RESTART, so the program sees EINTR and should retry.",
+            "{who} interrupted the blocking {}() before it completed; {why}. Retry the call.",
             escape_str(c.sys)
         ),
         ev,
@@ -214,6 +233,21 @@ mod tests {
             "{c:?}"
         );
         assert!(c.evidence[0].contains("ERESTARTSYS"));
+        assert!(c.summary.contains("without SA_RESTART"), "{c:?}");
+    }
+
+    #[test]
+    fn rules_eintr_claims_about_sa_restart_only_what_the_restart_code_shows() {
+        let f = Facts::default();
+        // EINTR straight from the kernel (a call with a timeout): SA_RESTART is not why.
+        let c = find_cause(&ev("recvfrom", "EINTR"), &f, &History::default()).unwrap();
+        assert!(!c.summary.contains("without SA_RESTART"), "{c:?}");
+        assert!(c.evidence[0].contains("no restart code"), "{c:?}");
+        assert_eq!(c.confidence, crate::model::Confidence::Medium);
+        let mut e = ev("accept", "EINTR");
+        e.restart = Some("ERESTARTNOHAND".into());
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert!(c.summary.contains("SA_RESTART does not apply"), "{c:?}");
     }
 
     #[test]
