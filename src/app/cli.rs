@@ -1,6 +1,7 @@
 //! Command-line interface (clap). Parsing only; `app::run` acts on it.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 /// Trace a program's UNIX-domain socket calls and explain why they fail.
@@ -20,9 +21,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub sub: Option<Sub>,
 
-    /// The command to trace, after `--`.
+    /// The command to trace, after `--` (taken as bytes: arguments need not be UTF-8).
     #[arg(last = true, value_name = "CMD")]
-    pub command: Vec<String>,
+    pub command: Vec<OsString>,
 }
 
 /// Options of a live trace.
@@ -172,7 +173,7 @@ pub enum Sub {
     },
     /// Any other word: the command to trace (`sockwhy ls` = `sockwhy -- ls`).
     #[command(external_subcommand)]
-    External(Vec<String>),
+    External(Vec<OsString>),
 }
 
 /// `report --format`.

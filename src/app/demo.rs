@@ -32,10 +32,6 @@ pub fn run_demo(scenario: Option<&str>, list: bool, opts: &TraceOpts) -> Result<
         opts.inject.push(inj.to_owned());
     }
     let exe = std::env::current_exe()?;
-    let cmd = vec![
-        exe.to_string_lossy().into_owned(),
-        "__scenario".to_owned(),
-        sc.name.to_owned(),
-    ];
+    let cmd = vec![exe.into_os_string(), "__scenario".into(), sc.name.into()];
     super::trace::run_trace(&opts, &cmd)
 }

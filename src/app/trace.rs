@@ -10,12 +10,14 @@ use crate::sink::jsonl::write::JsonlWriter;
 use crate::sink::text::TextSink;
 use crate::tracer::{self, Control, Finish, LeaderExit, Target, TraceConfig, TraceMsg};
 use anyhow::{Context, Result, anyhow, bail};
+use std::ffi::OsString;
 use std::io::{IsTerminal, LineWriter, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::str::FromStr;
 use syscalls::{Sysno, SysnoSet};
 
 /// Trace `command` (or the -p pids in `opts`).
-pub fn run_trace(opts: &TraceOpts, command: &[String]) -> Result<i32> {
+pub fn run_trace(opts: &TraceOpts, command: &[OsString]) -> Result<i32> {
     let cfg = build_config(opts, command)?;
     if opts.tui {
         return super::live_tui::run_live_tui(opts, cfg);
@@ -254,13 +256,13 @@ pub fn use_color(c: ColorChoice, is_tty: bool) -> bool {
 }
 
 /// The trace's header record.
-pub fn make_header(opts: &TraceOpts, command: &[String]) -> Header {
+pub fn make_header(opts: &TraceOpts, command: &[OsString]) -> Header {
     Header {
         format: TRACE_FORMAT_NAME.to_owned(),
         version: TRACE_FORMAT_VERSION,
         command: command
             .iter()
-            .map(|a| crate::render::escape::escape_str(a))
+            .map(|a| crate::render::escape::escape_bytes(a.as_bytes()))
             .collect(),
         attached: opts.pids.iter().filter_map(|p| p.parse().ok()).collect(),
         start: rfc3339_now(),
@@ -301,7 +303,7 @@ pub fn rfc3339_now() -> String {
 }
 
 /// Turn the command line into a tracer configuration.
-pub fn build_config(opts: &TraceOpts, command: &[String]) -> Result<TraceConfig> {
+pub fn build_config(opts: &TraceOpts, command: &[OsString]) -> Result<TraceConfig> {
     let target = match (opts.pids.is_empty(), command.is_empty()) {
         (true, true) => bail!(ExitError {
             msg: "nothing to trace: give a command after -- or -p PID (see sockwhy --help)".into(),

@@ -2,7 +2,7 @@
 //! stop and a socket's identity is looked up once, not on every call.
 #![allow(unsafe_code)]
 
-use crate::model::{Fd, Pid, SockId};
+use crate::model::{Fd, Pid, SockId, Tid};
 use std::collections::HashMap;
 use std::ffi::CString;
 use syscalls::Sysno;
@@ -31,17 +31,19 @@ pub struct FdCache {
 }
 
 impl FdCache {
-    /// The kind of `fd` in `pid`, probing /proc once per fd.
-    pub fn kind(&mut self, pid: Pid, fd: Fd) -> FdKind {
+    /// The kind of `fd` in `pid`, probing /proc once per fd through thread `via` (any
+    /// live thread of `pid`: the main one may have exited, and its /proc/PID/fd with it).
+    pub fn kind(&mut self, pid: Pid, via: Tid, fd: Fd) -> FdKind {
         let e = self.procs.entry(pid).or_default().entry(fd).or_default();
-        e.kind.get_or_insert_with(|| probe_kind(pid, fd)).clone()
+        e.kind.get_or_insert_with(|| probe_kind(via, fd)).clone()
     }
 
-    /// The identity of `fd` in `pid`, looked up once until the fd changes.
-    pub fn identity(&mut self, pid: Pid, fd: Fd) -> Option<SockId> {
+    /// The identity of `fd` in `pid`, looked up (through thread `via`) once until the fd
+    /// changes.
+    pub fn identity(&mut self, pid: Pid, via: Tid, fd: Fd) -> Option<SockId> {
         let e = self.procs.entry(pid).or_default().entry(fd).or_default();
         if e.id.is_none() {
-            e.id = crate::probe::identity::probe_fd_identity(pid, fd);
+            e.id = crate::probe::identity::probe_fd_identity(via, fd);
         }
         e.id.clone()
     }
@@ -128,8 +130,8 @@ pub fn change_at_exit(sys: Sysno, fd: Option<Fd>, rval: i64, created: &[Fd]) -> 
 /// Ask the kernel what `fd` is: the `system.sockprotoname` attribute of a socket's
 /// /proc/PID/fd link names its protocol ("UNIX", "TCP", ...) in one syscall; anything
 /// that has no such attribute is not a socket.
-fn probe_kind(pid: Pid, fd: Fd) -> FdKind {
-    let Ok(path) = CString::new(format!("/proc/{pid}/fd/{fd}")) else {
+fn probe_kind(tid: Tid, fd: Fd) -> FdKind {
+    let Ok(path) = CString::new(format!("/proc/{tid}/fd/{fd}")) else {
         return FdKind::NotSocket;
     };
     let name = c"system.sockprotoname";
@@ -168,13 +170,13 @@ mod tests {
         let f = std::fs::File::open("/proc/self/status").unwrap();
         let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let mut c = FdCache::default();
-        assert_eq!(c.kind(me, a.as_raw_fd()), FdKind::Unix);
-        assert_eq!(c.kind(me, f.as_raw_fd()), FdKind::NotSocket);
+        assert_eq!(c.kind(me, me, a.as_raw_fd()), FdKind::Unix);
+        assert_eq!(c.kind(me, me, f.as_raw_fd()), FdKind::NotSocket);
         assert_eq!(
-            c.kind(me, tcp.as_raw_fd()),
+            c.kind(me, me, tcp.as_raw_fd()),
             FdKind::OtherSocket("TCP".into())
         );
-        assert_eq!(c.kind(me, 9999), FdKind::NotSocket);
+        assert_eq!(c.kind(me, me, 9999), FdKind::NotSocket);
         c.apply(me, change_at_entry(Sysno::close, Some(a.as_raw_fd())));
         c.apply(me, FdChange::All);
         assert!(c.procs.is_empty());

@@ -11,6 +11,8 @@
 use crate::decode::DecodeOpts;
 use crate::model::{Facts, Pid, ProcessEvent, SyscallEvent};
 use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::os::unix::ffi::OsStrExt;
 use syscalls::{Sysno, SysnoSet};
 
 /// What to trace.
@@ -18,8 +20,8 @@ use syscalls::{Sysno, SysnoSet};
 pub enum Target {
     /// Start this command (argv[0] resolved through PATH).
     Spawn {
-        /// Program and arguments.
-        argv: Vec<String>,
+        /// Program and arguments, as bytes (they need not be UTF-8).
+        argv: Vec<OsString>,
         /// Run it on a new pseudo-terminal (for the TUI) instead of our stdio.
         pty: bool,
     },
@@ -297,7 +299,7 @@ fn run_tracer(
             engine.process_event(ProcessEventKind::Spawn, pid, pid, |e| {
                 e.argv = argv
                     .iter()
-                    .map(|a| crate::render::escape::escape_str(a))
+                    .map(|a| crate::render::escape::escape_bytes(a.as_bytes()))
                     .collect()
             });
             let mut finish = engine.run();
@@ -306,18 +308,25 @@ fn run_tracer(
             {
                 let _ = tx.send(TraceMsg::Warning(format!(
                     "exec of {} failed: {err}",
-                    argv[0]
+                    crate::render::escape::escape_bytes(argv[0].as_bytes())
                 )));
             }
             finish.exit_code.get_or_insert(0);
             let _ = tx.send(TraceMsg::Finished(finish));
         }
-        Target::Attach(pids) => {
+        Target::Attach(given) => {
             let mut engine = Engine::new(Mode::Attached, &cfg, tx.clone(), requests);
+            let (pids, notes) = attach::normalize(&given);
+            for n in notes {
+                let _ = tx.send(TraceMsg::Warning(n));
+            }
             for pid in &pids {
                 match attach::attach(*pid, options) {
-                    Ok(tids) => {
-                        for tid in tids {
+                    Ok(a) => {
+                        for n in a.notes {
+                            let _ = tx.send(TraceMsg::Warning(n));
+                        }
+                        for tid in a.tids {
                             engine.add_task(tid, *pid);
                         }
                         engine.process_event(ProcessEventKind::Attach, *pid, *pid, |e| {

@@ -7,19 +7,21 @@ use nix::sys::ptrace;
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{AccessFlags, Pid as NixPid, access};
-use std::ffi::CString;
+use std::ffi::{CString, OsStr, OsString};
 use std::fs::File;
 use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use syscalls::SysnoSet;
 
 /// Find `cmd` the way execvp would: as given when it has a slash, else in $PATH.
-pub fn resolve_command(cmd: &str) -> Result<PathBuf, TraceError> {
-    let not_found = || TraceError::NotFound(cmd.to_owned());
+pub fn resolve_command(cmd: &OsStr) -> Result<PathBuf, TraceError> {
+    // Error text is escaped once, where it is shown (app::one_line).
+    let not_found = || TraceError::NotFound(cmd.to_string_lossy().into_owned());
     if cmd.is_empty() {
         return Err(not_found());
     }
-    let candidates: Vec<PathBuf> = if cmd.contains('/') {
+    let candidates: Vec<PathBuf> = if cmd.as_bytes().contains(&b'/') {
         vec![PathBuf::from(cmd)]
     } else {
         let path =
@@ -59,7 +61,7 @@ pub struct Spawned {
 
 /// Start `argv` stopped, seize it with `options`, and let it run to its exec.
 pub fn spawn(
-    argv: &[String],
+    argv: &[OsString],
     options: ptrace::Options,
     filter: Option<&SysnoSet>,
     unix_only: bool,
@@ -67,8 +69,8 @@ pub fn spawn(
     sigmask: libc::sigset_t,
 ) -> Result<Spawned, TraceError> {
     let path = resolve_command(&argv[0])?;
-    let cpath = CString::new(path.as_os_str().as_encoded_bytes())
-        .map_err(|_| TraceError::NotFound(argv[0].clone()))?;
+    let cpath = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| TraceError::NotFound(argv[0].to_string_lossy().into_owned()))?;
     let cargs = argv
         .iter()
         .map(|a| CString::new(a.as_bytes()))

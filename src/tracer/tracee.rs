@@ -22,6 +22,6 @@ impl Tracee for StoppedTask<'_> {
     }
 
     fn fd_identity(&mut self, fd: Fd) -> Option<SockId> {
-        self.fds.identity(self.pid, fd)
+        self.fds.identity(self.pid, self.stop.tid(), fd)
     }
 }

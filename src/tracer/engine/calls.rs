@@ -95,7 +95,9 @@ impl Engine {
         let pid = self.pid_of(tid);
         let fd = fd_arg(sys, &args);
         let fds = &mut self.fds;
-        let plan = self.policy.at_entry(sys, &args, |fd| fds.kind(pid, fd));
+        let plan = self
+            .policy
+            .at_entry(sys, &args, |fd| fds.kind(pid, tid, fd));
         let EntryPlan::Follow { report, inject } = plan else {
             self.fds.apply(pid, change_at_entry(sys, fd));
             return self.resume(stop, 0);
