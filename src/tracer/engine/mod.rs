@@ -440,15 +440,16 @@ impl Engine {
             .map(|p| format!("pid {p} ({})", read_comm(*p).unwrap_or_else(|| "?".into())))
             .collect::<Vec<_>>()
             .join(", ");
-        let (n, them) = if left.len() == 1 {
-            ("1 process", "it")
+        // (how many, subject, object, verb ending)
+        let (n, they, them, s) = if left.len() == 1 {
+            ("1 process".to_owned(), "it", "it", "s")
         } else {
-            ("processes", "they")
+            (format!("{} processes", left.len()), "they", "them", "")
         };
         match self.leader_exit {
             LeaderExit::Detach if self.mode.can_detach() => {
                 self.warn(format!(
-                    "the traced command has exited; detaching from {n} it started, which run on untraced: {who}"
+                    "the traced command has exited; detaching from {n} it started, left running untraced: {who}"
                 ));
                 self.start_detach();
             }
@@ -460,15 +461,15 @@ impl Engine {
             }
             LeaderExit::Wait | LeaderExit::Detach => {
                 self.warn(format!(
-                    "the traced command has exited, but {n} it started still run: {who}"
+                    "the traced command has exited, but {n} it started still run{s}: {who}"
                 ));
                 self.warn(if self.mode.can_detach() {
                     format!(
-                        "sockwhy follows {them} until {them} exit; Ctrl-C ends the trace and leaves {them} running untraced"
+                        "sockwhy follows {them} until {they} exit{s}; Ctrl-C ends the trace and leaves {them} running untraced"
                     )
                 } else {
                     format!(
-                        "{them} run under sockwhy's seccomp filter, which cannot be removed, so {them} cannot outlive the trace: sockwhy follows {them} until {them} exit, and Ctrl-C ends the trace and kills {them}. To leave such programs running, trace with --leader-exit=detach (no filter, slower); to end the trace when the command exits, --leader-exit=kill"
+                        "sockwhy's seccomp filter cannot be removed, so {they} cannot outlive the trace: sockwhy follows {them} until {they} exit{s}, and Ctrl-C ends the trace and kills {them}. To leave such programs running, trace with --leader-exit=detach (no seccomp filter: slower); to end the trace when the command exits, use --leader-exit=kill"
                     )
                 });
             }
