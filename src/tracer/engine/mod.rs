@@ -469,7 +469,7 @@ impl Engine {
                     )
                 } else {
                     format!(
-                        "sockwhy's seccomp filter cannot be removed, so {they} cannot outlive the trace: sockwhy follows {them} until {they} exit{s}, and Ctrl-C ends the trace and kills {them}. To leave such programs running, trace with --leader-exit=detach (no seccomp filter: slower); to end the trace when the command exits, use --leader-exit=kill"
+                        "{they} run{s} under the seccomp filter, which cannot be removed, so {they} cannot outlive the trace: sockwhy follows {them} until {they} exit{s}, and Ctrl-C ends the trace and kills {them}. To leave such programs running, trace with --leader-exit=detach (no seccomp filter: slower); to end the trace when the command exits, use --leader-exit=kill"
                     )
                 });
             }
