@@ -95,7 +95,8 @@ impl Stop {
         Some(u64::from_ne_bytes(b.get(..8)?.try_into().ok()?))
     }
 
-    /// Let the task run, delivering `sig` (0 for none). Returns how long it was stopped.
+    /// Let the task run, delivering `sig` (0 for none). Returns how long it was stopped
+    /// (up to the request).
     pub fn resume(self, how: Resume, sig: SigNum) -> Result<u64, RequestError> {
         let (req, name) = how.request();
         self.finish(req, name, sig)
@@ -118,12 +119,12 @@ impl Stop {
         name: &'static str,
         sig: SigNum,
     ) -> Result<u64, RequestError> {
-        let (tid, since) = (self.tid, self.since);
+        let tid = self.tid;
+        // Stopped time runs from waitpid's report to the request that ends the stop.
+        let ns = self.since.elapsed().as_nanos() as u64;
         // Consumed: the request below is the one that ends the stop, not Drop's.
         std::mem::forget(self);
-        let r = raw_request(req, tid, sig);
-        let ns = since.elapsed().as_nanos() as u64;
-        check(r, name).map(|()| ns)
+        check(raw_request(req, tid, sig), name).map(|()| ns)
     }
 }
 
