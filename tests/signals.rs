@@ -132,26 +132,32 @@ fn queued_real_time_signals_arrive_in_order_when_attached() {
     finish_attached(&["rtqueue", "50"], "rtqueue-p", 0, "50 signals in order");
 }
 
-#[test]
-fn setuid_in_a_threaded_program_finishes() {
-    // glibc's setuid/setgid signal every thread with SIGSETXID and wait for each; the
-    // threads are blocked in recv, which the signal interrupts and the kernel restarts.
-    let dir = tempdir("setxid");
+/// Run `signals MODE` under sockwhy (with a deadline: a lost signal hangs it), check its
+/// exit code, and return the saved trace.
+fn spawned(mode: &str, code: i32) -> Vec<serde_json::Value> {
+    let dir = tempdir(mode);
     let save = dir.join("t.jsonl");
     let mut child = sockwhy()
         .arg("--save")
         .arg(&save)
         .arg("--")
         .arg(signals())
-        .arg("setxid")
+        .arg(mode)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let st = wait_deadline(&mut child, "setxid under sockwhy", DEADLINE);
+    let st = wait_deadline(&mut child, &format!("{mode} under sockwhy"), DEADLINE);
     let o = child.wait_with_output().unwrap();
-    assert_eq!(st.code(), Some(42), "{}", stderr(&o));
-    let t = read_trace(&save);
+    assert_eq!(st.code(), Some(code), "{}", stderr(&o));
+    read_trace(&save)
+}
+
+#[test]
+fn setuid_in_a_threaded_program_finishes() {
+    // glibc's setuid/setgid signal every thread with SIGSETXID and wait for each; the
+    // threads are blocked in recv, which the signal interrupts and the kernel restarts.
+    let t = spawned("setxid", 42);
     let recvs = syscalls(&t, "recvfrom");
     let done: Vec<_> = recvs.iter().filter(|r| r["ret"] == 2).collect();
     assert_eq!(done.len(), 8, "{recvs:?}");
@@ -180,22 +186,7 @@ fn setuid_in_a_threaded_program_finishes_when_attached() {
 
 #[test]
 fn pthread_cancel_of_a_thread_blocked_in_recv_works() {
-    let dir = tempdir("cancel");
-    let save = dir.join("t.jsonl");
-    let mut child = sockwhy()
-        .arg("--save")
-        .arg(&save)
-        .arg("--")
-        .arg(signals())
-        .arg("cancel")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let st = wait_deadline(&mut child, "cancel under sockwhy", DEADLINE);
-    let o = child.wait_with_output().unwrap();
-    assert_eq!(st.code(), Some(43), "{}", stderr(&o));
-    let t = read_trace(&save);
+    let t = spawned("cancel", 43);
     assert!(signal_records(&t).contains(&"SIGRTMIN".to_owned()));
     // The cancelled recv never returned to the program: not a failure.
     let r = syscalls(&t, "recvfrom");
