@@ -185,7 +185,7 @@ impl Engine {
         };
         match result {
             KernelResult::Done(outcome) => {
-                self.report_call(call, outcome);
+                self.report_call(Some(&stop), call, outcome);
                 self.resume(stop, 0);
                 self.stopped_time.add(p.stopped_ns + self.last_stop_ns);
             }
@@ -197,9 +197,10 @@ impl Engine {
     }
 
     /// Make the record of a call whose outcome is known and send it, with the facts
-    /// probed now if it failed (the tracee is stopped, the system as it failed). The one
-    /// place a `SyscallEvent` is made.
-    pub(super) fn report_call(&mut self, c: DoneCall, outcome: Outcome) {
+    /// probed now if it failed: only while the tracer holds the thread's `stop`, the
+    /// system as it was at the failure (None: the thread is gone, nothing to probe). The
+    /// one place a `SyscallEvent` is made.
+    pub(super) fn report_call(&mut self, stop: Option<&Stop>, c: DoneCall, outcome: Outcome) {
         if let Some(s) = self.stops.get_mut(c.sys.name()) {
             s.reported += 1;
         }
@@ -237,11 +238,13 @@ impl Engine {
                 ev.errno = Some("EINTR".to_owned());
             }
         }
-        let facts = if ev.failed() {
+        let facts = if ev.failed()
+            && let Some(stop) = stop
+        {
             let mut f = probe::probe_failure(
                 &ProbeCtx {
                     pid: c.pid,
-                    tid: c.tid,
+                    tid: stop.tid(),
                 },
                 &ev,
             );

@@ -181,9 +181,8 @@ impl Engine {
             ..Default::default()
         };
         f(&mut ev);
-        if !self.send(TraceMsg::Process(ev)) {
-            // Nobody reads the trace any more; the loop ends once the tasks are gone.
-        }
+        // A closed pipeline is handled where calls are reported (`output_gone`).
+        let _ = self.send(TraceMsg::Process(ev));
     }
 
     /// The pipeline is gone (the output closed): end the trace.
@@ -392,7 +391,7 @@ impl Engine {
                 self.warn(format!("tid {tid}: cannot set the injected result: {err}"));
             }
         }
-        self.settle_at_detach(tid, t.interrupted);
+        self.settle_at_detach(&stop, t.interrupted);
         match stop.detach(sig) {
             Ok(ns) => self.last_stop_ns = ns,
             Err(e) => self.warn_request(tid, e),

@@ -158,13 +158,14 @@ impl Engine {
         }
     }
 
-    /// Report the innermost interrupted call of `tid` with this outcome.
-    fn settle_top(&mut self, tid: Tid, outcome: impl FnOnce(&Interrupted) -> Outcome) {
+    /// Report the innermost interrupted call of the stopped thread with this outcome.
+    fn settle_top(&mut self, stop: &Stop, outcome: impl FnOnce(&Interrupted) -> Outcome) {
+        let tid = stop.tid();
         let Some(i) = self.tasks.get_mut(&tid).and_then(|t| t.interrupted.pop()) else {
             return;
         };
         let o = outcome(&i);
-        self.report_call(i.call, o);
+        self.report_call(Some(stop), i.call, o);
         self.stopped_time.add(i.stopped_ns);
     }
 
@@ -189,7 +190,7 @@ impl Engine {
                     }
                     // The handler did not start (its frame could not be written; a
                     // SIGSEGV follows): the call never came back to the program.
-                    Phase::Stepping => self.settle_top(tid, |i| Outcome::NotSeen(i.code)),
+                    Phase::Stepping => self.settle_top(&stop, |i| Outcome::NotSeen(i.code)),
                     _ => {}
                 }
                 Some(stop)
@@ -233,7 +234,7 @@ impl Engine {
                 self.warn(format!(
                     "tid {tid}: cannot find the signal frame ({e}): an interrupted call is reported as not seen by the program"
                 ));
-                self.settle_top(tid, |i| Outcome::NotSeen(i.code));
+                self.settle_top(&stop, |i| Outcome::NotSeen(i.code));
             }
         }
         // The trap is the step's, not a signal to deliver.
@@ -251,7 +252,7 @@ impl Engine {
                     match phase {
                         // No handler ran: this entry is the kernel running the call again.
                         Phase::Signalled | Phase::Stepping => {
-                            self.settle_top(tid, |i| Outcome::NotSeen(i.code))
+                            self.settle_top(&stop, |i| Outcome::NotSeen(i.code))
                         }
                         Phase::InHandler { frame, setup } => {
                             if nr == Sysno::rt_sigreturn.id() as u64
@@ -264,7 +265,7 @@ impl Engine {
                             if info.sp > frame {
                                 // The stack is back above the frame, with no rt_sigreturn:
                                 // the thread left the handler another way.
-                                self.settle_top(tid, |i| Outcome::NotSeen(i.code));
+                                self.settle_top(&stop, |i| Outcome::NotSeen(i.code));
                                 continue;
                             }
                             // The handler's own call.
@@ -272,7 +273,7 @@ impl Engine {
                         }
                         // Cannot happen (rt_sigreturn does not come back to an entry).
                         Phase::Returning { setup, .. } => {
-                            self.settle_top(tid, |i| settled_by_setup(i.code, setup))
+                            self.settle_top(&stop, |i| settled_by_setup(i.code, setup))
                         }
                     }
                 }
@@ -288,7 +289,7 @@ impl Engine {
                     return Some(stop);
                 };
                 let outcome = outcome_after_return(i.code, rval, info.ip, i.exit_ip);
-                self.report_call(i.call, outcome);
+                self.report_call(Some(&stop), i.call, outcome);
                 self.resume(stop, 0);
                 self.stopped_time.add(i.stopped_ns + self.last_stop_ns);
                 None
@@ -302,13 +303,14 @@ impl Engine {
     pub(super) fn abandon_interrupted(&mut self, calls: Vec<Interrupted>) {
         for i in calls {
             let o = Outcome::NotSeen(i.code);
-            self.report_call(i.call, o);
+            self.report_call(None, i.call, o);
             self.stopped_time.add(i.stopped_ns);
         }
     }
 
-    /// Detaching `tid` with these calls interrupted: report what is known now.
-    pub(super) fn settle_at_detach(&mut self, tid: Tid, calls: Vec<Interrupted>) {
+    /// Detaching the stopped thread with these calls interrupted: report what is known now.
+    pub(super) fn settle_at_detach(&mut self, stop: &Stop, calls: Vec<Interrupted>) {
+        let tid = stop.tid();
         for i in calls {
             let o = match i.phase {
                 // No handler has run: unless one runs after we leave, the kernel restarts it.
@@ -326,7 +328,7 @@ impl Engine {
                     settled_by_setup(i.code, Setup::Unknown)
                 }
             };
-            self.report_call(i.call, o);
+            self.report_call(Some(stop), i.call, o);
             self.stopped_time.add(i.stopped_ns);
         }
     }
