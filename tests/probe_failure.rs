@@ -1,7 +1,7 @@
 //! probe_failure against real sockets in this process: the facts a rule needs are found.
 
 use sockwhy::model::facts::{SockState, WalkEnd};
-use sockwhy::model::{AddrKind, ByteString, Pid, SockAddr, SyscallEvent};
+use sockwhy::model::{AddrName, ByteString, Pid, SockAddr, SyscallEvent, UnixName};
 use sockwhy::probe::{ProbeCtx, probe_failure};
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
@@ -21,13 +21,7 @@ fn tmpdir(tag: &str) -> PathBuf {
 }
 
 fn path_addr(p: &Path) -> SockAddr {
-    SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Path,
-        path: Some(p.as_os_str().as_bytes().into()),
-        addrlen: 110,
-        problems: vec![],
-    }
+    SockAddr::unix(UnixName::Path(p.as_os_str().as_bytes().into()), 110)
 }
 
 fn failed(sys: &str, errno: &str, addr: Option<SockAddr>, fd: Option<i32>) -> SyscallEvent {
@@ -98,13 +92,7 @@ fn probe_failure_stale_socket_file_and_live_holder() {
 #[test]
 fn probe_failure_abstract_name_nobody_bound() {
     let name = format!("sockwhy-pf-none-{}", std::process::id());
-    let a = SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Abstract,
-        path: Some(ByteString::from(name.as_str())),
-        addrlen: 20,
-        problems: vec![],
-    };
+    let a = SockAddr::unix(UnixName::Abstract(ByteString::from(name.as_str())), 20);
     let f = probe_failure(&me(), &failed("connect", "ECONNREFUSED", Some(a), None));
     assert_eq!(f.bound, Some(vec![]));
     assert!(f.path.is_none());
@@ -171,7 +159,7 @@ fn probe_failure_eacces_relative_path_with_the_tracee_credentials() {
     let child = Nobody::start(&d);
     // The tracee passed a relative path: it resolves against its cwd, not ours.
     let rel = SockAddr {
-        path: Some("locked/x.sock".into()),
+        name: AddrName::Unix(UnixName::Path("locked/x.sock".into())),
         ..path_addr(Path::new("x"))
     };
     let mut ev = failed("connect", "EACCES", Some(rel), None);

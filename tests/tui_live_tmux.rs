@@ -27,7 +27,7 @@ fn records() -> Vec<Record> {
         sockwhy: "test".into(),
     })];
     v.push(Record::Process(ProcessEvent {
-        event: Some(ProcessEventKind::Spawn),
+        event: Some(ProcessEventKind::Spawn.into()),
         pid: 77,
         tid: 77,
         comm: Some("server".into()),
@@ -49,7 +49,7 @@ fn records() -> Vec<Record> {
             syscall: name.into(),
             args: vec!["3".into()],
             ret,
-            errno: errno.map(str::to_owned),
+            errno: errno.map(Into::into),
             ..Default::default()
         })));
     }

@@ -9,7 +9,7 @@ use sockwhy::decode::msghdr::decode_cmsgs;
 use sockwhy::decode::sockaddr::decode_sockaddr;
 use sockwhy::decode::{DecodeOpts, Dir, decode_entry, decode_exit};
 use sockwhy::model::traced::{FD_CHANGING_CALLS, FD_IO_CALLS, SOCKET_CALLS};
-use sockwhy::model::{ByteString, SockId};
+use sockwhy::model::{ByteString, SockId, UnixName};
 use sockwhy::render::call::{render_args, render_ret_text};
 use sockwhy::render::escape::is_terminal_safe;
 use syscalls::Sysno;
@@ -103,8 +103,8 @@ fuzz_target!(|data: &[u8]| {
                         },
                         inode: fd as u64,
                         peer: Some(7),
-                        path: Some(ByteString::from(name)),
-                        peer_path: None,
+                        path: UnixName::from_sun_path(name),
+                        peer_path: UnixName::Unnamed,
                         target: Some(ByteString::from(name)),
                     },
                 );

@@ -5,12 +5,13 @@
 
 use super::ExitError;
 use crate::diagnose::{History, rules};
-use crate::model::facts::{Access, Creds, FileKind, SockKind, SockState, WalkEnd};
-use crate::model::{AddrKind, ByteString, Facts, Pid, SockAddr, SyscallEvent};
+use crate::model::facts::{Access, Creds, FileKind, SockState, WalkEnd};
+use crate::model::{ByteString, Errno, Facts, Pid, SockAddr, SockKind, SyscallEvent, UnixName};
 use crate::probe::{self, path::may_access};
-use crate::render::escape::{escape_bytes, quote_bytes};
+use crate::render::escape::{escape_bytes, quote_bytes, quote_unix_name};
 use anyhow::Result;
 use std::io::Write;
+use syscalls::Sysno;
 
 /// Diagnose a socket path without tracing. Exit 0 when a connect would be accepted,
 /// 1 when not.
@@ -66,27 +67,18 @@ fn parse_target(t: &str) -> Result<SockAddr> {
         }
         .into());
     }
-    let (kind, name) = match t.strip_prefix('@') {
-        Some(n) => (AddrKind::Abstract, n),
-        None => (AddrKind::Path, t),
+    let name = match t.strip_prefix('@') {
+        Some(n) => UnixName::Abstract(ByteString::from(n)),
+        None => UnixName::Path(ByteString::from(t)),
     };
-    Ok(SockAddr {
-        family: "AF_UNIX".into(),
-        kind,
-        path: Some(ByteString::from(name)),
-        addrlen: (2 + name.len() + usize::from(kind == AddrKind::Path)) as u32,
-        problems: vec![],
-    })
+    let len = name.to_sun_path().len() + usize::from(matches!(name, UnixName::Path(_)));
+    Ok(SockAddr::unix(name, (2 + len) as u32))
 }
 
 /// The lines to print, and whether a connect would be accepted.
 fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
     let mut out = Vec::new();
-    let name = addr.path.as_ref().map(|p| p.as_bytes()).unwrap_or_default();
-    let shown = match addr.kind {
-        AddrKind::Abstract => format!("@{}", quote_bytes(name)),
-        _ => quote_bytes(name),
-    };
+    let shown = addr.unix_name().map(quote_unix_name).unwrap_or_default();
     let who = if pid == std::process::id() as Pid {
         "this process".to_owned()
     } else {
@@ -124,7 +116,7 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
                     ));
                     if t.info.kind != FileKind::Socket {
                         connectable = false;
-                        errno = Some("ECONNREFUSED");
+                        errno = Some(Errno::ECONNREFUSED);
                     }
                 }
             }
@@ -135,7 +127,7 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
                     quote_bytes(at.as_bytes())
                 ));
                 connectable = false;
-                errno = Some("ENOENT");
+                errno = Some(Errno::ENOENT);
             }
             WalkEnd::NotDir { at } => {
                 out.push(format!(
@@ -143,18 +135,20 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
                     quote_bytes(at.as_bytes())
                 ));
                 connectable = false;
-                errno = Some("ENOTDIR");
+                errno = Some(Errno::ENOTDIR);
             }
             WalkEnd::Loop => {
                 out.push("exists: no; too many levels of symbolic links".into());
                 connectable = false;
-                errno = Some("ELOOP");
+                errno = Some(Errno::ELOOP);
             }
             WalkEnd::Error { at, errno: e } => {
                 out.push(format!(
                     "exists: unknown; looking up {} fails with {}",
                     quote_bytes(at.as_bytes()),
-                    escape_bytes(e.as_bytes())
+                    e.map_or("the process's root or cwd cannot be read", |e| {
+                        e.name().unwrap_or("an unnamed errno")
+                    })
                 ));
                 connectable = false;
             }
@@ -170,7 +164,7 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
                 mode_line(&d.info)
             ));
             connectable = false;
-            errno = Some("EACCES");
+            errno = Some(Errno::EACCES);
         } else if w.perms_checked && matches!(w.end, WalkEnd::Found) {
             // Root passes by capability where the mode bits alone would refuse.
             let via_cap = match (&f.creds, w.target()) {
@@ -196,13 +190,15 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
     match &f.bound {
         None => out.push("bound: unknown (no socket table could be read)".into()),
         Some(b) if b.is_empty() => {
-            out.push(if f.bound_exact && addr.kind == AddrKind::Path {
-                "bound: no socket is bound to this file or name".into()
-            } else {
-                "bound: no socket is bound to this name".into()
-            });
+            out.push(
+                if f.bound_exact && matches!(addr.unix_name(), Some(UnixName::Path(_))) {
+                    "bound: no socket is bound to this file or name".into()
+                } else {
+                    "bound: no socket is bound to this name".into()
+                },
+            );
             connectable = false;
-            errno.get_or_insert("ECONNREFUSED");
+            errno.get_or_insert(Errno::ECONNREFUSED);
         }
         Some(b) => {
             for s in b {
@@ -256,7 +252,7 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
                 ),
                 None => {
                     connectable = false;
-                    errno.get_or_insert("ECONNREFUSED");
+                    errno.get_or_insert(Errno::ECONNREFUSED);
                 }
             }
         }
@@ -287,8 +283,8 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
     let ev = SyscallEvent {
         pid,
         tid: pid,
-        syscall: "connect".into(),
-        errno: errno.map(str::to_owned),
+        syscall: Sysno::connect.into(),
+        errno: errno.map(Into::into),
         ret: -1,
         addr: Some(addr.clone()),
         ..SyscallEvent::default()
@@ -298,7 +294,7 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
         Some(c) => out.push(format!("verdict: cannot connect: {}", c.summary)),
         None => out.push(format!(
             "verdict: cannot connect ({})",
-            errno.unwrap_or("reason unknown")
+            errno.and_then(|e| e.name()).unwrap_or("reason unknown")
         )),
     }
     (out, false)

@@ -380,14 +380,6 @@ pub fn parse_inject(s: &str) -> Result<(Sysno, i32)> {
             code: 2
         });
     }
-    let num = errno_number(errno).ok_or_else(bad)?;
-    Ok((sys, num))
-}
-
-/// Errno number from a name or a number.
-pub fn errno_number(s: &str) -> Option<i32> {
-    if let Ok(n) = s.parse::<i32>() {
-        return (1..4096).contains(&n).then_some(n);
-    }
-    (1..4096).find(|n| syscalls::Errno::new(*n).name() == Some(s))
+    let e = crate::model::errno::parse_errno(errno).ok_or_else(bad)?;
+    Ok((sys, e.into_raw()))
 }

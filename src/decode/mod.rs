@@ -19,6 +19,7 @@ pub mod sockopt;
 #[cfg(test)]
 mod tests;
 
+use crate::model::errno::error_of;
 use crate::model::{ByteString, Cmsg, Fd, MsgHdr, SockAddr, SockId};
 use msghdr::{IovArg, IovData, MsgArg, MsgRead};
 use sockaddr::{AddrArg, read_sockaddr_in, read_sockaddr_out};
@@ -129,9 +130,9 @@ pub struct Decoded {
 }
 
 impl Decoded {
-    /// True when the kernel returned an error (-4095..=-1).
+    /// True when the kernel returned an error (see `model::errno::error_of`).
     pub fn failed(&self) -> bool {
-        is_error(self.ret)
+        error_of(self.ret).is_some()
     }
 
     /// The identity of `fd` in this call, when it was found.
@@ -159,11 +160,6 @@ pub struct EntryState {
     pub msgs: Vec<MsgArg>,
     /// msg_namelen of each mmsghdr at entry (recvmmsg).
     pub namelens: Vec<Option<u32>>,
-}
-
-/// True for a raw kernel return value that is an error.
-pub fn is_error(ret: i64) -> bool {
-    (-4095..=-1).contains(&ret)
 }
 
 /// The most bytes one read may ask for, whatever the caller computed: a backstop so
@@ -380,8 +376,9 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
     e
 }
 
-/// The fd a call operates on (its first argument), for the calls that have one.
-fn operated_fd(sys: Sysno, regs: [u64; 6]) -> Option<Fd> {
+/// The fd a call operates on (its first argument), for the calls that have one: the one
+/// answer to "which argument is the fd".
+pub fn operated_fd(sys: Sysno, regs: [u64; 6]) -> Option<Fd> {
     match sys {
         Sysno::socket | Sysno::socketpair => None,
         Sysno::bind
@@ -417,7 +414,7 @@ fn operated_fd(sys: Sysno, regs: [u64; 6]) -> Option<Fd> {
 
 /// Finish decoding at the exit stop (`ret` is the raw kernel return value).
 pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) -> Decoded {
-    let failed = is_error(ret);
+    let failed = error_of(ret).is_some();
     let r = e.regs;
     let mut d = Decoded {
         args: Vec::new(),

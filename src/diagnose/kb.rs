@@ -2,10 +2,12 @@
 //! probes can find the cause. The data lives in `assets/errors.toml`, compiled in and parsed
 //! once; this module only looks things up.
 
+use crate::model::errno::parse_errno;
 use serde::Deserialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::sync::OnceLock;
+use syscalls::Sysno;
 
 /// The data file, compiled in.
 const ASSET: &str = include_str!("../../assets/errors.toml");
@@ -18,14 +20,29 @@ pub const PROBES: &[&str] = &[
 
 /// Syscall families: an entry naming the family applies to every member, unless an entry
 /// names the member itself.
-pub const FAMILIES: &[(&str, &[&str])] = &[
-    ("accept", &["accept", "accept4"]),
-    ("send", &["sendto", "sendmsg", "sendmmsg"]),
-    ("recv", &["recvfrom", "recvmsg", "recvmmsg"]),
-    ("read", &["read", "readv", "pread64", "preadv", "preadv2"]),
+pub const FAMILIES: &[(&str, &[Sysno])] = &[
+    ("accept", &[Sysno::accept, Sysno::accept4]),
+    ("send", &[Sysno::sendto, Sysno::sendmsg, Sysno::sendmmsg]),
+    ("recv", &[Sysno::recvfrom, Sysno::recvmsg, Sysno::recvmmsg]),
+    (
+        "read",
+        &[
+            Sysno::read,
+            Sysno::readv,
+            Sysno::pread64,
+            Sysno::preadv,
+            Sysno::preadv2,
+        ],
+    ),
     (
         "write",
-        &["write", "writev", "pwrite64", "pwritev", "pwritev2"],
+        &[
+            Sysno::write,
+            Sysno::writev,
+            Sysno::pwrite64,
+            Sysno::pwritev,
+            Sysno::pwritev2,
+        ],
     ),
 ];
 
@@ -72,65 +89,17 @@ impl Entry {
     }
 }
 
-/// An errno, named and numbered.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ErrnoId {
-    /// Canonical name (`EAGAIN`, also for `EWOULDBLOCK`).
-    pub name: &'static str,
-    /// The number.
-    pub number: i32,
-    /// libc's one-line description.
-    pub description: &'static str,
-}
-
-/// Parse an errno given as a name (`ENOENT`, `enoent`, aliases such as `EWOULDBLOCK`) or a
-/// number (`2`).
-pub fn parse_errno(s: &str) -> Option<ErrnoId> {
-    let s = s.trim();
-    let number = match s.parse::<i32>() {
-        Ok(n) => n,
-        Err(_) => {
-            let upper = s.to_ascii_uppercase();
-            match upper.as_str() {
-                "EWOULDBLOCK" => libc::EWOULDBLOCK,
-                "EDEADLOCK" => libc::EDEADLOCK,
-                "ENOTSUP" => libc::ENOTSUP,
-                _ => *errno_numbers().get(upper.as_str())?,
-            }
-        }
-    };
-    let (name, description) = syscalls::Errno::new(number).name_and_description()?;
-    Some(ErrnoId {
-        name,
-        number,
-        description,
-    })
-}
-
-/// Highest errno the `syscalls` crate may name (the kernel-internal ERESTART* are 512+).
-const MAX_ERRNO: i32 = 4095;
-
-/// Errno name -> number, built once from the `syscalls` crate (it only maps the other way).
-fn errno_numbers() -> &'static HashMap<&'static str, i32> {
-    static MAP: OnceLock<HashMap<&'static str, i32>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        (1..=MAX_ERRNO)
-            .filter_map(|n| syscalls::Errno::new(n).name().map(|name| (name, n)))
-            .collect()
-    })
-}
-
 /// The family `syscall` belongs to, if any.
 pub fn family_of(syscall: &str) -> Option<&'static str> {
     FAMILIES
         .iter()
-        .find(|(_, members)| members.contains(&syscall))
+        .find(|(_, members)| members.iter().any(|m| m.name() == syscall))
         .map(|(f, _)| *f)
 }
 
 /// True for a name `explain` accepts as a syscall: a real one, or a family name.
 pub fn is_known_syscall(name: &str) -> bool {
-    syscalls::Sysno::from_str(name).is_ok() || FAMILIES.iter().any(|(f, _)| *f == name)
+    Sysno::from_str(name).is_ok() || FAMILIES.iter().any(|(f, _)| *f == name)
 }
 
 type Kb = BTreeMap<&'static str, Vec<Entry>>;
@@ -152,9 +121,11 @@ fn parse(text: &str) -> Result<Kb, String> {
         toml::from_str(text).map_err(|e| format!("assets/errors.toml: {e}"))?;
     let mut kb = Kb::new();
     for (key, r) in raw {
-        let id = parse_errno(&key).ok_or_else(|| format!("{key}: not an errno name"))?;
-        if id.name != key {
-            return Err(format!("{key}: write it as {}", id.name));
+        let name = parse_errno(&key)
+            .and_then(|e| e.name())
+            .ok_or_else(|| format!("{key}: not an errno name"))?;
+        if name != key {
+            return Err(format!("{key}: write it as {name}"));
         }
         let mut entries = Vec::with_capacity(1 + r.call.len());
         entries.push(Entry {
@@ -169,7 +140,7 @@ fn parse(text: &str) -> Result<Kb, String> {
             }
             entries.push(c);
         }
-        kb.insert(id.name, entries);
+        kb.insert(name, entries);
     }
     Ok(kb)
 }
@@ -185,7 +156,8 @@ fn kb() -> &'static Kb {
 /// call-specific ones in file order. Empty when the knowledge base does not know it.
 pub fn entries_for_errno(errno: &str) -> &'static [Entry] {
     parse_errno(errno)
-        .and_then(|id| kb().get(id.name))
+        .and_then(|e| e.name())
+        .and_then(|name| kb().get(name))
         .map_or(&[], Vec::as_slice)
 }
 
@@ -226,19 +198,6 @@ mod tests {
     #[test]
     fn asset_parses() {
         parse(ASSET).expect("assets/errors.toml");
-    }
-
-    #[test]
-    fn errno_by_name_number_and_alias() {
-        assert_eq!(parse_errno("ENOENT").map(|e| e.number), Some(2));
-        assert_eq!(parse_errno("enoent").map(|e| e.number), Some(2));
-        assert_eq!(parse_errno("2").map(|e| e.name), Some("ENOENT"));
-        assert_eq!(parse_errno("EWOULDBLOCK").map(|e| e.name), Some("EAGAIN"));
-        assert_eq!(parse_errno("ENOTSUP").map(|e| e.name), Some("EOPNOTSUPP"));
-        assert_eq!(parse_errno("512").map(|e| e.name), Some("ERESTARTSYS"));
-        assert_eq!(parse_errno("ENOSUCH"), None);
-        assert_eq!(parse_errno("0"), None);
-        assert_eq!(parse_errno("-1"), None);
     }
 
     #[test]

@@ -2,19 +2,26 @@
 //! types serialised, so a change here is a change of the trace format (see docs/trace-format.md).
 
 pub mod bytes;
+pub mod errno;
+pub mod escape;
 pub mod event;
 pub mod facts;
 pub mod msg;
+pub mod name;
 pub mod sockaddr;
 pub mod socket;
 pub mod traced;
 
 pub use bytes::ByteString;
-pub use event::{Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SyscallEvent};
+pub use errno::{Errno, ErrnoName};
+pub use event::{
+    Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SyscallEvent, SyscallName,
+};
 pub use facts::Facts;
 pub use msg::{Cmsg, IoVec, MsgHdr};
-pub use sockaddr::{AddrKind, SockAddr};
-pub use socket::SockId;
+pub use name::{NameSet, Named};
+pub use sockaddr::{AddrKind, AddrName, SockAddr};
+pub use socket::{InetProto, SockId, SockKind, SockProto, UnixName};
 
 /// A process id (thread-group leader), as the kernel numbers it in our pid namespace.
 pub type Pid = i32;

@@ -9,10 +9,11 @@ pub mod procfs;
 pub mod sockdiag;
 
 use crate::model::facts::{
-    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixName, UnixSocket, WalkEnd,
+    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixSocket, WalkEnd,
 };
-use crate::model::{AddrKind, Cmsg, Facts, Fd, Pid, SockAddr, SyscallEvent, Tid};
+use crate::model::{Cmsg, Errno, Facts, Fd, Pid, SockAddr, SyscallEvent, Tid, UnixName};
 use std::os::unix::ffi::OsStrExt;
+use syscalls::Sysno;
 
 /// Who failed.
 #[derive(Clone, Copy, Debug)]
@@ -24,29 +25,38 @@ pub struct ProbeCtx {
 }
 
 /// Errnos whose cause may lie in the address: the path walk and who is bound there.
-const ADDRESS_ERRNOS: &[&str] = &[
-    "ENOENT",
-    "ECONNREFUSED",
-    "EACCES",
-    "EPERM",
-    "EADDRINUSE",
-    "ENOTDIR",
-    "ELOOP",
-    "ENAMETOOLONG",
-    "EROFS",
-    "EPROTOTYPE",
-    "EAGAIN",
+const ADDRESS_ERRNOS: &[Errno] = &[
+    Errno::ENOENT,
+    Errno::ECONNREFUSED,
+    Errno::EACCES,
+    Errno::EPERM,
+    Errno::EADDRINUSE,
+    Errno::ENOTDIR,
+    Errno::ELOOP,
+    Errno::ENAMETOOLONG,
+    Errno::EROFS,
+    Errno::EPROTOTYPE,
+    Errno::EAGAIN,
 ];
 
 /// Errnos whose cause may lie in the peer of the fd's socket. Not EAGAIN: event loops
 /// hit it constantly, and the owner scan behind a peer probe is the costly one.
-const PEER_ERRNOS: &[&str] = &["EPIPE", "ECONNRESET", "ENOTCONN", "ECONNREFUSED"];
+const PEER_ERRNOS: &[Errno] = &[
+    Errno::EPIPE,
+    Errno::ECONNRESET,
+    Errno::ENOTCONN,
+    Errno::ECONNREFUSED,
+];
 
 /// Gather the facts that could explain `ev`'s failure. Asks only what this
 /// (syscall, errno) needs; anything that could not be read is left None.
 pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
     let mut f = Facts::default();
-    let Some(errno) = ev.errno.as_deref() else {
+    // A name this build does not know comes only from a saved trace: nothing to probe.
+    let (Some(errno), Some(sys)) = (
+        ev.errno.as_ref().and_then(|e| e.known()),
+        ev.syscall.known(),
+    ) else {
         return f;
     };
     if ev.injected {
@@ -54,7 +64,6 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         return f;
     }
     let pid = ctx.pid;
-    let sys = ev.syscall.as_str();
     f.creds = procfs::probe_creds(pid);
     if f.creds.is_none() {
         f.unchecked.push(format!("the credentials of pid {pid}"));
@@ -68,15 +77,18 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         .addr
         .as_ref()
         .or_else(|| ev.msgs.iter().find_map(|m| m.name.as_ref()));
-    let addr_call = matches!(sys, "connect" | "bind" | "sendto" | "sendmsg" | "sendmmsg");
+    let addr_call = matches!(
+        sys,
+        Sysno::connect | Sysno::bind | Sysno::sendto | Sysno::sendmsg | Sysno::sendmmsg
+    );
     // EAGAIN names the listener's backlog only for connect; a datagram sender looping
     // on a full queue must not cost a socket-table dump per try.
     if addr_call
         && ADDRESS_ERRNOS.contains(&errno)
-        && (errno != "EAGAIN" || sys == "connect")
+        && (errno != Errno::EAGAIN || sys == Sysno::connect)
         && let Some(a) = addr
     {
-        probe_address(pid, a, sys == "bind", &mut f);
+        probe_address(pid, a, sys == Sysno::bind, &mut f);
     }
 
     if PEER_ERRNOS.contains(&errno)
@@ -92,25 +104,27 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         f.peer = Some(probe_peer(pid, known));
     }
 
-    if matches!(errno, "ETOOMANYREFS" | "EMFILE" | "ENFILE") {
+    if matches!(errno, Errno::ETOOMANYREFS | Errno::EMFILE | Errno::ENFILE) {
         f.nofile = procfs::probe_nofile(pid);
         f.open_fds = procfs::probe_open_fds(pid);
     }
-    if errno == "EINTR" || ev.restart.is_some() {
+    if errno == Errno::EINTR || ev.restart.is_some() {
         // At the exit stop the interrupting signal is still pending, not yet delivered.
         f.pending_signals = procfs::probe_pending_signals(ctx.tid);
     }
-    if errno == "ENOMEM" {
+    if errno == Errno::ENOMEM {
         f.memcg = procfs::probe_memcg(pid);
     }
-    if errno == "ENFILE" {
+    if errno == Errno::ENFILE {
         f.system_files = procfs::probe_system_files();
     }
 
     for m in &ev.msgs {
         for c in &m.cmsgs {
             match c {
-                Cmsg::Credentials { pid: cp, uid, gid } if matches!(errno, "EPERM" | "ESRCH") => {
+                Cmsg::Credentials { pid: cp, uid, gid }
+                    if matches!(errno, Errno::EPERM | Errno::ESRCH) =>
+                {
                     f.claims.push(CredClaim {
                         pid: *cp,
                         uid: *uid,
@@ -119,7 +133,7 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
                     })
                 }
                 Cmsg::Rights { fds, .. }
-                    if matches!(errno, "EBADF" | "ETOOMANYREFS" | "EMFILE") =>
+                    if matches!(errno, Errno::EBADF | Errno::ETOOMANYREFS | Errno::EMFILE) =>
                 {
                     f.rights.extend(fds.iter().map(|&fd| RightsFd {
                         fd,
@@ -131,7 +145,7 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
         }
     }
 
-    if errno == "EAGAIN" {
+    if errno == Errno::EAGAIN {
         f.max_dgram_qlen = std::fs::read_to_string("/proc/sys/net/unix/max_dgram_qlen")
             .ok()
             .and_then(|s| s.trim().parse().ok());
@@ -170,11 +184,8 @@ pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
 
 /// Walk the address's path and find who is bound to it.
 fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
-    let Some(name) = a.path.as_ref() else {
-        return;
-    };
-    match a.kind {
-        AddrKind::Path => {
+    match a.unix_name() {
+        Some(UnixName::Path(name)) => {
             let purpose = if bind {
                 path::WalkFor::Bind
             } else {
@@ -221,9 +232,7 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
                 .iter()
                 .filter(|s| !found.iter().any(|(b, _)| b.inode == s.inode))
                 .filter(|s| match &s.name {
-                    Some(UnixName::Path(p)) => {
-                        p == name || absolute.as_ref().is_some_and(|a| a == p)
-                    }
+                    UnixName::Path(p) => p == name || absolute.as_ref().is_some_and(|a| a == p),
                     _ => false,
                 })
                 .map(|s| (s.clone(), false))
@@ -239,7 +248,7 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
                 f.bound_elsewhere = with_owners(by_name);
             }
         }
-        AddrKind::Abstract => {
+        Some(UnixName::Abstract(name)) => {
             let Some((table, _)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
@@ -256,14 +265,14 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             let found = table
                 .into_iter()
                 .filter(|s| match &s.name {
-                    Some(UnixName::Abstract(n)) => n == name || n.as_bytes() == lossy,
+                    UnixName::Abstract(n) => n == name || n.as_bytes() == lossy,
                     _ => false,
                 })
                 .map(|s| (s, false))
                 .collect();
             f.bound = Some(with_owners(found));
         }
-        AddrKind::Unnamed | AddrKind::Other => {}
+        Some(UnixName::Unnamed) | None => {}
     }
 }
 
@@ -298,6 +307,6 @@ fn probe_peer(pid: Pid, known: Option<u64>) -> PeerFacts {
         known: Some(k),
         exists: Some(sock.is_some()),
         owners,
-        name: sock.and_then(|s| s.name),
+        name: sock.map(|s| s.name),
     }
 }

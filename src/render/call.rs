@@ -5,8 +5,8 @@ use crate::decode::msghdr::{CmsgItem, IovArg, MsgArg, cmsg_type_name};
 use crate::decode::sockaddr::{AddrArg, AddrDetail};
 use crate::decode::sockopt::OptVal;
 use crate::decode::{Arg, Decoded, consts};
-use crate::model::{AddrKind, Cmsg, Fd, SockId};
-use crate::render::escape::{escape_bytes, escape_str, quote_bytes};
+use crate::model::{AddrName, Cmsg, Fd, SockId, UnixName};
+use crate::render::escape::{escape_bytes, escape_str, quote_bytes, quote_unix_name};
 use std::fmt::Write as _;
 
 /// Each argument as text, in order.
@@ -38,30 +38,22 @@ pub fn render_fd(d: &Decoded, fd: Fd) -> String {
 
 /// `fd<what it is>` for a known identity.
 pub fn render_identity(fd: Fd, id: &SockId) -> String {
-    if id.proto == "file" {
+    if id.is_file() {
         return match &id.target {
             Some(t) => format!("{fd}<{}>", escape_bytes(t.as_bytes())),
             None => fd.to_string(),
         };
     }
-    let mut s = format!("{fd}<{}:[{}", escape_str(&id.proto), id.inode);
+    let mut s = format!("{fd}<{}:[{}", escape_str(&id.proto.name()), id.inode);
     if let Some(p) = id.peer {
         let _ = write!(s, "->{p}");
     }
-    if let Some(path) = &id.path {
+    if !id.path.is_unnamed() {
         s.push(',');
-        s.push_str(&render_sock_path(path.as_bytes()));
+        s.push_str(&quote_unix_name(&id.path));
     }
     s.push_str("]>");
     s
-}
-
-/// A bound name: `"/path"`, or `@"name"` for an abstract one (stored with its leading NUL).
-pub fn render_sock_path(p: &[u8]) -> String {
-    match p.split_first() {
-        Some((0, rest)) => format!("@{}", quote_bytes(rest)),
-        _ => quote_bytes(p),
-    }
 }
 
 /// A pointer: `NULL` or `0x7ffd1234`.
@@ -201,7 +193,8 @@ pub fn render_cmsg(d: &Decoded, c: &CmsgItem) -> String {
         Cmsg::Pidfd { fd } => {
             let _ = write!(s, ", cmsg_data=[{}]}}", render_fd(d, *fd));
         }
-        Cmsg::Unknown { .. } => s.push('}'),
+        // Decoding never makes `Other` (it is a kind read from a newer trace).
+        Cmsg::Unknown { .. } | Cmsg::Other { .. } => s.push('}'),
         Cmsg::Malformed { reason, .. } => {
             // The reason is built from numbers and constant names only.
             let _ = write!(s, "}} /* {} */", escape_str(reason));
@@ -219,7 +212,7 @@ pub fn render_optval(d: &Decoded, v: &OptVal) -> String {
             consts::name_or_hex(consts::SOCK_TYPES, *ty as u32 as u64, "SOCK_???")
         ),
         OptVal::Errno(0) => "[0]".to_string(),
-        OptVal::Errno(e) => match consts::errno_name(*e) {
+        OptVal::Errno(e) => match crate::model::Errno::new(*e).name() {
             Some(n) => format!("[{n}]"),
             None => format!("[{e}]"),
         },
@@ -252,16 +245,12 @@ pub fn render_bytes(data: &[u8], truncated: bool) -> String {
 pub fn render_addr(a: &AddrArg) -> String {
     let fam = consts::family_name(a.family);
     match &a.detail {
-        AddrDetail::Unix => {
-            let path = a.addr.path.as_ref().map(|p| p.as_bytes()).unwrap_or(b"");
-            match a.addr.kind {
-                AddrKind::Path => format!("{{sa_family={fam}, sun_path={}}}", quote_bytes(path)),
-                AddrKind::Abstract => {
-                    format!("{{sa_family={fam}, sun_path=@{}}}", quote_bytes(path))
-                }
-                AddrKind::Unnamed | AddrKind::Other => format!("{{sa_family={fam}}}"),
+        AddrDetail::Unix => match &a.addr.name {
+            AddrName::Unix(n @ (UnixName::Path(_) | UnixName::Abstract(_))) => {
+                format!("{{sa_family={fam}, sun_path={}}}", quote_unix_name(n))
             }
-        }
+            _ => format!("{{sa_family={fam}}}"),
+        },
         AddrDetail::Inet { port, addr } => format!(
             "{{sa_family={fam}, sin_port=htons({port}), sin_addr=inet_addr(\"{}\")}}",
             std::net::Ipv4Addr::from(*addr)

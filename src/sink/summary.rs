@@ -63,11 +63,11 @@ impl Summary {
 
     /// Count one syscall event.
     pub fn add_call(&mut self, ev: &SyscallEvent) {
-        let row = match self.rows.get_mut(ev.syscall.as_str()) {
+        let row = match self.rows.get_mut(ev.syscall.name().as_ref()) {
             Some(r) => r,
             None => {
                 let name = if self.rows.len() < MAX_NAMES {
-                    ev.syscall.clone()
+                    ev.syscall.name().into_owned()
                 } else {
                     "other".to_owned()
                 };

@@ -9,10 +9,11 @@ use super::sysinfo::{self, SysStop};
 use super::tracee::StoppedTask;
 use super::{Finish, StopCount, TraceConfig, TraceMsg};
 use crate::decode::{self, EntryState};
-use crate::model::{Fd, Pid, ProcessEvent, ProcessEventKind, SyscallEvent, Tid, traced};
+use crate::model::errno::error_of;
+use crate::model::escape::escape_bytes;
+use crate::model::{ErrnoName, Fd, Pid, ProcessEvent, ProcessEventKind, SyscallEvent, Tid, traced};
 use crate::probe::{self, ProbeCtx};
 use crate::render::call::{render_args, render_ret_text};
-use crate::render::escape::escape_bytes;
 use nix::errno::Errno;
 use nix::sys::ptrace::{self, Event};
 use nix::sys::signal::Signal;
@@ -134,7 +135,7 @@ impl Engine {
         f: impl FnOnce(&mut ProcessEvent),
     ) {
         let mut ev = ProcessEvent {
-            event: Some(kind),
+            event: Some(kind.into()),
             ts_ns: self.now_ns(),
             pid,
             tid,
@@ -567,7 +568,7 @@ impl Engine {
             duration_ns: self.now_ns().saturating_sub(pending.ts_ns),
             pid,
             tid,
-            syscall: sys.name().to_owned(),
+            syscall: sys.into(),
             args: render_args(&decoded),
             ret_text: render_ret_text(&decoded),
             addr: decoded.addr.clone(),
@@ -579,14 +580,14 @@ impl Engine {
         };
         match outcome {
             Outcome::Success(v) => ev.ret = v,
-            Outcome::Error(name) => {
+            Outcome::Error(_) => {
                 ev.ret = -1;
-                ev.errno = Some(name);
+                ev.errno = error_of(rval).map(Into::into);
             }
-            Outcome::Restart { restart, sees } => {
+            Outcome::Restart { sees, .. } => {
                 ev.ret = -1;
-                ev.restart = Some(restart.to_owned());
-                ev.errno = sees.map(str::to_owned);
+                ev.restart = error_of(rval).map(Into::into);
+                ev.errno = sees.map(ErrnoName::parse);
             }
         }
         // Probe now, while the tracee is still stopped and the system as it failed.

@@ -248,7 +248,7 @@ fn run_tracer(
             engine.process_event(ProcessEventKind::Spawn, pid, pid, |e| {
                 e.argv = argv
                     .iter()
-                    .map(|a| crate::render::escape::escape_str(a))
+                    .map(|a| crate::model::escape::escape_str(a))
                     .collect()
             });
             let mut finish = engine.run();

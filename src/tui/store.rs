@@ -289,8 +289,11 @@ impl Store {
     }
 
     fn index_syscall(&mut self, ev: &SyscallEvent, off: u64, len: u64) {
-        let call = self.calls.intern(&ev.syscall);
-        let errno = ev.errno.as_deref().map_or(0, |e| self.errnos.intern(e));
+        let call = self.calls.intern(&ev.syscall.name());
+        let errno = ev
+            .errno
+            .as_ref()
+            .map_or(0, |e| self.errnos.intern(&e.name()));
         if errno != 0 {
             let i = errno as usize;
             if self.failures_by_errno.len() <= i {

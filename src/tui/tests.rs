@@ -5,8 +5,8 @@ use super::state::{Run, Session, State};
 use super::store::Store;
 use super::{Feed, InputSource, SessionIo, run_loop};
 use crate::model::{
-    AddrKind, Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId,
-    SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+    Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId, SockKind,
+    SockProto, SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, UnixName,
 };
 use crate::sink::jsonl::read::JsonlReader;
 use crate::sink::jsonl::write::JsonlWriter;
@@ -20,6 +20,7 @@ use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::time::Duration;
+use syscalls::Sysno;
 
 fn header() -> Header {
     Header {
@@ -48,30 +49,16 @@ fn call(seq: u64, pid: i32, name: &str, args: &[&str], ret: i64) -> SyscallEvent
 }
 
 fn unix_addr(path: &str) -> SockAddr {
-    SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Path,
-        path: Some(path.into()),
-        addrlen: 110,
-        problems: vec![],
-    }
+    SockAddr::unix(UnixName::Path(path.into()), 110)
 }
 
 fn stream(fd: i32, inode: u64) -> SockId {
-    SockId {
-        fd,
-        proto: "UNIX-STREAM".into(),
-        inode,
-        peer: None,
-        path: None,
-        peer_path: None,
-        target: None,
-    }
+    SockId::new(fd, SockProto::Unix(SockKind::Stream), inode)
 }
 
 fn proc_ev(kind: ProcessEventKind, ts_ns: u64, pid: i32) -> ProcessEvent {
     ProcessEvent {
-        event: Some(kind),
+        event: Some(kind.into()),
         ts_ns,
         pid,
         tid: pid,
@@ -122,7 +109,7 @@ pub(crate) fn fixture() -> Vec<Record> {
             "/run/app.sock: no such file".into(),
             "/run: exists, a directory".into(),
         ],
-        confidence: Confidence::High,
+        confidence: Confidence::High.into(),
     });
     v.push(Record::Syscall(Box::new(e)));
 
@@ -156,7 +143,7 @@ pub(crate) fn fixture() -> Vec<Record> {
     e.cause = Some(Cause {
         summary: "uid 1000 cannot write to /var/lib/app.".into(),
         evidence: vec!["/var/lib/app: owner root, mode 0755".into()],
-        confidence: Confidence::Medium,
+        confidence: Confidence::Medium.into(),
     });
     v.push(Record::Syscall(Box::new(e)));
     v.push(Record::Syscall(Box::new(call(
@@ -443,7 +430,7 @@ fn hostile_text_never_reaches_the_screen() {
     e.errno = Some("EVIL\x07".into());
     e.explanation = Some("bell\x07".into());
     e.fds = vec![SockId {
-        path: Some(b"\x1b[H/tmp/x"[..].into()),
+        path: UnixName::Path(b"\x1b[H/tmp/x"[..].into()),
         ..stream(3, 1)
     }];
     recs.push(Record::Syscall(Box::new(e)));
@@ -592,9 +579,9 @@ fn detail_reads_the_full_event_back() {
     let Some((_, Ok(ev))) = &st.detail else {
         panic!("no detail")
     };
-    assert_eq!(ev.syscall, "connect");
+    assert_eq!(ev.syscall, Sysno::connect);
     assert_eq!(
-        ev.cause.as_ref().map(|c| c.confidence),
+        ev.cause.as_ref().and_then(|c| c.confidence.known()),
         Some(Confidence::High)
     );
 }
@@ -755,4 +742,101 @@ fn tiny_terminals_do_not_panic() {
         st.attach_pty(3, 10);
         drive(&mut st, &mut SessionIo::new(None), Script::keys("q"), w, h);
     }
+}
+
+/// tests/fixtures/known-names.jsonl with one name changed, loaded as `view` loads it; the
+/// screen after `keys`.
+fn view_with(from: &str, to: &str, keys: &str) -> (State, String) {
+    let text = include_str!("../../tests/fixtures/known-names.jsonl");
+    assert!(text.contains(from), "{from} not in the fixture");
+    let tag: String = to.chars().filter(char::is_ascii_alphanumeric).collect();
+    let p = temp_path(&format!("names-{tag}.jsonl"));
+    std::fs::write(&p, text.replace(from, to)).unwrap();
+    let store = Store::load(&p).unwrap();
+    std::fs::remove_file(&p).unwrap();
+    let mut st = State::new(store, Session::View, "x.jsonl".into());
+    let term = drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys(keys),
+        120,
+        40,
+    );
+    assert_safe(&term);
+    (st, term.backend().to_string())
+}
+
+/// The detail pane of the first call opened: the full event as read back.
+fn detail_with(from: &str, to: &str) -> (SyscallEvent, String) {
+    let (st, screen) = view_with(from, to, "\n");
+    let Some((_, Ok(ev))) = &st.detail else {
+        panic!("no detail: {screen}")
+    };
+    ((**ev).clone(), screen)
+}
+
+#[test]
+fn view_shows_an_unknown_syscall_as_it_is() {
+    let (ev, screen) = detail_with("\"syscall\":\"connect\"", "\"syscall\":\"frobnicate\"");
+    assert_eq!(ev.syscall.name(), "frobnicate");
+    assert!(screen.contains("frobnicate(3<UNIX-STREAM"), "{screen}");
+}
+
+#[test]
+fn view_shows_an_unknown_errno_as_it_is() {
+    let (ev, screen) = detail_with("\"errno\":\"ENOENT\"", "\"errno\":\"EFUTURE\"");
+    assert_eq!(ev.errno.unwrap().name(), "EFUTURE");
+    assert!(screen.contains("-1 EFUTURE"), "{screen}");
+}
+
+#[test]
+fn view_shows_an_unknown_socket_kind_as_it_is() {
+    let (_, screen) = detail_with("\"proto\":\"UNIX-STREAM\"", "\"proto\":\"QUIC\"");
+    assert!(screen.contains("fd 3: QUIC inode 81234"), "{screen}");
+}
+
+#[test]
+fn view_reads_an_unknown_cmsg_kind() {
+    let (st, screen) = view_with(
+        "{\"cmsg\":\"rights\",\"fds\":[9],\"targets\":[null]}",
+        "{\"cmsg\":\"timestamp\",\"ns\":5}",
+        "j\n",
+    );
+    let Some((_, Ok(ev))) = &st.detail else {
+        panic!("no detail: {screen}")
+    };
+    assert_eq!(
+        ev.msgs[0].cmsgs,
+        vec![crate::model::Cmsg::Other {
+            cmsg: "timestamp".into()
+        }]
+    );
+    assert!(screen.contains("sendmsg(4"), "{screen}");
+}
+
+#[test]
+fn view_shows_an_unknown_address_kind_as_it_is() {
+    let (_, screen) = detail_with(
+        "\"kind\":\"path\",\"path\":\"/run/app.sock\"",
+        "\"kind\":\"vsock\",\"path\":\"cid:3\"",
+    );
+    assert!(
+        screen.contains("AF_UNIX vsock \"cid:3\" addrlen 16"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn view_shows_an_unknown_process_event_as_it_is() {
+    let (_, screen) = view_with("\"event\":\"exec\"", "\"event\":\"migrate\"", "t");
+    assert!(
+        screen.contains("events this sockwhy does not know: migrate"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn view_shows_an_unknown_confidence_as_it_is() {
+    let (_, screen) = detail_with("\"confidence\":\"high\"", "\"confidence\":\"certain\"");
+    assert!(screen.contains("(certain confidence)"), "{screen}");
 }

@@ -1,8 +1,9 @@
 //! Rules about plain argument values: socket() parameters, unreadable pointers, memory.
 
 use super::{Ctx, cause};
-use crate::model::{Cause, Confidence};
+use crate::model::{Cause, Confidence, Errno};
 use crate::render::escape::escape_str;
+use syscalls::Sysno;
 
 /// A failure sockwhy itself injected (--inject).
 pub(super) fn injected(c: &Ctx) -> Option<Cause> {
@@ -12,7 +13,7 @@ pub(super) fn injected(c: &Ctx) -> Option<Cause> {
     cause(
         format!(
             "sockwhy injected this {} (--inject): the call was not performed.",
-            escape_str(c.errno)
+            c.errno.name().unwrap_or("error")
         ),
         vec!["the failure was requested on sockwhy's command line".into()],
         Confidence::High,
@@ -25,14 +26,14 @@ fn arg(c: &Ctx, i: usize) -> Option<String> {
 
 /// EINTR: a signal interrupted a blocking call (the exit stop showed ERESTART*).
 pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EINTR" {
+    if c.errno != Errno::EINTR {
         return None;
     }
     let mut ev = Vec::new();
     if let Some(r) = &c.ev.restart {
         ev.push(format!(
             "the kernel returned {} at the exit stop: it would restart the call if the handler had SA_RESTART",
-            escape_str(r)
+            escape_str(&r.name())
         ));
     }
     let sig =
@@ -55,7 +56,7 @@ pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
     cause(
         format!(
             "{who} interrupted the blocking {}() before it completed; its handler has no SA_RESTART, so the program sees EINTR and should retry.",
-            escape_str(c.sys)
+            c.sys.name()
         ),
         ev,
         conf,
@@ -64,39 +65,39 @@ pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
 
 /// socket()/socketpair(): the domain, type or protocol value at fault.
 pub(super) fn socket_args(c: &Ctx) -> Option<Cause> {
-    if !matches!(c.sys, "socket" | "socketpair") {
+    if !matches!(c.sys, Sysno::socket | Sysno::socketpair) {
         return None;
     }
     let (summary, conf) = match c.errno {
-        "EPROTONOSUPPORT" => (
+        Errno::EPROTONOSUPPORT => (
             format!(
                 "protocol {} is not one AF_UNIX has: pass 0.",
                 arg(c, 2).unwrap_or_else(|| "(unknown)".into())
             ),
             Confidence::High,
         ),
-        "ESOCKTNOSUPPORT" => (
+        Errno::ESOCKTNOSUPPORT => (
             format!(
                 "type {} is not supported by AF_UNIX: use SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET.",
                 arg(c, 1).unwrap_or_else(|| "(unknown)".into())
             ),
             Confidence::High,
         ),
-        "EINVAL" => (
+        Errno::EINVAL => (
             format!(
                 "type {} is out of range or carries unknown flag bits (only SOCK_NONBLOCK and SOCK_CLOEXEC are allowed).",
                 arg(c, 1).unwrap_or_else(|| "(unknown)".into())
             ),
             Confidence::Medium,
         ),
-        "EAFNOSUPPORT" => (
+        Errno::EAFNOSUPPORT => (
             format!(
                 "address family {} is not available in this kernel.",
                 arg(c, 0).unwrap_or_else(|| "(unknown)".into())
             ),
             Confidence::High,
         ),
-        "EOPNOTSUPP" if c.sys == "socketpair" => (
+        Errno::EOPNOTSUPP if c.sys == Sysno::socketpair => (
             format!(
                 "socketpair() is not supported for domain {}; only AF_UNIX has it.",
                 arg(c, 0).unwrap_or_else(|| "(unknown)".into())
@@ -118,7 +119,7 @@ pub(super) fn socket_args(c: &Ctx) -> Option<Cause> {
 
 /// EFAULT: which pointer the kernel could not read (sockwhy could not either).
 pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EFAULT" {
+    if c.errno != Errno::EFAULT {
         return None;
     }
     let bad: Vec<String> =
@@ -134,7 +135,7 @@ pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
     cause(
         format!(
             "A pointer passed to {}() is not readable memory: {}.",
-            escape_str(c.sys),
+            c.sys.name(),
             bad.join(", ")
         ),
         bad.iter()
@@ -146,12 +147,12 @@ pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
 
 /// ENOMEM: the kernel could not allocate for this call; the memory cgroup tells why.
 pub(super) fn no_memory(c: &Ctx) -> Option<Cause> {
-    if c.errno != "ENOMEM" {
+    if c.errno != Errno::ENOMEM {
         return None;
     }
     let what = match c.sys {
-        "connect" => "the connection's socket buffers",
-        "sendmsg" | "sendmmsg" => "the message and any fds it passes",
+        Sysno::connect => "the connection's socket buffers",
+        Sysno::sendmsg | Sysno::sendmmsg => "the message and any fds it passes",
         _ => "this call",
     };
     let Some(m) = &c.f.memcg else {

@@ -349,7 +349,7 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
                 h,
                 "<dt>Likely cause</dt><dd class=\"cause\">{} <em>({} confidence)</em>",
                 esc(&c.summary),
-                confidence(c.confidence)
+                confidence(c)
             )?;
             if !c.evidence.is_empty() {
                 writeln!(h, "<ul class=\"evidence\">")?;

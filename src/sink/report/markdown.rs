@@ -217,7 +217,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "- **Likely cause** ({} confidence): {}",
-                confidence(c.confidence),
+                confidence(c),
                 md_text(&c.summary)
             )?;
             for e in &c.evidence {

@@ -21,7 +21,7 @@ pub mod markdown;
 pub mod text;
 
 use crate::model::{
-    Cause, Header, Pid, ProcessEvent, ProcessEventKind, Record, SockId, SyscallEvent,
+    Cause, Header, Pid, ProcessEvent, ProcessEventKind, Record, SockId, SyscallEvent, SyscallName,
     TRACE_FORMAT_VERSION,
 };
 use crate::sink::jsonl::read::{JsonlReader, ReadError};
@@ -165,6 +165,8 @@ pub struct Process {
     pub signals: Vec<SignalCount>,
     /// Deliveries of signals past the first [`MAX_SIGNALS_PER_PROCESS`] names.
     pub signals_omitted: u64,
+    /// Process events of kinds this sockwhy does not know (a newer trace), by name as read.
+    pub other_events: Vec<EventCount>,
     /// How it ended; None when it still ran at the end of the trace.
     pub exit: Option<ExitStatus>,
     /// sockwhy detached from it (it ran on).
@@ -196,6 +198,15 @@ pub struct SignalCount {
     /// Signal name (`SIGPIPE`).
     pub signal: String,
     /// Deliveries.
+    pub count: u64,
+}
+
+/// How often a process event of a kind this build does not know was seen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventCount {
+    /// The event's name as read.
+    pub event: String,
+    /// Occurrences.
     pub count: u64,
 }
 
@@ -376,7 +387,7 @@ struct ProcState {
     /// Index in `ReportBuilder::groups` of its last failure and that call's syscall,
     /// cleared by a later success of the same syscall.
     last_failure: Option<(usize, u64)>,
-    last_failure_syscall: String,
+    last_failure_syscall: SyscallName,
     timeline_row: Option<usize>,
     fatal_ns: Option<u64>,
 }
@@ -502,13 +513,14 @@ impl ReportBuilder {
                 threads: 0,
                 signals: Vec::new(),
                 signals_omitted: 0,
+                other_events: Vec::new(),
                 exit: None,
                 detached: false,
                 calls: 0,
                 failures: 0,
             },
             last_failure: None,
-            last_failure_syscall: String::new(),
+            last_failure_syscall: SyscallName::default(),
             timeline_row: None,
             fatal_ns: None,
         });
@@ -519,7 +531,23 @@ impl ReportBuilder {
 
     fn add_process_event(&mut self, p: &ProcessEvent) {
         self.see(p.ts_ns);
-        let Some(kind) = p.event else { return };
+        let Some(event) = &p.event else { return };
+        let Some(kind) = event.known() else {
+            // A kind a later sockwhy wrote: counted for its process, shown as it is.
+            if let Some(i) = self.proc_index(p.pid, p.ts_ns) {
+                let name = event.name();
+                let others = &mut self.procs[i].info.other_events;
+                if let Some(c) = others.iter_mut().find(|c| c.event == name) {
+                    c.count += 1;
+                } else if others.len() < MAX_SIGNALS_PER_PROCESS {
+                    others.push(EventCount {
+                        event: name.into_owned(),
+                        count: 1,
+                    });
+                }
+            }
+            return;
+        };
         let i = match kind {
             ProcessEventKind::Spawn | ProcessEventKind::Attach | ProcessEventKind::Fork => {
                 if self.main_pid.is_none() && kind != ProcessEventKind::Fork {
@@ -625,8 +653,9 @@ impl ReportBuilder {
             }
             return;
         };
-        self.count_errno(errno, &ev.syscall);
-        let g = self.group_for(ev, errno);
+        let errno = errno.name();
+        self.count_errno(&errno, &ev.syscall.name());
+        let g = self.group_for(ev, &errno);
         if let Some(i) = pi {
             let st = &mut self.procs[i];
             st.info.failures += 1;
@@ -658,7 +687,7 @@ impl ReportBuilder {
     fn group_for(&mut self, ev: &SyscallEvent, errno: &str) -> Option<usize> {
         let (target_kind, target) = target_of(ev);
         let key = GroupKey {
-            syscall: ev.syscall.clone(),
+            syscall: ev.syscall.name().into_owned(),
             errno: errno.to_owned(),
             target,
         };
@@ -707,10 +736,7 @@ impl ReportBuilder {
             grp.man.clone_from(&ev.man);
         }
         if let Some(c) = &ev.cause
-            && grp
-                .cause
-                .as_ref()
-                .is_none_or(|old| c.confidence > old.confidence)
+            && grp.cause.as_ref().is_none_or(|old| c.rank() > old.rank())
         {
             grp.cause = Some(c.clone());
         }
@@ -956,11 +982,11 @@ fn target_of(ev: &SyscallEvent) -> (TargetKind, String) {
 /// A socket for grouping: by the path it or its peer is bound to when it has one (so
 /// failures on many connections to one server group together), else by its inode.
 fn socket_group_label(s: &SockId) -> String {
-    use crate::render::escape::quote_bytes;
-    if let Some(p) = &s.peer_path {
-        format!("{} peer {}", s.proto, quote_bytes(p.as_bytes()))
-    } else if let Some(p) = &s.path {
-        format!("{} {}", s.proto, quote_bytes(p.as_bytes()))
+    use crate::render::escape::quote_unix_name;
+    if !s.peer_path.is_unnamed() {
+        format!("{} peer {}", s.proto, quote_unix_name(&s.peer_path))
+    } else if !s.path.is_unnamed() {
+        format!("{} {}", s.proto, quote_unix_name(&s.path))
     } else if s.inode != 0 {
         format!("{}:[{}]", s.proto, s.inode)
     } else {
@@ -974,7 +1000,7 @@ mod tests {
 
     fn proc_ev(kind: ProcessEventKind, ts: u64, pid: Pid, ppid: Option<Pid>) -> Record {
         Record::Process(ProcessEvent {
-            event: Some(kind),
+            event: Some(kind.into()),
             ts_ns: ts,
             pid,
             tid: pid,
@@ -985,7 +1011,7 @@ mod tests {
 
     fn exit(ts: u64, pid: Pid, code: i32) -> Record {
         Record::Process(ProcessEvent {
-            event: Some(ProcessEventKind::Exit),
+            event: Some(ProcessEventKind::Exit.into()),
             ts_ns: ts,
             pid,
             tid: pid,
@@ -1002,13 +1028,10 @@ mod tests {
             syscall: name.into(),
             ret: if errno.is_some() { -1 } else { 0 },
             errno: errno.map(Into::into),
-            addr: Some(crate::model::SockAddr {
-                family: "AF_UNIX".into(),
-                kind: crate::model::AddrKind::Path,
-                path: Some(path.into()),
-                addrlen: 20,
-                problems: vec![],
-            }),
+            addr: Some(crate::model::SockAddr::unix(
+                crate::model::UnixName::Path(path.into()),
+                20,
+            )),
             ..SyscallEvent::default()
         }))
     }

@@ -119,11 +119,7 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "    see:       {}", safe(m))?;
         }
         if let Some(c) = &g.cause {
-            let cause = format!(
-                "{} ({} confidence)",
-                safe(&c.summary),
-                confidence(c.confidence)
-            );
+            let cause = format!("{} ({} confidence)", safe(&c.summary), confidence(c));
             write_wrapped(out, "    cause:     ", "               ", &cause)?;
             for e in &c.evidence {
                 write_wrapped(out, "      - ", "        ", &safe(e))?;
