@@ -122,7 +122,13 @@ impl Pipeline {
     /// Diagnose one message and write it everywhere; returns the record it became.
     pub fn process(&mut self, msg: TraceMsg) -> Option<Record> {
         match msg {
-            TraceMsg::Syscall(mut ev, facts) => {
+            TraceMsg::Syscall {
+                event: mut ev,
+                args,
+                facts,
+            } => {
+                // The text first: the rules quote the arguments.
+                crate::render::call::render_call(&mut ev, &args);
                 diagnose::diagnose(&mut ev, &facts, &self.history);
                 self.history.record(&ev);
                 Some(Record::Syscall(ev))

@@ -1,5 +1,6 @@
 //! Pure decoders: from a syscall's registers and the tracee memory they point to, to
-//! data (`Decoded`). Formatting to text happens later, in `render::call`.
+//! data (`Decoded`). Formatting to text happens later, on the pipeline thread, in
+//! `render::call`: decode imports nothing of render.
 //!
 //! Everything here reads the tracee only through the [`Tracee`] trait, so the decoders
 //! can be tested and fuzzed over plain byte buffers. Every read is bounded (see the
@@ -7,7 +8,8 @@
 //!
 //! Layout: `sockaddr` (addresses and their problems), `msghdr` (iovecs, msghdr, cmsgs),
 //! `sockopt` (option values), `consts` (name tables), `mem` (a Tracee over a buffer).
-//! The formats follow strace 6.1 `-yy`; `tests.rs` holds lines checked against it.
+//! The formats follow strace 6.1 `-yy`; `render/tests.rs` holds the lines, decoded here
+//! and rendered there, checked against it.
 //! Fuzz with `cargo +nightly fuzz run --dev decode` (fuzz/fuzz_targets/decode.rs).
 
 pub mod consts;
@@ -16,11 +18,8 @@ pub mod msghdr;
 pub mod sockaddr;
 pub mod sockopt;
 
-#[cfg(test)]
-mod tests;
-
 use crate::model::errno::error_of;
-use crate::model::{ByteString, Cmsg, Fd, MsgHdr, SockAddr, SockId};
+use crate::model::{ByteString, Cmsg, Fd, MsgHdr, SockAddr, SockId, SyscallEvent};
 use msghdr::{IovArg, IovData, MsgArg, MsgRead};
 use sockaddr::{AddrArg, read_sockaddr_in, read_sockaddr_out};
 use sockopt::OptVal;
@@ -130,14 +129,38 @@ pub struct Decoded {
 }
 
 impl Decoded {
+    /// Move what the record keeps (the fd, address, msghdrs and fd identities) into `ev`;
+    /// what is left is what only the text needs. Each fact is then held in one place.
+    pub fn into_event(self, ev: &mut SyscallEvent) -> DecodedArgs {
+        ev.fd = self.fd.or(ev.fd);
+        ev.addr = self.addr;
+        ev.msgs = self.msgs;
+        ev.fds = self.fds;
+        DecodedArgs {
+            args: self.args,
+            ret: self.ret,
+            ret_is_fd: self.ret_is_fd,
+        }
+    }
+}
+
+/// The decoded arguments of a call whose record holds the rest (see
+/// [`Decoded::into_event`]): rendered to text on the pipeline thread, with the fd
+/// identities of the record, by `render::call::render_call`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecodedArgs {
+    /// The arguments in order.
+    pub args: Vec<Arg>,
+    /// Return value as the kernel gave it (negative errno on failure).
+    pub ret: i64,
+    /// True when the return value itself is an fd (socket, accept, dup, ...).
+    pub ret_is_fd: bool,
+}
+
+impl DecodedArgs {
     /// True when the kernel returned an error (see `model::errno::error_of`).
     pub fn failed(&self) -> bool {
         error_of(self.ret).is_some()
-    }
-
-    /// The identity of `fd` in this call, when it was found.
-    pub fn identity(&self, fd: Fd) -> Option<&SockId> {
-        self.fds.iter().find(|s| s.fd == fd)
     }
 }
 

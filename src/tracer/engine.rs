@@ -13,7 +13,6 @@ use crate::model::errno::error_of;
 use crate::model::escape::escape_bytes;
 use crate::model::{ErrnoName, Fd, Pid, ProcessEvent, ProcessEventKind, SyscallEvent, Tid, traced};
 use crate::probe::{self, ProbeCtx};
-use crate::render::call::{render_args, render_ret_text};
 use nix::errno::Errno;
 use nix::sys::ptrace::{self, Event};
 use nix::sys::signal::Signal;
@@ -569,15 +568,13 @@ impl Engine {
             pid,
             tid,
             syscall: sys.into(),
-            args: render_args(&decoded),
-            ret_text: render_ret_text(&decoded),
-            addr: decoded.addr.clone(),
-            fds: decoded.fds.clone(),
-            msgs: decoded.msgs.clone(),
-            fd: decoded.fd.or(pending.fd),
+            fd: pending.fd,
             injected: pending.inject.is_some(),
             ..SyscallEvent::default()
         };
+        // The record takes the structured fields; their text is made on the pipeline
+        // thread, not while the tracee waits.
+        let args = decoded.into_event(&mut ev);
         match outcome {
             Outcome::Success(v) => ev.ret = v,
             Outcome::Error(_) => {
@@ -596,7 +593,12 @@ impl Engine {
         } else {
             Default::default()
         };
-        if !self.send(TraceMsg::Syscall(Box::new(ev), Box::new(facts))) && self.spawned {
+        let msg = TraceMsg::Syscall {
+            event: Box::new(ev),
+            args: Box::new(args),
+            facts: Box::new(facts),
+        };
+        if !self.send(msg) && self.spawned {
             self.kill_all();
         }
         self.resume(tid, None);

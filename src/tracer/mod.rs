@@ -1,7 +1,7 @@
 //! The ptrace engine, on its own thread: spawn (seccomp, pty) or attach, the wait loop,
 //! per-task state, syscall info, bounded tracee-memory reads. The unsafe lives here.
 
-use crate::decode::DecodeOpts;
+use crate::decode::{DecodeOpts, DecodedArgs};
 use crate::model::{Facts, Pid, ProcessEvent, SyscallEvent};
 use std::collections::BTreeMap;
 use syscalls::{Sysno, SysnoSet};
@@ -42,8 +42,17 @@ pub struct TraceConfig {
 /// What the tracer thread sends, in order.
 #[derive(Debug)]
 pub enum TraceMsg {
-    /// A reported call, with the facts probed if it failed.
-    Syscall(Box<SyscallEvent>, Box<Facts>),
+    /// A reported call: the record (without its text fields `args` and `ret_text`), the
+    /// decoded arguments they are rendered from on the pipeline thread, and the facts
+    /// probed at the stop if it failed.
+    Syscall {
+        /// The record, its structured fields filled.
+        event: Box<SyscallEvent>,
+        /// The decoded arguments, for the text.
+        args: Box<DecodedArgs>,
+        /// What the probes found while the tracee was stopped (empty on success).
+        facts: Box<Facts>,
+    },
     /// A process event.
     Process(ProcessEvent),
     /// Something the user should know that is not an event (one line).

@@ -2,11 +2,12 @@
 //! pass, decodes entry and exit, and compares the rendered line with what strace 6.1
 //! `-yy` prints for the same call (checked by hand on C programs).
 
-use super::mem::BufTracee;
-use super::*;
-use crate::model::{AddrKind, Cmsg, SockProto, UnixName};
-use crate::render::call::{render_args, render_ret_text};
+use crate::decode::mem::BufTracee;
+use crate::decode::*;
+use crate::model::{AddrKind, ByteString, Cmsg, Fd, SockAddr, SockId, SockProto, UnixName};
+use crate::render::call::{Ids, render_args, render_ret_text};
 use crate::render::escape::is_terminal_safe;
+use syscalls::Sysno;
 
 const BASE: u64 = 0x7ffd_0000_0000;
 
@@ -40,10 +41,19 @@ fn run_s(t: &mut BufTracee, sys: Sysno, regs: [u64; 6], ret: i64, strsize: usize
     decode_exit(e, ret, t, &o)
 }
 
+/// What the pipeline renders a decoded call from.
+fn args_of(d: &Decoded) -> DecodedArgs {
+    d.clone().into_event(&mut Default::default())
+}
+
 fn line(d: &Decoded) -> String {
-    let s = render_args(d).join(", ");
+    let s = render_args(&args_of(d), Ids(&d.fds)).join(", ");
     assert!(is_terminal_safe(&s), "unsafe text: {s:?}");
     s
+}
+
+fn ret_text(d: &Decoded) -> Option<String> {
+    render_ret_text(&args_of(d), Ids(&d.fds))
 }
 
 fn sun(path: &[u8]) -> Vec<u8> {
@@ -65,16 +75,13 @@ fn decode_socket_args_and_unknown_values() {
         line(&d),
         "AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0"
     );
-    assert_eq!(
-        render_ret_text(&d).as_deref(),
-        Some("3<UNIX-STREAM:[92379]>")
-    );
+    assert_eq!(ret_text(&d).as_deref(), Some("3<UNIX-STREAM:[92379]>"));
     assert_eq!(d.ret_fds, vec![3]);
     assert_eq!(d.fd, None);
 
     let d = run(&mut t, Sysno::socket, [1, 77 | 0x1000, 5, 0, 0, 0], EINVAL);
     assert_eq!(line(&d), "AF_UNIX, 0x104d /* SOCK_??? */, 5");
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
     assert!(d.ret_fds.is_empty());
     let d = run(&mut t, Sysno::socket, [12345, 2, 0, 0, 0, 0], EINVAL);
     assert_eq!(line(&d), "0x3039 /* AF_??? */, SOCK_DGRAM, 0");
@@ -330,7 +337,7 @@ fn decode_accept4_value_result_and_returned_fd() {
         "6<UNIX-STREAM:[100,\"/tmp/l.sock\"]>, {sa_family=AF_UNIX}, [110 => 2], SOCK_CLOEXEC"
     );
     assert_eq!(
-        render_ret_text(&d).as_deref(),
+        ret_text(&d).as_deref(),
         Some("8<UNIX-STREAM:[102->101,\"/tmp/l.sock\"]>")
     );
     assert_eq!(d.ret_fds, vec![8]);
@@ -410,7 +417,7 @@ fn decode_socketpair_fds() {
         "AF_UNIX, SOCK_DGRAM, 0, [4<UNIX:[1->2]>, 5<UNIX:[2->1]>]"
     );
     assert_eq!(d.ret_fds, vec![4, 5]);
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
     let d = run(&mut t, Sysno::socketpair, [1, 2, 0, sv, 0, 0], -24);
     assert_eq!(line(&d), format!("AF_UNIX, SOCK_DGRAM, 0, {sv:#x}"));
 }
@@ -609,7 +616,7 @@ fn decode_sendmsg_rights_and_credentials() {
         }
     );
     // Rights fds are in the call's fd list too.
-    assert!(d.identity(6).is_some());
+    assert!(d.fds.iter().any(|s| s.fd == 6));
 }
 
 #[test]
@@ -672,11 +679,11 @@ fn decode_recvmsg_received_rights_and_named_sender() {
          msg_controllen=24, msg_flags=0}, MSG_CMSG_CLOEXEC"
     );
     assert_eq!(d.msgs[0].name.as_ref().unwrap().addrlen, 14);
-    assert!(d.identity(9).is_some());
+    assert!(d.fds.iter().any(|s| s.fd == 9));
     // The received fd is new in this process; the return value (1 byte) is not an fd.
     assert_eq!(d.ret_fds, vec![9]);
     assert!(!d.ret_is_fd);
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
 }
 
 #[test]
@@ -1029,20 +1036,14 @@ fn decode_dup_and_fcntl_return_fds_with_identity() {
     }
     let d = run(&mut t, Sysno::fcntl, [3, 1030, 10, 0, 0, 0], 11);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_DUPFD_CLOEXEC, 10");
-    assert_eq!(
-        render_ret_text(&d).as_deref(),
-        Some("11<UNIX:[374754->374755]>")
-    );
+    assert_eq!(ret_text(&d).as_deref(), Some("11<UNIX:[374754->374755]>"));
     let d = run(&mut t, Sysno::dup, [3, 0, 0, 0, 0, 0], 7);
-    assert_eq!(
-        render_ret_text(&d).as_deref(),
-        Some("7<UNIX:[374754->374755]>")
-    );
+    assert_eq!(ret_text(&d).as_deref(), Some("7<UNIX:[374754->374755]>"));
     let d = run(&mut t, Sysno::dup3, [3, 21, 0x80000, 0, 0, 0], 21);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, 21, O_CLOEXEC");
     let d = run(&mut t, Sysno::fcntl, [3, 4, 0x800, 0, 0, 0], 0);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_SETFL, O_NONBLOCK");
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
     let d = run(
         &mut t,
         Sysno::close_range,
@@ -1054,7 +1055,7 @@ fn decode_dup_and_fcntl_return_fds_with_identity() {
     assert_eq!(line(&d), "5, 7, 0x8 /* CLOSE_RANGE_??? */");
     let d = run(&mut t, Sysno::fcntl, [3, 1, 0, 0, 0, 0], 1);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_GETFD");
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
 }
 
 #[test]
