@@ -67,7 +67,7 @@ fn live_child() {
     std::fs::write(out.with_extension("pid"), std::process::id().to_string()).unwrap();
     let (tx, rx) = mpsc::sync_channel(16);
     for r in records() {
-        tx.send(Feed::Record(Box::new(r))).unwrap();
+        tx.send(Feed::Record(Box::new(r), None)).unwrap();
     }
     let ctl_tx = tx.clone();
     let ctl_file = out.with_extension("control");
@@ -96,6 +96,8 @@ fn live_child() {
         }),
         attached,
         save_path: out.with_extension("saved"),
+        // A hand-made feed: the records come without lines in a trace.
+        backing: None,
     };
     // Keep the sender alive: the trace is "still running" until control() is called.
     let outcome = run_live(live).unwrap();

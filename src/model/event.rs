@@ -19,6 +19,41 @@ pub enum Record {
     Syscall(Box<SyscallEvent>),
     /// A process came, went, exec'd or got a signal.
     Process(ProcessEvent),
+    /// The last record (format version 2): how the run ended.
+    End(TraceEnd),
+}
+
+/// How a run ended, as sockwhy saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    /// The traced program ended (its exit record says how).
+    Exited,
+    /// sockwhy let go of the traced processes; they run on.
+    Detached,
+    /// An output of sockwhy closed or failed (`sockwhy ... | head`, a full disk): tracing
+    /// stopped there, spawned programs were ended and attached ones detached.
+    OutputClosed,
+    /// sockwhy was asked to stop (the TUI's quit with the program still running).
+    Interrupted,
+}
+
+name_set!(EndReason {
+    Exited => "exited",
+    Detached => "detached",
+    OutputClosed => "output-closed",
+    Interrupted => "interrupted",
+});
+
+/// The closing record: written once the trace is over, so a reader knows the trace is
+/// whole and how the run ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEnd {
+    /// How it ended.
+    pub how: Named<EndReason>,
+    /// The exit status sockwhy passed through: the first traced process's (128+N when
+    /// signal N killed it). None when it detached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
 }
 
 /// What was traced, when and where.

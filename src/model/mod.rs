@@ -15,7 +15,8 @@ pub mod traced;
 pub use bytes::ByteString;
 pub use errno::{Errno, ErrnoName};
 pub use event::{
-    Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SyscallEvent, SyscallName,
+    Cause, Confidence, EndReason, Header, ProcessEvent, ProcessEventKind, Record, SyscallEvent,
+    SyscallName, TraceEnd,
 };
 pub use facts::Facts;
 pub use msg::{Cmsg, IoVec, MsgHdr};
@@ -30,7 +31,8 @@ pub type Tid = i32;
 /// A file descriptor number in the tracee.
 pub type Fd = i32;
 
-/// Version of the JSON Lines trace format written by this build.
-pub const TRACE_FORMAT_VERSION: u32 = 1;
+/// Version of the JSON Lines trace format written by this build (2 added the closing
+/// `end` record; every older version is still read).
+pub const TRACE_FORMAT_VERSION: u32 = 2;
 /// Value of the header's `format` field.
 pub const TRACE_FORMAT_NAME: &str = "sockwhy-trace";

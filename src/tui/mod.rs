@@ -21,6 +21,7 @@
 //!
 //! Keys: see `ui::KEYS` (shown by `?`).
 
+mod feed;
 mod input;
 mod procs;
 mod state;
@@ -45,15 +46,27 @@ use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 use store::Store;
 
+pub use feed::FeedSink;
+
 /// What the live TUI is fed, in order, by the pipeline thread.
 #[derive(Debug)]
 pub enum Feed {
-    /// A trace record, already diagnosed.
-    Record(Box<Record>),
+    /// A trace record, already diagnosed, and where its line is in the trace the TUI
+    /// reads details back from (None: not kept).
+    Record(Box<Record>, Option<LineAt>),
     /// A one-line notice from the tracer.
     Warning(String),
     /// The trace is over; the traced program's exit code (None: detached).
     Finished(Option<i32>),
+}
+
+/// Where a record's line is in the trace behind a live session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineAt {
+    /// Byte offset of the line.
+    pub offset: u64,
+    /// Its length, newline included.
+    pub len: u64,
 }
 
 /// What the TUI can ask the tracer to do.
@@ -79,6 +92,9 @@ pub struct Live {
     pub attached: bool,
     /// Where `s` saves by default.
     pub save_path: std::path::PathBuf,
+    /// The trace the feed's lines are in (a read handle on what `FeedSink` writes); None
+    /// when the feed comes without lines.
+    pub backing: Option<std::fs::File>,
 }
 
 /// How a live session ended.
@@ -139,15 +155,7 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
     let mut io = SessionIo::new(None);
     io.feed = Some(feed);
     let setup = (|| {
-        // The spool goes to the temp directory, or beside the save file if that fails.
-        let store = match Store::spooled(&std::env::temp_dir()) {
-            Ok(s) => s,
-            Err(e) => match live.save_path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => Store::spooled(dir)?,
-                Some(_) => Store::spooled(Path::new("."))?,
-                None => return Err(e),
-            },
-        };
+        let store = Store::live(live.backing.take());
         if let Some(pty) = live.pty.take() {
             io.attach_pty(pty)?;
         }
@@ -343,7 +351,7 @@ impl SessionIo {
                     break;
                 }
                 match feed.try_recv() {
-                    Ok(Feed::Record(r)) => state.ingest(&r),
+                    Ok(Feed::Record(r, line)) => state.ingest(&r, line),
                     Ok(Feed::Warning(w)) => state.warn(&w),
                     Ok(Feed::Finished(code)) => state.finish(code),
                     Err(TryRecvError::Empty) => break,
@@ -519,7 +527,7 @@ fn save_records(reader: impl Read, header: Option<Header>, path: &Path) -> io::R
         match (rec, &header) {
             (Record::Header(_), Some(h)) if n == 0 => w.write(&Record::Header(h.clone()))?,
             (rec, _) => w.write(&rec)?,
-        }
+        };
         n += 1;
     }
     Ok(n)

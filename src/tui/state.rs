@@ -367,14 +367,9 @@ impl State {
     }
 
     /// Take one record from the trace.
-    pub fn ingest(&mut self, rec: &Record) {
+    pub fn ingest(&mut self, rec: &Record, line: Option<super::LineAt>) {
         let before = self.store.rows.len();
-        if let Err(e) = self.store.push(rec) {
-            // Never stop the trace for this: the list goes on without details.
-            self.warn(&format!(
-                "cannot spool events ({e}): details of later events are not kept"
-            ));
-        }
+        self.store.push(rec, line);
         self.show_new_row(before);
     }
 

@@ -1,13 +1,15 @@
 //! Snapshot tests of every screen: the real loop, driven by scripted keys, on a
 //! TestBackend. Pids and times are fixed because the events are built by hand.
 
+use super::FeedSink;
 use super::state::{Run, Session, State};
 use super::store::Store;
 use super::{Feed, InputSource, SessionIo, run_loop};
 use crate::model::{
-    Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId, SockKind,
-    SockProto, SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, UnixName,
+    Cause, Confidence, EndReason, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId,
+    SockKind, SockProto, SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, TraceEnd, UnixName,
 };
+use crate::sink::Sink;
 use crate::sink::jsonl::read::JsonlReader;
 use crate::sink::jsonl::write::JsonlWriter;
 use crossterm::event::{
@@ -16,9 +18,11 @@ use crossterm::event::{
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
 use std::time::Duration;
 use syscalls::Sysno;
 
@@ -294,11 +298,41 @@ snap!(search, "/bind\n");
 snap!(help, "?");
 snap!(save_prompt, "s");
 
+/// The TUI's sink as the pipeline drives it: it writes each record to a private trace
+/// and sends it with its line. The sink, its feed, and a read handle on that trace.
+fn live_sink() -> (FeedSink, mpsc::Receiver<Feed>, File) {
+    let (tx, rx) = mpsc::channel();
+    let w = JsonlWriter::spool(&std::env::temp_dir()).unwrap();
+    let backing = w.reader().unwrap();
+    (FeedSink::new(tx, w, false), rx, backing)
+}
+
+/// `recs` through the TUI's sink, then (with `end`) the end of the trace.
+fn live_feed(recs: &[Record], end: Option<Option<i32>>) -> (mpsc::Receiver<Feed>, File) {
+    let (mut sink, rx, backing) = live_sink();
+    for r in recs {
+        sink.write(r).unwrap();
+    }
+    if let Some(exit_code) = end {
+        finish(&mut sink, exit_code);
+    }
+    (rx, backing)
+}
+
+fn finish(sink: &mut FeedSink, exit_code: Option<i32>) {
+    sink.finish(&TraceEnd {
+        how: EndReason::Exited.into(),
+        exit_code,
+    })
+    .unwrap();
+}
+
 fn live_state(attached: bool) -> State {
-    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let (rx, backing) = live_feed(&fixture()[..8], None);
+    let store = Store::live(Some(backing));
     let mut st = State::new(store, Session::Live { attached }, "live.jsonl".into());
-    for r in fixture().iter().take(8) {
-        st.ingest(r);
+    while let Ok(Feed::Record(r, line)) = rx.try_recv() {
+        st.ingest(&r, line);
     }
     st.after_ingest();
     st
@@ -385,13 +419,13 @@ fn quit_choices() {
 
 #[test]
 fn live_feed_and_program_terminal() {
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (mut sink, rx, backing) = live_sink();
     for r in fixture() {
-        tx.send(Feed::Record(Box::new(r))).unwrap();
+        sink.write(&r).unwrap();
     }
-    tx.send(Feed::Warning("pid 7: \x1b[2Jgone".into())).unwrap();
-    tx.send(Feed::Finished(Some(3))).unwrap();
-    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    sink.warning("pid 7: \x1b[2Jgone").unwrap();
+    finish(&mut sink, Some(3));
+    let store = Store::live(Some(backing));
     let mut st = State::new(
         store,
         Session::Live { attached: false },
@@ -589,19 +623,11 @@ fn detail_reads_the_full_event_back() {
 #[test]
 fn a_feed_backlog_is_taken_over_several_frames_and_nothing_is_dropped() {
     let n = 6_000u64;
-    let (tx, rx) = std::sync::mpsc::channel();
-    for i in 0..n {
-        tx.send(Feed::Record(Box::new(Record::Syscall(Box::new(call(
-            i + 1,
-            100,
-            "write",
-            &["3"],
-            1,
-        ))))))
-        .unwrap();
-    }
-    tx.send(Feed::Finished(Some(0))).unwrap();
-    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let recs: Vec<Record> = (0..n)
+        .map(|i| Record::Syscall(Box::new(call(i + 1, 100, "write", &["3"], 1))))
+        .collect();
+    let (rx, backing) = live_feed(&recs, Some(Some(0)));
+    let store = Store::live(Some(backing));
     let mut st = State::new(store, Session::Live { attached: false }, "x".into());
     let mut io = SessionIo::new(None);
     io.feed = Some(rx);
@@ -614,25 +640,18 @@ fn a_feed_backlog_is_taken_over_several_frames_and_nothing_is_dropped() {
     assert_eq!(st.store.rows.len() as u64, n);
     assert_eq!(st.view.len() as u64, n);
     assert_eq!(st.sel, Some(n as usize - 1), "follow mode is at the newest");
-    // The last event reads back whole from the spool.
+    // The last event reads back whole from the trace the sink wrote.
     let last = st.store.rows[n as usize - 1];
     assert_eq!(st.store.load_event(&last).unwrap().seq, n);
 }
 
 #[test]
 fn resizing_keeps_the_selection_on_screen() {
-    let (tx, rx) = std::sync::mpsc::channel();
-    for i in 0..500 {
-        tx.send(Feed::Record(Box::new(Record::Syscall(Box::new(call(
-            i + 1,
-            100,
-            "read",
-            &["3"],
-            1,
-        ))))))
-        .unwrap();
-    }
-    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let recs: Vec<Record> = (0..500)
+        .map(|i| Record::Syscall(Box::new(call(i + 1, 100, "read", &["3"], 1))))
+        .collect();
+    let (rx, backing) = live_feed(&recs, None);
+    let store = Store::live(Some(backing));
     let mut st = State::new(store, Session::Live { attached: true }, "x".into());
     let mut io = SessionIo::new(None);
     io.feed = Some(rx);

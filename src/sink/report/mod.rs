@@ -21,8 +21,8 @@ pub mod markdown;
 pub mod text;
 
 use crate::model::{
-    Cause, Header, Pid, ProcessEvent, ProcessEventKind, Record, SockId, SyscallEvent, SyscallName,
-    TRACE_FORMAT_VERSION,
+    Cause, EndReason, Header, Pid, ProcessEvent, ProcessEventKind, Record, SockId, SyscallEvent,
+    SyscallName, TRACE_FORMAT_VERSION, TraceEnd,
 };
 use crate::sink::jsonl::read::{JsonlReader, ReadError};
 use crate::sink::summary::{Summary, SummaryRow};
@@ -107,6 +107,8 @@ pub struct Run {
     pub main_pid: Option<Pid>,
     /// How the main process ended, when it did within the trace.
     pub main_exit: Option<ExitStatus>,
+    /// The trace's closing record (format version 2): how the run ended.
+    pub ended: Option<TraceEnd>,
 }
 
 /// How a process ended.
@@ -348,6 +350,9 @@ impl Report {
         let mut r = b.finish();
         r.warnings
             .extend(reader.warnings().iter().map(ToString::to_string));
+        if r.run.ended.is_none() && r.run.format_version >= 2 {
+            r.warnings.push(NO_CLOSING_RECORD.to_owned());
+        }
         Ok(r)
     }
 
@@ -360,6 +365,34 @@ impl Report {
     pub fn failed_calls(&self) -> u64 {
         self.syscalls_total.errors
     }
+}
+
+/// What a trace of version 2 or later without its closing record says.
+const NO_CLOSING_RECORD: &str = "the trace has no closing record: sockwhy was stopped before it finished \
+writing it (killed, or it crashed), so the last events may be missing";
+
+/// How the run ended, from the closing record: None for a version 1 trace (it has none).
+pub(crate) fn end_label(r: &Report) -> Option<String> {
+    let Some(end) = &r.run.ended else {
+        return (r.run.format_version >= 2)
+            .then(|| "not recorded (the trace has no closing record)".to_owned());
+    };
+    let status = end
+        .exit_code
+        .map(|c| format!("; sockwhy exited {c}"))
+        .unwrap_or_default();
+    Some(match end.how.known() {
+        Some(EndReason::Exited) => format!("the traced program ended{status}"),
+        Some(EndReason::Detached) => "sockwhy detached; the processes ran on".to_owned(),
+        Some(EndReason::OutputClosed) => format!(
+            "sockwhy's output closed, so tracing stopped there (a spawned program is ended, \
+             an attached one detached){status}"
+        ),
+        Some(EndReason::Interrupted) => {
+            format!("sockwhy was told to stop while the program ran{status}")
+        }
+        None => format!("{}{status}", format::safe(&end.how.name())),
+    })
 }
 
 /// How the run ended, in a few words: `pid 1000 (demo) exited 1 at +0.25s`.
@@ -421,6 +454,7 @@ pub struct ReportBuilder {
     group_index: HashMap<GroupKey, usize>,
     ungrouped: u64,
     summary: Summary,
+    end: Option<TraceEnd>,
     errnos: HashMap<String, (u64, Vec<String>)>,
     bucket_ns: u64,
     rows: Vec<(usize, Vec<u64>)>,
@@ -448,6 +482,7 @@ impl ReportBuilder {
             group_index: HashMap::new(),
             ungrouped: 0,
             summary: Summary::new(),
+            end: None,
             errnos: HashMap::new(),
             bucket_ns: MIN_BUCKET_NS,
             rows: Vec::new(),
@@ -469,6 +504,7 @@ impl ReportBuilder {
             }
             Record::Process(p) => self.add_process_event(p),
             Record::Syscall(ev) => self.add_call(ev),
+            Record::End(e) => self.end = Some(e.clone()),
         }
     }
 
@@ -896,6 +932,7 @@ impl ReportBuilder {
                 format_version: h.version,
                 main_pid: self.main_pid,
                 main_exit,
+                ended: self.end,
             },
             processes,
             processes_omitted: self.procs_omitted,

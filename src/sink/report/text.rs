@@ -31,6 +31,9 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         run.format_version
     )?;
     writeln!(out, "Result:    {}", super::result_label(r))?;
+    if let Some(e) = super::end_label(r) {
+        writeln!(out, "Ended:     {e}")?;
+    }
     writeln!(
         out,
         "Calls:     {} traced, {} failed, {} distinct failures",
