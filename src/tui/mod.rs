@@ -6,9 +6,12 @@
 //! real app on a `TestBackend` (`tests.rs`, snapshots in `snapshots/`).
 //!
 //! - `store`: one 48-byte row per syscall plus its list text (args capped at 120 bytes) in
-//!   one arena; the full record is read back from its JSON line for the detail pane (the
-//!   trace file in `view`, an unlinked 0600 spool file in a live session). Keeping every
-//!   `SyscallEvent` whole costs about 1 KB each (see `benches/tui_view.rs`).
+//!   one arena; the full record is read back from its line for the detail pane (the trace
+//!   file in `view`; in a live session the trace `FeedSink` writes as the pipeline's sink,
+//!   the `--save` file or an unlinked 0600 one). The store writes nothing itself. Keeping
+//!   every `SyscallEvent` whole costs about 1 KB each (see `benches/tui_view.rs`).
+//! - `layout`: where each pane goes, a pure function of the size and what is open; the
+//!   reducer asks it how tall a page is, so `state` never calls the view.
 //! - Filters are an index vector rebuilt on change and appended to as events arrive;
 //!   drawing builds only the rows on screen.
 //! - Live: the feed is drained each frame within a budget (records stay in the channel,
@@ -23,6 +26,7 @@
 
 mod feed;
 mod input;
+mod layout;
 mod procs;
 mod state;
 mod store;
@@ -448,7 +452,7 @@ impl SessionIo {
         if !p.visible {
             return;
         }
-        let a = ui::layout_for_size(state);
+        let a = state.areas();
         let Some(area) = a.pty else { return };
         let rows = area.height.saturating_sub(2).max(1);
         let cols = area.width.saturating_sub(2).max(1);

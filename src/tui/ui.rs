@@ -1,5 +1,6 @@
 //! Drawing: a pure function of the state. Only the rows on screen are built.
 
+use super::layout;
 use super::procs::ProcState;
 use super::state::{Overlay, Run, Screen, Session, State};
 use super::store::Row;
@@ -7,65 +8,10 @@ use super::text::{clean, secs};
 use crate::model::{AddrName, SockId, SyscallEvent};
 use crate::render::escape::{escape_bytes, quote_unix_name};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, Wrap};
-
-/// Where each part of the screen goes.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Areas {
-    /// The event list, or the process tree.
-    pub list: Rect,
-    /// The detail pane (or the selected process), when open.
-    pub detail: Option<Rect>,
-    /// The program's terminal, when shown.
-    pub pty: Option<Rect>,
-    /// The status bar.
-    pub status: Rect,
-    /// Key hints or the open prompt.
-    pub hints: Rect,
-}
-
-/// Split the screen. Used by `draw`, by mouse hit-testing and to size the program's terminal.
-pub(crate) fn layout(state: &State, area: Rect) -> Areas {
-    let [main, status, hints] = Layout::vertical([
-        Constraint::Min(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let pty_visible = state.pty.as_ref().is_some_and(|p| p.visible);
-    let (events, pty) = if pty_visible {
-        let [e, p] =
-            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main);
-        (e, Some(p))
-    } else {
-        (main, None)
-    };
-    let want_detail = match state.screen {
-        Screen::Events => state.show_detail,
-        Screen::Procs => true,
-    };
-    let (list, detail) = if !want_detail {
-        (events, None)
-    } else if events.width >= 160 {
-        let [l, d] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .areas(events);
-        (l, Some(d))
-    } else {
-        let [l, d] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)])
-            .areas(events);
-        (l, Some(d))
-    };
-    Areas {
-        list,
-        detail,
-        pty,
-        status,
-        hints,
-    }
-}
 
 /// Colour of a failure, by errno: the same errno is always the same colour.
 pub(crate) fn errno_color(name: &str) -> Color {
@@ -88,7 +34,7 @@ pub(crate) fn errno_color(name: &str) -> Color {
 
 /// Draw everything.
 pub(crate) fn draw(state: &State, f: &mut Frame) {
-    let a = layout(state, f.area());
+    let a = layout::areas(&state.geometry(), f.area());
     match state.screen {
         Screen::Events => {
             draw_list(state, f, a.list);
@@ -681,9 +627,4 @@ fn draw_quit(state: &State, f: &mut Frame) {
         ),
         area,
     );
-}
-
-/// `layout` for the state's last known terminal size.
-pub(crate) fn layout_for_size(state: &State) -> Areas {
-    layout(state, Rect::new(0, 0, state.size.0, state.size.1))
 }
