@@ -1,6 +1,6 @@
 //! `sockwhy explain ERRNO [SYSCALL]`.
 
-use crate::diagnose::kb::{self, Entry};
+use crate::kb::{self, Entry};
 use crate::model::errno::{description, parse_errno};
 use anyhow::{Result, bail};
 use std::io::Write;

@@ -1,12 +1,12 @@
-//! Pure: the errno knowledge base (assets/) and the rules that turn probed facts into a
-//! likely cause.
+//! Pure: the explanation from the knowledge base (`crate::kb`) and the rules that turn
+//! probed facts into a likely cause.
 
 pub mod history;
-pub mod kb;
 pub mod rules;
 
 pub use history::History;
 
+use crate::kb;
 use crate::model::{Facts, SyscallEvent};
 
 /// Fill `explanation`, `man` and `cause` of a failing event (no-op on success).
