@@ -87,6 +87,44 @@ const RULES: &[Rule] = &[
     args::no_memory,
 ];
 
+/// What a connect() to an address would meet now, judged from probed facts by the same
+/// rules a traced failure gets (`sockwhy probe`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConnectVerdict {
+    /// Nothing in the facts refuses the connect.
+    Accepted,
+    /// It would fail: with this errno (None: the facts do not say which), and why.
+    Refused {
+        /// The errno the kernel would give.
+        errno: Option<Errno>,
+        /// The cause the rules find for it.
+        cause: Option<Cause>,
+    },
+}
+
+/// Judge a connect() by `pid` to `addr` from `facts` (those of `probe::probe_connect_target`).
+pub fn connect_verdict(pid: crate::model::Pid, addr: &SockAddr, facts: &Facts) -> ConnectVerdict {
+    let errno = match address::connect_outcome(addr, facts) {
+        address::Connect::Accepted => return ConnectVerdict::Accepted,
+        address::Connect::Refused(e) => Some(e),
+        address::Connect::Unknown => None,
+    };
+    // The failure a trace would have recorded, diagnosed as the trace would.
+    let ev = SyscallEvent {
+        pid,
+        tid: pid,
+        syscall: Sysno::connect.into(),
+        errno: errno.map(Into::into),
+        ret: -1,
+        addr: Some(addr.clone()),
+        ..SyscallEvent::default()
+    };
+    ConnectVerdict::Refused {
+        errno,
+        cause: find_cause(&ev, facts, &History::default()),
+    }
+}
+
 /// The likely cause of `ev`'s failure, if the evidence supports one.
 pub fn find_cause(ev: &SyscallEvent, facts: &Facts, hist: &History) -> Option<Cause> {
     // Rules are about calls and errnos this build knows.
@@ -136,7 +174,8 @@ fn owner_text(o: &Owner) -> String {
     )
 }
 
-fn owners_text(os: &[Owner]) -> String {
+/// Who holds a socket: `pid 42 (nginx) fd 5, ...`, or that nobody visible does.
+pub fn owners_text(os: &[Owner]) -> String {
     if os.is_empty() {
         "no process we can see".into()
     } else {

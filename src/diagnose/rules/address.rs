@@ -4,7 +4,7 @@
 use super::{Ctx, cause, creds_text, mode_text, owners_text, sock_text};
 use crate::model::facts::{Access, BoundSocket, FileKind, SockState, WalkEnd};
 use crate::model::sockaddr::{SOCKADDR_UN, SUN_PATH};
-use crate::model::{AddrName, Cause, Confidence, Errno, SockKind, UnixName};
+use crate::model::{AddrName, Cause, Confidence, Errno, Facts, SockAddr, SockKind, UnixName};
 use crate::render::escape::{escape_str, quote_bytes, quote_unix_name};
 use syscalls::Sysno;
 
@@ -25,6 +25,55 @@ const ADDR_CALLS: &[Sysno] = &[
 ];
 /// Where glibc looks for nscd.
 const NSCD: &[&[u8]] = &[b"/var/run/nscd/socket", b"/run/nscd/socket"];
+
+/// What the kernel would answer a connect() to an address now, by the facts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Connect {
+    /// Nothing in the facts refuses it.
+    Accepted,
+    /// It would fail with this errno.
+    Refused(Errno),
+    /// It would fail, but the facts do not say with which errno.
+    Unknown,
+}
+
+/// A connect() to `a` judged in the kernel's order (the path walk with the caller's
+/// permissions, a socket file, a socket bound there, one listening). A name bound only by
+/// a datagram socket takes a datagram connect. Facts that were not looked at refuse
+/// nothing.
+pub(crate) fn connect_outcome(a: &SockAddr, f: &Facts) -> Connect {
+    if let Some(UnixName::Path(_)) = a.unix_name()
+        && let Some(w) = &f.path
+    {
+        // A directory the caller may not search hides everything below it.
+        if w.denied.is_some() {
+            return Connect::Refused(Errno::EACCES);
+        }
+        match &w.end {
+            WalkEnd::Missing { .. } => return Connect::Refused(Errno::ENOENT),
+            WalkEnd::NotDir { .. } => return Connect::Refused(Errno::ENOTDIR),
+            WalkEnd::Loop => return Connect::Refused(Errno::ELOOP),
+            WalkEnd::Error { errno: Some(e), .. } => return Connect::Refused(*e),
+            WalkEnd::Error { errno: None, .. } => return Connect::Unknown,
+            WalkEnd::Found => {}
+        }
+        if w.target().is_some_and(|t| t.info.kind != FileKind::Socket) {
+            return Connect::Refused(Errno::ECONNREFUSED);
+        }
+    }
+    match f.bound.as_deref() {
+        None => Connect::Accepted,
+        Some([]) => Connect::Refused(Errno::ECONNREFUSED),
+        Some(b)
+            if b.iter().any(|s| {
+                s.sock.state == SockState::Listening || s.sock.kind == SockKind::Dgram
+            }) =>
+        {
+            Connect::Accepted
+        }
+        Some(_) => Connect::Refused(Errno::ECONNREFUSED),
+    }
+}
 
 /// EINVAL / ENAMETOOLONG: which field of the address is wrong.
 pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
@@ -928,6 +977,77 @@ mod tests {
                 .contains("is connected to another socket (inode 44)"),
             "{c:?}"
         );
+    }
+
+    #[test]
+    fn rules_connect_verdict_in_the_kernel_order() {
+        use super::super::{ConnectVerdict, connect_verdict};
+        use crate::model::Errno;
+        let a = path("/run/x.sock");
+        let errno = |f: &Facts| match connect_verdict(100, &a, f) {
+            ConnectVerdict::Accepted => None,
+            ConnectVerdict::Refused { errno, .. } => Some(errno),
+        };
+        let sock_file = walk(
+            "/run/x.sock",
+            vec![("/run/x.sock", info(FileKind::Socket, 0o777, 0, 0))],
+            WalkEnd::Found,
+        );
+        let with = |bound: Option<Vec<BoundSocket>>| Facts {
+            path: Some(sock_file.clone()),
+            bound,
+            bound_exact: true,
+            ..Default::default()
+        };
+        let bound = |kind, state| BoundSocket {
+            sock: sock(9, kind, state),
+            owners: vec![],
+            by_file: true,
+        };
+        // Nothing looked at refuses nothing; a listener accepts.
+        assert_eq!(errno(&Facts::default()), None);
+        assert_eq!(
+            errno(&with(Some(vec![bound(
+                SockKind::Stream,
+                SockState::Listening
+            )]))),
+            None
+        );
+        // A datagram socket takes a datagram connect.
+        assert_eq!(
+            errno(&with(Some(vec![bound(
+                SockKind::Dgram,
+                SockState::Unconnected
+            )]))),
+            None
+        );
+        assert_eq!(
+            errno(&with(Some(vec![bound(
+                SockKind::Stream,
+                SockState::Unconnected
+            )]))),
+            Some(Some(Errno::ECONNREFUSED))
+        );
+        assert_eq!(errno(&with(Some(vec![]))), Some(Some(Errno::ECONNREFUSED)));
+        let mut f = with(None);
+        f.path.as_mut().unwrap().end = WalkEnd::Missing {
+            at: "/run".into(),
+            last: false,
+        };
+        assert_eq!(errno(&f), Some(Some(Errno::ENOENT)));
+        // A directory the caller may not search comes before what lies below it.
+        f.path.as_mut().unwrap().denied = Some(Denial {
+            path: "/run".into(),
+            need: Access::Search,
+            info: dir(),
+        });
+        assert_eq!(errno(&f), Some(Some(Errno::EACCES)));
+        f.path.as_mut().unwrap().denied = None;
+        f.path.as_mut().unwrap().end = WalkEnd::Error {
+            at: "/run".into(),
+            errno: None,
+        };
+        assert_eq!(errno(&f), Some(None), "fails, errno unknown");
     }
 
     #[test]
