@@ -40,7 +40,7 @@ impl Write for Later {
 }
 
 /// The trace the TUI reads details back from: the `--save` file, or a private one in the
-/// temp directory (or beside the save path, or here, when that cannot be made).
+/// temp directory (or here, when that cannot be made).
 fn backing_trace(opts: &TraceOpts) -> Result<(Trace, std::fs::File)> {
     let w = match &opts.save {
         Some(p) => {

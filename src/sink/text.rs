@@ -49,9 +49,11 @@ impl<W: Write> Sink for TextSink<W> {
         Ok(())
     }
 
-    /// Notices go to stderr, beside the trace (which may be a file).
+    /// Notices go to stderr, beside the trace (which may be a file). A stderr that cannot
+    /// take them is no reason to stop the trace.
     fn warning(&mut self, line: &str) -> io::Result<()> {
-        writeln!(io::stderr(), "sockwhy: {line}")
+        let _ = writeln!(io::stderr(), "sockwhy: {line}");
+        Ok(())
     }
 
     fn finish(&mut self, _end: &TraceEnd) -> io::Result<()> {
