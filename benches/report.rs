@@ -15,8 +15,8 @@
 //! the same peak RSS as for 100,000 events: memory does not grow with the trace.
 
 use sockwhy::model::{
-    AddrKind, Cause, Confidence, Header, IoVec, MsgHdr, ProcessEvent, ProcessEventKind, Record,
-    SockAddr, SockId, SyscallEvent,
+    Cause, Confidence, Header, IoVec, MsgHdr, Named, ProcessEvent, ProcessEventKind, Record,
+    SockAddr, SockId, SyscallEvent, UnixName,
 };
 use sockwhy::sink::jsonl::write::to_json_string;
 use std::io::{BufWriter, Write};
@@ -127,7 +127,7 @@ fn generate(path: &Path, n: u64) {
     let main = 1000;
     let procs: Vec<i32> = (0..64).map(|i| main + 1 + i).collect();
     let pe = |event, ts_ns, pid, ppid| ProcessEvent {
-        event: Some(event),
+        event: Some(Named::Known(event)),
         ts_ns,
         pid,
         tid: pid,
@@ -158,7 +158,7 @@ fn generate(path: &Path, n: u64) {
             "stat(path) as the process sees it: ENOENT".into(),
             "parent directory exists: owner root:root, mode 0755".into(),
         ],
-        confidence: Confidence::High,
+        confidence: Confidence::High.into(),
     };
     for i in 0..calls {
         let pid = procs[(i % procs.len() as u64) as usize];
@@ -168,8 +168,8 @@ fn generate(path: &Path, n: u64) {
             proto: "UNIX-STREAM".into(),
             inode: 50_000 + (i % 1000),
             peer: Some(60_000 + (i % 1000)),
-            path: None,
-            peer_path: Some("/run/app/server.sock".into()),
+            path: UnixName::Unnamed,
+            peer_path: UnixName::Path("/run/app/server.sock".into()),
             target: None,
         };
         let ev = if i % 10 == 0 {
@@ -189,13 +189,7 @@ fn generate(path: &Path, n: u64) {
                 ],
                 ret: -1,
                 errno: Some(if k % 3 == 0 { "ECONNREFUSED" } else { "ENOENT" }.into()),
-                addr: Some(SockAddr {
-                    family: "AF_UNIX".into(),
-                    kind: AddrKind::Path,
-                    path: Some(p.as_str().into()),
-                    addrlen: 30,
-                    problems: vec![],
-                }),
+                addr: Some(SockAddr::unix(UnixName::Path(p.as_str().into()), 30)),
                 fds: vec![sock],
                 fd: Some(3),
                 explanation: Some(

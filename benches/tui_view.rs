@@ -7,8 +7,8 @@
 //! with keeping every `SyscallEvent` in memory.
 
 use sockwhy::model::{
-    AddrKind, Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId,
-    SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+    Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId,
+    SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, UnixName,
 };
 use sockwhy::sink::jsonl::read::JsonlReader;
 use sockwhy::sink::jsonl::write::to_json_string;
@@ -40,8 +40,8 @@ fn event(i: u64) -> SyscallEvent {
         proto: "UNIX-STREAM".into(),
         inode: 40_000 + i % 1000,
         peer: Some(50_000 + i % 1000),
-        path: None,
-        peer_path: Some("/run/app/server.sock".into()),
+        path: UnixName::Unnamed,
+        peer_path: UnixName::Path("/run/app/server.sock".into()),
         target: None,
     };
     let mut e = SyscallEvent {
@@ -95,13 +95,10 @@ fn event(i: u64) -> SyscallEvent {
                 }
                 .into(),
             );
-            e.addr = Some(SockAddr {
-                family: "AF_UNIX".into(),
-                kind: AddrKind::Path,
-                path: Some("/run/app/missing.sock".into()),
-                addrlen: 110,
-                problems: vec![],
-            });
+            e.addr = Some(SockAddr::unix(
+                UnixName::Path("/run/app/missing.sock".into()),
+                110,
+            ));
             e.explanation = Some(
                 "No socket is bound at this path: the file does not exist, or is not a socket."
                     .into(),
@@ -113,7 +110,7 @@ fn event(i: u64) -> SyscallEvent {
                     "/run/app/missing.sock: no such file".into(),
                     "/run/app: exists, mode 0755, owner root".into(),
                 ],
-                confidence: Confidence::High,
+                confidence: Confidence::High.into(),
             });
         }
     }
@@ -141,11 +138,14 @@ fn main() {
         writeln!(out, "{}", to_json_string(&header)).unwrap();
         for pid in 1000..1008 {
             let p = Record::Process(ProcessEvent {
-                event: Some(if pid == 1000 {
-                    ProcessEventKind::Spawn
-                } else {
-                    ProcessEventKind::Fork
-                }),
+                event: Some(
+                    if pid == 1000 {
+                        ProcessEventKind::Spawn
+                    } else {
+                        ProcessEventKind::Fork
+                    }
+                    .into(),
+                ),
                 pid,
                 tid: pid,
                 ppid: (pid != 1000).then_some(1000),

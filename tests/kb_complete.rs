@@ -3,7 +3,7 @@
 mod common;
 use common::UNIX7_ERRNOS;
 
-use sockwhy::diagnose::kb::{self, FAMILIES, PROBES};
+use sockwhy::kb::{self, FAMILIES, PROBES};
 use sockwhy::model::traced::{FD_IO_CALLS, SOCKET_CALLS};
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -313,8 +313,8 @@ fn entries_are_short_and_use_known_tags_and_calls() {
             );
             assert!(e.text.ends_with('.'), "{what}: ends with a full stop");
             assert!(e.text.len() <= 420, "{what}: {} bytes", e.text.len());
-            for p in &e.probes {
-                assert!(PROBES.contains(&p.as_str()), "{what}: unknown probe {p}");
+            for p in e.probes.iter() {
+                assert!(PROBES.contains(&p), "{what}: unknown probe {}", p.name());
             }
             for s in &e.syscalls {
                 assert!(calls.contains(s), "{what}: {s} is not a traced call");

@@ -12,7 +12,7 @@ fn explain(args: &[&str]) -> Output {
 
 #[test]
 fn explains_every_errno_of_the_knowledge_base_within_80_columns() {
-    for errno in sockwhy::diagnose::kb::errnos() {
+    for errno in sockwhy::kb::errnos() {
         let out = explain(&[errno]);
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{errno}: {out:?}");

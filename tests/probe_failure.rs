@@ -1,7 +1,7 @@
 //! probe_failure against real sockets in this process: the facts a rule needs are found.
 
 use sockwhy::model::facts::{SockState, WalkEnd};
-use sockwhy::model::{AddrKind, ByteString, Pid, SockAddr, SyscallEvent};
+use sockwhy::model::{AddrName, ByteString, Pid, SockAddr, SyscallEvent, UnixName};
 use sockwhy::probe::{ProbeCtx, probe_failure};
 use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
@@ -21,13 +21,7 @@ fn tmpdir(tag: &str) -> PathBuf {
 }
 
 fn path_addr(p: &Path) -> SockAddr {
-    SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Path,
-        path: Some(p.as_os_str().as_bytes().into()),
-        addrlen: 110,
-        problems: vec![],
-    }
+    SockAddr::unix(UnixName::Path(p.as_os_str().as_bytes().into()), 110)
 }
 
 fn failed(sys: &str, errno: &str, addr: Option<SockAddr>, fd: Option<i32>) -> SyscallEvent {
@@ -98,13 +92,7 @@ fn probe_failure_stale_socket_file_and_live_holder() {
 #[test]
 fn probe_failure_abstract_name_nobody_bound() {
     let name = format!("sockwhy-pf-none-{}", std::process::id());
-    let a = SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Abstract,
-        path: Some(ByteString::from(name.as_str())),
-        addrlen: 20,
-        problems: vec![],
-    };
+    let a = SockAddr::unix(UnixName::Abstract(ByteString::from(name.as_str())), 20);
     let f = probe_failure(&me(), &failed("connect", "ECONNREFUSED", Some(a), None));
     assert_eq!(f.bound, Some(vec![]));
     assert!(f.path.is_none());
@@ -171,7 +159,7 @@ fn probe_failure_eacces_relative_path_with_the_tracee_credentials() {
     let child = Nobody::start(&d);
     // The tracee passed a relative path: it resolves against its cwd, not ours.
     let rel = SockAddr {
-        path: Some("locked/x.sock".into()),
+        name: AddrName::Unix(UnixName::Path("locked/x.sock".into())),
         ..path_addr(Path::new("x"))
     };
     let mut ev = failed("connect", "EACCES", Some(rel), None);
@@ -192,5 +180,75 @@ fn probe_failure_eacces_relative_path_with_the_tracee_credentials() {
     assert_eq!(den.path.as_bytes(), locked.as_os_str().as_bytes());
     assert_eq!(den.need, Access::Search);
     assert_eq!(den.info.mode, 0o750);
+    let _ = std::fs::remove_dir_all(&d);
+}
+
+/// The knowledge base's text with the `probes` line of the `[[ERRNO.call]]` entry that
+/// begins with `syscalls` replaced by `probes`.
+fn with_probes(errno: &str, syscalls: &str, probes: &str) -> sockwhy::kb::Kb {
+    let text = sockwhy::kb::ASSET;
+    let entry = format!("[[{errno}.call]]\nsyscalls = {syscalls}\n");
+    let at = text.find(&entry).expect("the entry");
+    let line = at + text[at..].find("\nprobes = ").expect("its probes") + 1;
+    let end = line + text[line..].find('\n').unwrap();
+    let changed = format!("{}probes = {probes}{}", &text[..line], &text[end..]);
+    sockwhy::kb::Kb::parse(&changed).expect("still a knowledge base")
+}
+
+#[test]
+fn probe_failure_runs_the_probes_the_knowledge_base_names_and_no_others() {
+    use sockwhy::kb::{Probe, ProbeSet};
+    use sockwhy::probe::probe_failure_with;
+    let d = tmpdir("tags");
+    let p = d.join("stale.sock");
+    drop(UnixListener::bind(&p).unwrap());
+    let ev = failed("connect", "ECONNREFUSED", Some(path_addr(&p)), None);
+    // As shipped: connect ECONNREFUSED names path and listener.
+    let f = probe_failure(&me(), &ev);
+    assert!(f.path.is_some() && f.bound.is_some(), "{f:?}");
+    // Without `listener`, the socket table is not read.
+    let kb = with_probes("ECONNREFUSED", "[\"connect\"]", "[\"path\"]");
+    let tags = kb.probes_for("connect", "ECONNREFUSED");
+    let f = probe_failure_with(&me(), &ev, tags);
+    assert!(f.path.is_some());
+    assert_eq!(f.bound, None, "listener removed, no table: {f:?}");
+    // Without `path` too, the address is not looked at at all.
+    let kb = with_probes("ECONNREFUSED", "[\"connect\"]", "[]");
+    let f = probe_failure_with(&me(), &ev, kb.probes_for("connect", "ECONNREFUSED"));
+    assert_eq!((f.path, f.bound), (None, None));
+
+    // Each tag with a live fact: that fact and no other.
+    let (a, _b) = UnixStream::pair().unwrap();
+    let fd = a.as_raw_fd();
+    let mut on_fd = failed("write", "EPIPE", None, Some(fd));
+    on_fd.fds = vec![sockwhy::probe::identity::probe_fd_identity(me().pid, fd).unwrap()];
+    let nothing = probe_failure_with(&me(), &on_fd, Default::default());
+    assert_eq!(nothing, Default::default(), "no tag, no probe");
+    let only = |p: Probe| probe_failure_with(&me(), &on_fd, ProbeSet::default().with(p));
+    type Has = fn(&sockwhy::model::Facts) -> bool;
+    let checks: [(Probe, Has); 7] = [
+        (Probe::State, |f| f.own.is_some()),
+        (Probe::Peer, |f| f.peer.is_some()),
+        (Probe::Limits, |f| {
+            f.nofile.is_some() && f.open_fds.is_some()
+        }),
+        (Probe::Creds, |f| f.creds.is_some()),
+        (Probe::Signal, |f| f.pending_signals.is_some()),
+        (Probe::Queue, |f| f.max_dgram_qlen.is_some()),
+        (Probe::Memory, |f| f.memcg.is_some()),
+    ];
+    for (tag, has) in checks {
+        let f = only(tag);
+        assert!(has(&f), "{}: {f:?}", tag.name());
+        // Nothing a different tag would have probed.
+        for (other, other_has) in checks.iter().filter(|(o, _)| *o != tag) {
+            assert!(
+                !other_has(&f),
+                "{} probed {}: {f:?}",
+                tag.name(),
+                other.name()
+            );
+        }
+    }
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -9,7 +9,7 @@ use nix::sys::socket::{
 };
 use sockwhy::diagnose::{History, rules::find_cause};
 use sockwhy::model::{
-    AddrKind, ByteString, Cause, Cmsg, Confidence, MsgHdr, Pid, SockAddr, SyscallEvent,
+    ByteString, Cause, Cmsg, Confidence, MsgHdr, Pid, SockAddr, SyscallEvent, UnixName,
 };
 use sockwhy::probe::identity::probe_fd_identity;
 use sockwhy::probe::{ProbeCtx, probe_failure};
@@ -41,13 +41,7 @@ fn sock(ty: SockType, flags: SockFlag) -> OwnedFd {
 }
 
 fn addr(p: &Path) -> SockAddr {
-    SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Path,
-        path: Some(p.as_os_str().as_bytes().into()),
-        addrlen: 110,
-        problems: vec![],
-    }
+    SockAddr::unix(UnixName::Path(p.as_os_str().as_bytes().into()), 110)
 }
 
 /// The event the tracer would have built, then probe + rules, as the pipeline runs them.
@@ -62,7 +56,7 @@ fn ev(sys: &str, e: Errno, fd: Option<RawFd>, a: Option<SockAddr>) -> SyscallEve
         tid: me(),
         syscall: sys.into(),
         ret: -1,
-        errno: Some(format!("{e:?}")),
+        errno: Some(format!("{e:?}").as_str().into()),
         fd,
         fds: fd
             .and_then(|f| probe_fd_identity(me(), f))
@@ -228,13 +222,10 @@ fn probe_rules_abstract_name_nobody_bound() {
     )
     .unwrap_err();
     assert_eq!(e, Errno::ECONNREFUSED);
-    let a = SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Abstract,
-        path: Some(ByteString::from(name.as_str())),
-        addrlen: 2 + 1 + name.len() as u32,
-        problems: vec![],
-    };
+    let a = SockAddr::unix(
+        UnixName::Abstract(ByteString::from(name.as_str())),
+        2 + 1 + name.len() as u32,
+    );
     let c = diagnose("connect", e, Some(s.as_raw_fd()), Some(a));
     assert!(
         c.summary

@@ -144,13 +144,13 @@ fn foreign_file_is_refused() {
 #[test]
 fn newer_format_version_is_refused() {
     let text = demo();
-    let body = text.replacen("\"version\":1,", "\"version\":2,", 1);
+    let body = text.replacen("\"version\":1,", "\"version\":3,", 1);
     assert_ne!(body, text, "the fixture's header has version 1");
     let f = write_case("future.jsonl", body.as_bytes());
     assert_refused(
         &report(&[], &f),
         &f,
-        "line 1: trace format version 2 is newer than this sockwhy reads (version 1); upgrade sockwhy",
+        "line 1: trace format version 3 is newer than this sockwhy reads (version 2); upgrade sockwhy",
     );
 }
 

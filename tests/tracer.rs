@@ -52,7 +52,7 @@ fn failing_connect_to_missing_path_is_shown_and_saved() {
     let h = &trace[0];
     assert_eq!(h["type"], "header");
     assert_eq!(h["format"], "sockwhy-trace");
-    assert_eq!(h["version"], 1);
+    assert_eq!(h["version"], 2);
     assert_eq!(h["command"][0], tracee().to_str().unwrap());
     assert!(h["kernel"].as_str().unwrap().starts_with("Linux "));
     assert!(h["start"].as_str().unwrap().ends_with('Z'));

@@ -27,7 +27,7 @@ fn records() -> Vec<Record> {
         sockwhy: "test".into(),
     })];
     v.push(Record::Process(ProcessEvent {
-        event: Some(ProcessEventKind::Spawn),
+        event: Some(ProcessEventKind::Spawn.into()),
         pid: 77,
         tid: 77,
         comm: Some("server".into()),
@@ -49,7 +49,7 @@ fn records() -> Vec<Record> {
             syscall: name.into(),
             args: vec!["3".into()],
             ret,
-            errno: errno.map(str::to_owned),
+            errno: errno.map(Into::into),
             ..Default::default()
         })));
     }
@@ -67,7 +67,7 @@ fn live_child() {
     std::fs::write(out.with_extension("pid"), std::process::id().to_string()).unwrap();
     let (tx, rx) = mpsc::sync_channel(16);
     for r in records() {
-        tx.send(Feed::Record(Box::new(r))).unwrap();
+        tx.send(Feed::Record(Box::new(r), None)).unwrap();
     }
     let ctl_tx = tx.clone();
     let ctl_file = out.with_extension("control");
@@ -96,6 +96,8 @@ fn live_child() {
         }),
         attached,
         save_path: out.with_extension("saved"),
+        // A hand-made feed: the records come without lines in a trace.
+        backing: None,
     };
     // Keep the sender alive: the trace is "still running" until control() is called.
     let outcome = run_live(live).unwrap();

@@ -6,8 +6,8 @@ mod common;
 use common::tmux::Tmux;
 
 use sockwhy::model::{
-    AddrKind, Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr,
-    SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+    Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SyscallEvent,
+    TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, UnixName,
 };
 use sockwhy::sink::jsonl::read::JsonlReader;
 use sockwhy::sink::jsonl::write::JsonlWriter;
@@ -23,7 +23,7 @@ fn call(seq: u64, pid: i32, name: &str, args: &[&str], ret: i64, errno: Option<&
         syscall: name.into(),
         args: args.iter().map(|s| s.to_string()).collect(),
         ret,
-        errno: errno.map(str::to_owned),
+        errno: errno.map(Into::into),
         ..Default::default()
     }))
 }
@@ -39,7 +39,7 @@ fn trace() -> Vec<Record> {
         sockwhy: "test".into(),
     })];
     recs.push(Record::Process(ProcessEvent {
-        event: Some(ProcessEventKind::Spawn),
+        event: Some(ProcessEventKind::Spawn.into()),
         pid: 4100,
         tid: 4100,
         exe: Some("/usr/bin/client".into()),
@@ -69,23 +69,17 @@ fn trace() -> Vec<Record> {
     ) else {
         unreachable!()
     };
-    failed.addr = Some(SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Path,
-        path: Some("/run/app.sock".into()),
-        addrlen: 110,
-        problems: vec![],
-    });
+    failed.addr = Some(SockAddr::unix(UnixName::Path("/run/app.sock".into()), 110));
     failed.explanation = Some("Nothing is bound at this path.".into());
     failed.man = Some("connect(2)".into());
     failed.cause = Some(Cause {
         summary: "The server is not running yet.".into(),
         evidence: vec!["/run/app.sock: no such file".into()],
-        confidence: Confidence::High,
+        confidence: Confidence::High.into(),
     });
     recs.push(Record::Syscall(failed));
     recs.push(Record::Process(ProcessEvent {
-        event: Some(ProcessEventKind::Fork),
+        event: Some(ProcessEventKind::Fork.into()),
         pid: 4101,
         tid: 4101,
         ppid: Some(4100),
@@ -114,14 +108,14 @@ fn trace() -> Vec<Record> {
     ));
     recs.push(call(5, 4100, "close", &["3"], 0, None));
     recs.push(Record::Process(ProcessEvent {
-        event: Some(ProcessEventKind::Exit),
+        event: Some(ProcessEventKind::Exit.into()),
         pid: 4101,
         tid: 4101,
         exit_code: Some(1),
         ..Default::default()
     }));
     recs.push(Record::Process(ProcessEvent {
-        event: Some(ProcessEventKind::Exit),
+        event: Some(ProcessEventKind::Exit.into()),
         pid: 4100,
         tid: 4100,
         exit_code: Some(0),

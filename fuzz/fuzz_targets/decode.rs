@@ -9,8 +9,8 @@ use sockwhy::decode::msghdr::decode_cmsgs;
 use sockwhy::decode::sockaddr::decode_sockaddr;
 use sockwhy::decode::{DecodeOpts, Dir, decode_entry, decode_exit};
 use sockwhy::model::traced::{FD_CHANGING_CALLS, FD_IO_CALLS, SOCKET_CALLS};
-use sockwhy::model::{ByteString, SockId};
-use sockwhy::render::call::{render_args, render_ret_text};
+use sockwhy::model::{ByteString, SockId, UnixName};
+use sockwhy::render::call::{Ids, render_args, render_ret_text};
 use sockwhy::render::escape::is_terminal_safe;
 use syscalls::Sysno;
 
@@ -103,24 +103,27 @@ fuzz_target!(|data: &[u8]| {
                         },
                         inode: fd as u64,
                         peer: Some(7),
-                        path: Some(ByteString::from(name)),
-                        peer_path: None,
+                        path: UnixName::from_sun_path(name),
+                        peer_path: UnixName::Unnamed,
                         target: Some(ByteString::from(name)),
                     },
                 );
             }
             let e = decode_entry(sys, regs, &mut t, &o);
             let d = decode_exit(e, ret, &mut t, &o);
-            for a in render_args(&d) {
+            // As the tracer and the pipeline split and render it.
+            let mut ev = Default::default();
+            let args = d.into_event(&mut ev);
+            for a in render_args(&args, Ids(&ev.fds)) {
                 check(&a);
             }
-            if let Some(r) = render_ret_text(&d) {
+            if let Some(r) = render_ret_text(&args, Ids(&ev.fds)) {
                 check(&r);
             }
-            for p in d.addr.iter().flat_map(|a| a.problems.iter()) {
+            for p in ev.addr.iter().flat_map(|a| a.problems.iter()) {
                 check(p);
             }
-            for m in &d.msgs {
+            for m in &ev.msgs {
                 assert!(m.iov.len() <= 1024);
                 for c in &m.cmsgs {
                     if let sockwhy::model::Cmsg::Malformed { reason, .. } = c {

@@ -1,6 +1,7 @@
 //! `sockwhy explain ERRNO [SYSCALL]`.
 
-use crate::diagnose::kb::{self, Entry, ErrnoId};
+use crate::kb::{self, Entry};
+use crate::model::errno::{description, parse_errno};
 use anyhow::{Result, bail};
 use std::io::Write;
 
@@ -19,7 +20,7 @@ pub fn run_explain(errno: &str, syscall: Option<&str>) -> Result<i32> {
 
 /// Write what `run_explain` prints to `out`.
 pub fn write_explain(out: &mut impl Write, errno: &str, syscall: Option<&str>) -> Result<()> {
-    let Some(id) = kb::parse_errno(errno) else {
+    let Some((id, name)) = parse_errno(errno).and_then(|e| Some((e, e.name()?))) else {
         bail!("unknown errno {errno:?}: give a name such as ENOENT or a number such as 2");
     };
     if let Some(s) = syscall
@@ -27,19 +28,19 @@ pub fn write_explain(out: &mut impl Write, errno: &str, syscall: Option<&str>) -
     {
         bail!("unknown system call {s:?}: give a name such as connect or sendmsg");
     }
-    write_heading(out, &id)?;
-    let entries = kb::entries_for_errno(id.name);
+    writeln!(out, "{name} ({}): {}", id.into_raw(), description(id))?;
+    let entries = kb::entries_for_errno(name);
     if entries.is_empty() {
         writeln!(
             out,
             "\nsockwhy has no explanation of {} for UNIX-domain sockets.",
-            id.name
+            name
         )?;
         return Ok(());
     }
     match syscall {
         Some(s) => {
-            if let Some(e) = kb::lookup(s, id.name) {
+            if let Some(e) = kb::lookup(s, name) {
                 let who = if e.is_generic() {
                     format!("{s} (no entry for this call; what it means in general)")
                 } else {
@@ -66,17 +67,12 @@ pub fn write_explain(out: &mut impl Write, errno: &str, syscall: Option<&str>) -
     Ok(())
 }
 
-fn write_heading(out: &mut impl Write, id: &ErrnoId) -> Result<()> {
-    writeln!(out, "{} ({}): {}", id.name, id.number, id.description)?;
-    Ok(())
-}
-
 /// The calls an entry applies to, with family names spelled out (`send` -> sendto, ...).
 fn calls_of(e: &Entry) -> Vec<&str> {
     let mut calls = Vec::new();
     for name in &e.syscalls {
         match kb::FAMILIES.iter().find(|(f, _)| f == name) {
-            Some((_, members)) => calls.extend(members.iter().copied()),
+            Some((_, members)) => calls.extend(members.iter().map(|m| m.name())),
             None => calls.push(name.as_str()),
         }
     }

@@ -5,6 +5,7 @@ pub mod cli;
 pub mod demo;
 pub mod explain;
 pub mod live_tui;
+pub mod pipeline;
 pub mod probe_cmd;
 pub mod report_cmd;
 pub mod trace;

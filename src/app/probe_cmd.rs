@@ -1,14 +1,15 @@
 //! `sockwhy probe PATH [--pid PID]`: what a connect() to PATH would meet, without tracing.
 //!
 //! The facts come from the same probes the tracer uses at a failure, and the verdict
-//! from the same rules, so the command and a trace never disagree.
+//! from the same rules (`diagnose::rules::connect_verdict`), so the command and a trace
+//! never disagree. This file only prints them.
 
 use super::ExitError;
-use crate::diagnose::{History, rules};
-use crate::model::facts::{Access, Creds, FileKind, SockKind, SockState, WalkEnd};
-use crate::model::{AddrKind, ByteString, Facts, Pid, SockAddr, SyscallEvent};
+use crate::diagnose::rules::{self, ConnectVerdict};
+use crate::model::facts::{Access, Creds, SockState, WalkEnd};
+use crate::model::{ByteString, Facts, Pid, SockAddr, SockKind, UnixName};
 use crate::probe::{self, path::may_access};
-use crate::render::escape::{escape_bytes, quote_bytes};
+use crate::render::escape::{escape_bytes, quote_bytes, quote_unix_name};
 use anyhow::Result;
 use std::io::Write;
 
@@ -66,33 +67,23 @@ fn parse_target(t: &str) -> Result<SockAddr> {
         }
         .into());
     }
-    let (kind, name) = match t.strip_prefix('@') {
-        Some(n) => (AddrKind::Abstract, n),
-        None => (AddrKind::Path, t),
+    let name = match t.strip_prefix('@') {
+        Some(n) => UnixName::Abstract(ByteString::from(n)),
+        None => UnixName::Path(ByteString::from(t)),
     };
-    Ok(SockAddr {
-        family: "AF_UNIX".into(),
-        kind,
-        path: Some(ByteString::from(name)),
-        addrlen: (2 + name.len() + usize::from(kind == AddrKind::Path)) as u32,
-        problems: vec![],
-    })
+    let len = name.to_sun_path().len() + usize::from(matches!(name, UnixName::Path(_)));
+    Ok(SockAddr::unix(name, (2 + len) as u32))
 }
 
 /// The lines to print, and whether a connect would be accepted.
 fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
-    let mut out = Vec::new();
-    let name = addr.path.as_ref().map(|p| p.as_bytes()).unwrap_or_default();
-    let shown = match addr.kind {
-        AddrKind::Abstract => format!("@{}", quote_bytes(name)),
-        _ => quote_bytes(name),
-    };
+    let shown = addr.unix_name().map(quote_unix_name).unwrap_or_default();
     let who = if pid == std::process::id() as Pid {
         "this process".to_owned()
     } else {
         format!("pid {pid}")
     };
-    out.push(format!("probe: {shown} as {who} sees it"));
+    let mut out = vec![format!("probe: {shown} as {who} sees it")];
     if let Some(c) = &f.creds {
         out.push(format!(
             "credentials: uid {}, gid {}, groups {}",
@@ -101,131 +92,115 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
             c.groups_text()
         ));
     }
-    let mut connectable = true;
-    let mut errno = None;
-    if let Some(w) = &f.path {
-        if let Some(cwd) = &w.cwd {
-            out.push(format!("cwd: {}", quote_bytes(cwd.as_bytes())));
+    path_lines(f, &mut out);
+    bound_lines(addr, f, &mut out);
+    match rules::connect_verdict(pid, addr, f) {
+        ConnectVerdict::Accepted => {
+            out.push(format!("verdict: {who} may connect to {shown}"));
+            (out, true)
         }
-        for s in w.steps.iter().filter(|s| s.link.is_some()) {
-            out.push(format!(
-                "symlink: {} -> {}",
-                quote_bytes(s.path.as_bytes()),
-                quote_bytes(s.link.as_ref().map(|l| l.as_bytes()).unwrap_or_default())
-            ));
+        ConnectVerdict::Refused { cause: Some(c), .. } => {
+            out.push(format!("verdict: cannot connect: {}", c.summary));
+            (out, false)
         }
-        match &w.end {
-            WalkEnd::Found => {
-                if let Some(t) = w.target() {
-                    out.push(format!(
-                        "exists: yes, {} ({})",
-                        t.info.kind.phrase(),
-                        mode_line(&t.info)
-                    ));
-                    if t.info.kind != FileKind::Socket {
-                        connectable = false;
-                        errno = Some("ECONNREFUSED");
-                    }
-                }
-            }
-            WalkEnd::Missing { at, last } => {
-                out.push(format!(
-                    "exists: no; {} {} does not exist",
-                    if *last { "the file" } else { "directory" },
-                    quote_bytes(at.as_bytes())
-                ));
-                connectable = false;
-                errno = Some("ENOENT");
-            }
-            WalkEnd::NotDir { at } => {
-                out.push(format!(
-                    "exists: no; {} is not a directory",
-                    quote_bytes(at.as_bytes())
-                ));
-                connectable = false;
-                errno = Some("ENOTDIR");
-            }
-            WalkEnd::Loop => {
-                out.push("exists: no; too many levels of symbolic links".into());
-                connectable = false;
-                errno = Some("ELOOP");
-            }
-            WalkEnd::Error { at, errno: e } => {
-                out.push(format!(
-                    "exists: unknown; looking up {} fails with {}",
-                    quote_bytes(at.as_bytes()),
-                    escape_bytes(e.as_bytes())
-                ));
-                connectable = false;
-            }
-        }
-        if let Some(d) = &w.denied {
-            let need = match d.need {
-                Access::Search => "search",
-                Access::Write => "write",
-            };
+        ConnectVerdict::Refused { errno, cause: None } => {
             out.push(format!(
-                "permission: denied: no {need} permission on {} ({})",
-                quote_bytes(d.path.as_bytes()),
-                mode_line(&d.info)
+                "verdict: cannot connect ({})",
+                errno.and_then(|e| e.name()).unwrap_or("reason unknown")
             ));
-            connectable = false;
-            errno = Some("EACCES");
-        } else if w.perms_checked && matches!(w.end, WalkEnd::Found) {
-            // Root passes by capability where the mode bits alone would refuse.
-            let via_cap = match (&f.creds, w.target()) {
-                (Some(c), Some(t)) => {
-                    let bare = Creds {
-                        cap_eff: 0,
-                        ..c.clone()
-                    };
-                    !may_access(&bare, &t.info, Access::Write)
-                }
-                _ => false,
-            };
-            out.push(format!(
-                "permission: granted: search on every directory, write on the file{}",
-                if via_cap {
-                    " (by CAP_DAC_OVERRIDE)"
-                } else {
-                    ""
-                }
-            ));
+            (out, false)
         }
     }
+}
+
+/// The path walk: where it ended, symlinks on the way, the permissions met.
+fn path_lines(f: &Facts, out: &mut Vec<String>) {
+    let Some(w) = &f.path else {
+        return;
+    };
+    if let Some(cwd) = &w.cwd {
+        out.push(format!("cwd: {}", quote_bytes(cwd.as_bytes())));
+    }
+    for s in w.steps.iter().filter(|s| s.link.is_some()) {
+        out.push(format!(
+            "symlink: {} -> {}",
+            quote_bytes(s.path.as_bytes()),
+            quote_bytes(s.link.as_ref().map(|l| l.as_bytes()).unwrap_or_default())
+        ));
+    }
+    out.push(match &w.end {
+        WalkEnd::Found => match w.target() {
+            Some(t) => format!(
+                "exists: yes, {} ({})",
+                t.info.kind.phrase(),
+                mode_line(&t.info)
+            ),
+            None => "exists: yes".to_owned(),
+        },
+        WalkEnd::Missing { at, last } => format!(
+            "exists: no; {} {} does not exist",
+            if *last { "the file" } else { "directory" },
+            quote_bytes(at.as_bytes())
+        ),
+        WalkEnd::NotDir { at } => format!(
+            "exists: no; {} is not a directory",
+            quote_bytes(at.as_bytes())
+        ),
+        WalkEnd::Loop => "exists: no; too many levels of symbolic links".to_owned(),
+        WalkEnd::Error { at, errno } => format!(
+            "exists: unknown; looking up {} fails with {}",
+            quote_bytes(at.as_bytes()),
+            errno.map_or("the process's root or cwd cannot be read", |e| {
+                e.name().unwrap_or("an unnamed errno")
+            })
+        ),
+    });
+    if let Some(d) = &w.denied {
+        let need = match d.need {
+            Access::Search => "search",
+            Access::Write => "write",
+        };
+        out.push(format!(
+            "permission: denied: no {need} permission on {} ({})",
+            quote_bytes(d.path.as_bytes()),
+            mode_line(&d.info)
+        ));
+    } else if w.perms_checked && matches!(w.end, WalkEnd::Found) {
+        // Root passes by capability where the mode bits alone would refuse.
+        let via_cap = match (&f.creds, w.target()) {
+            (Some(c), Some(t)) => {
+                let bare = Creds {
+                    cap_eff: 0,
+                    ..c.clone()
+                };
+                !may_access(&bare, &t.info, Access::Write)
+            }
+            _ => false,
+        };
+        out.push(format!(
+            "permission: granted: search on every directory, write on the file{}",
+            if via_cap {
+                " (by CAP_DAC_OVERRIDE)"
+            } else {
+                ""
+            }
+        ));
+    }
+}
+
+/// The sockets bound to the name, with their holders and queues.
+fn bound_lines(addr: &SockAddr, f: &Facts, out: &mut Vec<String>) {
     match &f.bound {
         None => out.push("bound: unknown (no socket table could be read)".into()),
-        Some(b) if b.is_empty() => {
-            out.push(if f.bound_exact && addr.kind == AddrKind::Path {
+        Some(b) if b.is_empty() => out.push(
+            if f.bound_exact && matches!(addr.unix_name(), Some(UnixName::Path(_))) {
                 "bound: no socket is bound to this file or name".into()
             } else {
                 "bound: no socket is bound to this name".into()
-            });
-            connectable = false;
-            errno.get_or_insert("ECONNREFUSED");
-        }
+            },
+        ),
         Some(b) => {
             for s in b {
-                let owners = if s.owners.is_empty() {
-                    "no process we can see".into()
-                } else {
-                    s.owners
-                        .iter()
-                        .map(|o| {
-                            format!(
-                                "pid {} ({}) fd {}",
-                                o.pid,
-                                escape_bytes(o.comm.as_bytes()),
-                                o.fds
-                                    .iter()
-                                    .map(|f| f.to_string())
-                                    .collect::<Vec<_>>()
-                                    .join(",")
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
                 let queue = match (s.sock.state, s.sock.rqueue, s.sock.wqueue) {
                     (SockState::Listening, Some(q), Some(m)) => {
                         format!(", accept queue {q} of backlog {m}")
@@ -233,15 +208,14 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
                     _ => String::new(),
                 };
                 out.push(format!(
-                    "bound: {}, {}{queue}, inode {}, held by {owners}",
+                    "bound: {}, {}{queue}, inode {}, held by {}",
                     s.sock.kind.name(),
                     s.sock.state.word(),
-                    s.sock.inode
+                    s.sock.inode,
+                    rules::owners_text(&s.owners)
                 ));
             }
-            let listening = b.iter().find(|s| s.sock.state == SockState::Listening);
-            let dgram = b.iter().any(|s| s.sock.kind == SockKind::Dgram);
-            match listening {
+            match b.iter().find(|s| s.sock.state == SockState::Listening) {
                 Some(l) => {
                     if let (Some(q), Some(m)) = (l.sock.rqueue, l.sock.wqueue)
                         && q > m
@@ -251,13 +225,10 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
                         ));
                     }
                 }
-                None if dgram => out.push(
+                None if b.iter().any(|s| s.sock.kind == SockKind::Dgram) => out.push(
                     "type: bound by a datagram socket: send to it with SOCK_DGRAM (a SOCK_STREAM connect gets EPROTOTYPE)".into(),
                 ),
-                None => {
-                    connectable = false;
-                    errno.get_or_insert("ECONNREFUSED");
-                }
+                None => {}
             }
         }
     }
@@ -279,29 +250,6 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
             }
         ));
     }
-    if connectable {
-        out.push(format!("verdict: {who} may connect to {shown}"));
-        return (out, true);
-    }
-    // Ask the tracer's rules for the cause, as if a connect had failed this way.
-    let ev = SyscallEvent {
-        pid,
-        tid: pid,
-        syscall: "connect".into(),
-        errno: errno.map(str::to_owned),
-        ret: -1,
-        addr: Some(addr.clone()),
-        ..SyscallEvent::default()
-    };
-    let cause = rules::find_cause(&ev, f, &History::default());
-    match cause {
-        Some(c) => out.push(format!("verdict: cannot connect: {}", c.summary)),
-        None => out.push(format!(
-            "verdict: cannot connect ({})",
-            errno.unwrap_or("reason unknown")
-        )),
-    }
-    (out, false)
 }
 
 fn mode_line(i: &crate::model::facts::FileInfo) -> String {

@@ -2,13 +2,15 @@
 //! the sinks) on this thread.
 
 use super::cli::{ColorChoice, LeaderExitChoice, TraceOpts};
+use super::pipeline::Pipeline;
 use super::{EXIT_NOT_FOUND, ExitError};
 use crate::decode::DecodeOpts;
-use crate::diagnose::{self, History};
-use crate::model::{Header, Record, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, traced};
+use crate::model::{Header, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, traced};
+use crate::sink::Sink;
 use crate::sink::jsonl::write::JsonlWriter;
+use crate::sink::summary::SummarySink;
 use crate::sink::text::TextSink;
-use crate::tracer::{self, Control, Finish, LeaderExit, Target, TraceConfig, TraceMsg};
+use crate::tracer::{self, Control, Finish, LeaderExit, Target, TraceConfig};
 use anyhow::{Context, Result, anyhow, bail};
 use std::ffi::OsString;
 use std::io::{IsTerminal, LineWriter, Write};
@@ -23,45 +25,83 @@ pub fn run_trace(opts: &TraceOpts, command: &[OsString]) -> Result<i32> {
         return super::live_tui::run_live_tui(opts, cfg);
     }
     let handle = start(cfg)?;
-    let header = make_header(opts, command);
-    let (out, is_tty): (Box<dyn Write + Send>, bool) = match &opts.output {
-        Some(p) => (
-            Box::new(LineWriter::new(
-                std::fs::File::create(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?,
-            )),
-            false,
-        ),
-        None => (
-            Box::new(LineWriter::new(std::io::stderr())),
-            std::io::stderr().is_terminal(),
-        ),
+    let stop = stop_control(handle.attached);
+    let (sinks, mut trailer) = match text_sinks(opts) {
+        Ok(s) => s,
+        Err(e) => return Err(abandon(handle, e)),
     };
-    let mut pipe = Pipeline::new(opts, &header, out, use_color(opts.color, is_tty))?;
-    let mut finish = Finish::default();
-    for msg in handle.rx.iter() {
-        if let TraceMsg::Finished(f) = msg {
-            finish = f;
+    let mut pipe = Pipeline::new(sinks);
+    pipe.start(make_header(opts, command));
+    // An output is gone (closed pipe, full disk): stop tracing cleanly, detaching
+    // attached processes; the saved trace goes on to its end.
+    let ran = pipe.run(&handle.rx, || handle.request(stop));
+    let result = pipe.finish(&ran.end(false));
+    handle.join();
+    result?;
+    if opts.stats {
+        write_lines(&mut trailer, &stats_lines(&ran.finish))?;
+    }
+    Ok(ran.finish.exit_code.unwrap_or(0))
+}
+
+/// An output could not be opened after the tracer started: never leave the program
+/// stopped under a tracer nobody reads. Stops the trace, waits for it, gives `e` back.
+pub fn abandon(handle: tracer::Handle, e: anyhow::Error) -> anyhow::Error {
+    handle.request(stop_control(handle.attached));
+    for m in handle.rx.iter() {
+        if matches!(m, tracer::TraceMsg::Finished(_)) {
             break;
         }
-        if let Err(e) = pipe.handle(msg)
-            && pipe.error.is_none()
-        {
-            // The output is gone (closed pipe, full disk): stop tracing cleanly,
-            // detaching attached processes, and keep draining so the tracer can finish.
-            pipe.error = Some(e);
-            handle.request(if handle.attached {
-                Control::Detach
-            } else {
-                Control::Kill
-            });
-        }
     }
-    if let Some(e) = pipe.error.take() {
-        return Err(e);
+    handle.join();
+    e
+}
+
+/// Detach attached processes; end a spawned one (it cannot run without its tracer).
+pub fn stop_control(attached: bool) -> Control {
+    if attached {
+        Control::Detach
+    } else {
+        Control::Kill
     }
-    pipe.finish(&finish, opts)?;
-    Ok(finish.exit_code.unwrap_or(0))
+}
+
+/// A handle on where the text trace goes (stderr, or the -o file).
+type TextOut = Box<dyn Write + Send>;
+
+/// The sinks of a text trace (text, `--save`, `-c`), and a handle on the text's
+/// destination for `--stats`, printed after everything else.
+fn text_sinks(opts: &TraceOpts) -> Result<(Vec<Box<dyn Sink + Send>>, TextOut)> {
+    let is_tty = opts.output.is_none() && std::io::stderr().is_terminal();
+    let file = match &opts.output {
+        Some(p) => Some(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        ),
+        None => None,
+    };
+    // Handles on an -o file share its offset: each writes after the lines before it.
+    let handle = || -> Result<TextOut> {
+        Ok(match &file {
+            Some(f) => Box::new(LineWriter::new(
+                f.try_clone().context("cannot open the text output again")?,
+            )),
+            None => Box::new(LineWriter::new(std::io::stderr())),
+        })
+    };
+    let mut sinks: Vec<Box<dyn Sink + Send>> = vec![Box::new(TextSink::new(
+        handle()?,
+        use_color(opts.color, is_tty),
+        opts.failed,
+    ))];
+    if let Some(p) = &opts.save {
+        sinks.push(Box::new(
+            JsonlWriter::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        ));
+    }
+    if opts.summary {
+        sinks.push(Box::new(SummarySink::new(handle()?)));
+    }
+    Ok((sinks, handle()?))
 }
 
 /// Start the tracer, turning start errors into one-line errors with the right exit code.
@@ -75,124 +115,17 @@ pub fn start(cfg: TraceConfig) -> Result<tracer::Handle> {
     })
 }
 
-/// The sinks of a live trace and the diagnosis state.
-pub struct Pipeline {
-    text: Option<TextSink<Box<dyn Write + Send>>>,
-    jsonl: Option<JsonlWriter<std::io::BufWriter<std::fs::File>>>,
-    summary: Option<crate::sink::summary::Summary>,
-    history: History,
-    /// First output error: the trace is being stopped.
-    pub error: Option<anyhow::Error>,
-}
-
-impl Pipeline {
-    /// Open the sinks `opts` asks for and write the header.
-    pub fn new(
-        opts: &TraceOpts,
-        header: &Header,
-        text_out: Box<dyn Write + Send>,
-        color: bool,
-    ) -> Result<Self> {
-        let jsonl = match &opts.save {
-            Some(p) => {
-                let mut w = JsonlWriter::create(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?;
-                w.write(&Record::Header(header.clone()))?;
-                Some(w)
-            }
-            None => None,
-        };
-        let mut summary = opts.summary.then(crate::sink::summary::Summary::default);
-        if let Some(s) = summary.as_mut() {
-            s.add(&Record::Header(header.clone()));
-        }
-        Ok(Pipeline {
-            text: Some(TextSink::new(text_out, color, opts.failed)),
-            jsonl,
-            summary,
-            history: History::default(),
-            error: None,
-        })
+/// Write `lines`, each with its newline, and flush.
+pub fn write_lines(out: &mut dyn Write, lines: &[String]) -> Result<()> {
+    for l in lines {
+        writeln!(out, "{l}")?;
     }
-
-    /// A pipeline without a text sink (the TUI shows events instead).
-    pub fn without_text(mut self) -> Self {
-        self.text = None;
-        self
-    }
-
-    /// Diagnose one message and write it everywhere; returns the record it became.
-    pub fn process(&mut self, msg: TraceMsg) -> Option<Record> {
-        match msg {
-            TraceMsg::Syscall(mut ev, facts) => {
-                diagnose::diagnose(&mut ev, &facts, &self.history);
-                self.history.record(&ev);
-                Some(Record::Syscall(ev))
-            }
-            TraceMsg::Process(pe) => {
-                // Exits close sockets: the rules can then say who closed a peer.
-                self.history.record_process(&pe);
-                Some(Record::Process(pe))
-            }
-            TraceMsg::Warning(_) | TraceMsg::Finished(_) => None,
-        }
-    }
-
-    /// Diagnose and write one message.
-    pub fn handle(&mut self, msg: TraceMsg) -> Result<()> {
-        if let TraceMsg::Warning(w) = &msg {
-            eprintln!("sockwhy: {w}");
-        }
-        if let Some(rec) = self.process(msg) {
-            self.write(&rec)?;
-        }
-        Ok(())
-    }
-
-    /// Write a record to every sink.
-    pub fn write(&mut self, rec: &Record) -> Result<()> {
-        if self.error.is_some() {
-            return Ok(());
-        }
-        if let Some(s) = self.summary.as_mut() {
-            s.add(rec);
-        }
-        if let Some(j) = self.jsonl.as_mut() {
-            j.write(rec).context("cannot write the saved trace")?;
-        }
-        if let Some(t) = self.text.as_mut() {
-            t.write(rec)?;
-        }
-        Ok(())
-    }
-
-    /// The end: --stats and the -c summary.
-    pub fn finish(&mut self, finish: &Finish, opts: &TraceOpts) -> Result<()> {
-        let mut lines = Vec::new();
-        if opts.stats {
-            lines.extend(stats_lines(finish));
-        }
-        if let Some(s) = &self.summary {
-            let mut buf = Vec::new();
-            s.write_table(&mut buf)?;
-            lines.extend(String::from_utf8_lossy(&buf).lines().map(str::to_owned));
-        }
-        if let Some(t) = self.text.as_mut() {
-            for l in &lines {
-                t.write_line(l)?;
-            }
-            t.flush()?;
-        } else {
-            for l in &lines {
-                eprintln!("{l}");
-            }
-        }
-        Ok(())
-    }
+    out.flush()?;
+    Ok(())
 }
 
 /// The --stats table: ptrace stops per call, so the cost of tracing is visible.
-fn stats_lines(finish: &Finish) -> Vec<String> {
+pub fn stats_lines(finish: &Finish) -> Vec<String> {
     let mode = if finish.filtered {
         "seccomp filter (only traced calls stop)"
     } else {
@@ -414,14 +347,6 @@ pub fn parse_inject(s: &str) -> Result<(Sysno, i32)> {
             code: 2
         });
     }
-    let num = errno_number(errno).ok_or_else(bad)?;
-    Ok((sys, num))
-}
-
-/// Errno number from a name or a number.
-pub fn errno_number(s: &str) -> Option<i32> {
-    if let Ok(n) = s.parse::<i32>() {
-        return (1..4096).contains(&n).then_some(n);
-    }
-    (1..4096).find(|n| syscalls::Errno::new(*n).name() == Some(s))
+    let e = crate::model::errno::parse_errno(errno).ok_or_else(bad)?;
+    Ok((sys, e.into_raw()))
 }

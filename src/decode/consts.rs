@@ -359,11 +359,6 @@ pub const O_FLAGS: Table = &[
 /// close_range() flags.
 pub const CLOSE_RANGE_FLAGS: Table = &[(2, "CLOSE_RANGE_UNSHARE"), (4, "CLOSE_RANGE_CLOEXEC")];
 
-/// The errno's name (`ECONNREFUSED`), if it has one.
-pub fn errno_name(e: i32) -> Option<&'static str> {
-    syscalls::Errno::new(e).name()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,7 +384,7 @@ mod tests {
         assert_eq!(name_or_hex(SHUT_HOW, 7, "SHUT_???"), "0x7 /* SHUT_??? */");
         assert_eq!(sockopt_name(1, 999), "0x3e7 /* SO_??? */");
         assert_eq!(sol_level(270), "SOL_NETLINK");
-        assert_eq!(errno_name(111), Some("ECONNREFUSED"));
+        assert_eq!(crate::model::Errno::new(111).name(), Some("ECONNREFUSED"));
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Pure decoders: from a syscall's registers and the tracee memory they point to, to
-//! data (`Decoded`). Formatting to text happens later, in `render::call`.
+//! data (`Decoded`). Formatting to text happens later, on the pipeline thread, in
+//! `render::call`: decode imports nothing of render.
 //!
 //! Everything here reads the tracee only through the [`Tracee`] trait, so the decoders
 //! can be tested and fuzzed over plain byte buffers. Every read is bounded (see the
@@ -7,7 +8,8 @@
 //!
 //! Layout: `sockaddr` (addresses and their problems), `msghdr` (iovecs, msghdr, cmsgs),
 //! `sockopt` (option values), `consts` (name tables), `mem` (a Tracee over a buffer).
-//! The formats follow strace 6.1 `-yy`; `tests.rs` holds lines checked against it.
+//! The formats follow strace 6.1 `-yy`; `render/tests.rs` holds the lines, decoded here
+//! and rendered there, checked against it.
 //! Fuzz with `cargo +nightly fuzz run --dev decode` (fuzz/fuzz_targets/decode.rs).
 
 pub mod consts;
@@ -16,10 +18,8 @@ pub mod msghdr;
 pub mod sockaddr;
 pub mod sockopt;
 
-#[cfg(test)]
-mod tests;
-
-use crate::model::{ByteString, Cmsg, Fd, MsgHdr, SockAddr, SockId};
+use crate::model::errno::error_of;
+use crate::model::{ByteString, Cmsg, Fd, MsgHdr, SockAddr, SockId, SyscallEvent};
 use msghdr::{IovArg, IovData, MsgArg, MsgRead};
 use sockaddr::{AddrArg, read_sockaddr_in, read_sockaddr_out};
 use sockopt::OptVal;
@@ -129,14 +129,38 @@ pub struct Decoded {
 }
 
 impl Decoded {
-    /// True when the kernel returned an error (-4095..=-1).
-    pub fn failed(&self) -> bool {
-        is_error(self.ret)
+    /// Move what the record keeps (the fd, address, msghdrs and fd identities) into `ev`;
+    /// what is left is what only the text needs. Each fact is then held in one place.
+    pub fn into_event(self, ev: &mut SyscallEvent) -> DecodedArgs {
+        ev.fd = self.fd.or(ev.fd);
+        ev.addr = self.addr;
+        ev.msgs = self.msgs;
+        ev.fds = self.fds;
+        DecodedArgs {
+            args: self.args,
+            ret: self.ret,
+            ret_is_fd: self.ret_is_fd,
+        }
     }
+}
 
-    /// The identity of `fd` in this call, when it was found.
-    pub fn identity(&self, fd: Fd) -> Option<&SockId> {
-        self.fds.iter().find(|s| s.fd == fd)
+/// The decoded arguments of a call whose record holds the rest (see
+/// [`Decoded::into_event`]): rendered to text on the pipeline thread, with the fd
+/// identities of the record, by `render::call::render_call`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DecodedArgs {
+    /// The arguments in order.
+    pub args: Vec<Arg>,
+    /// Return value as the kernel gave it (negative errno on failure).
+    pub ret: i64,
+    /// True when the return value itself is an fd (socket, accept, dup, ...).
+    pub ret_is_fd: bool,
+}
+
+impl DecodedArgs {
+    /// True when the kernel returned an error (see `model::errno::error_of`).
+    pub fn failed(&self) -> bool {
+        error_of(self.ret).is_some()
     }
 }
 
@@ -159,11 +183,6 @@ pub struct EntryState {
     pub msgs: Vec<MsgArg>,
     /// msg_namelen of each mmsghdr at entry (recvmmsg).
     pub namelens: Vec<Option<u32>>,
-}
-
-/// True for a raw kernel return value that is an error.
-pub fn is_error(ret: i64) -> bool {
-    (-4095..=-1).contains(&ret)
 }
 
 /// The most bytes one read may ask for, whatever the caller computed: a backstop so
@@ -380,8 +399,9 @@ pub fn decode_entry(sys: Sysno, regs: [u64; 6], t: &mut dyn Tracee, o: &DecodeOp
     e
 }
 
-/// The fd a call operates on (its first argument), for the calls that have one.
-fn operated_fd(sys: Sysno, regs: [u64; 6]) -> Option<Fd> {
+/// The fd a call operates on (its first argument), for the calls that have one: the one
+/// answer to "which argument is the fd".
+pub fn operated_fd(sys: Sysno, regs: [u64; 6]) -> Option<Fd> {
     match sys {
         Sysno::socket | Sysno::socketpair => None,
         Sysno::bind
@@ -417,7 +437,7 @@ fn operated_fd(sys: Sysno, regs: [u64; 6]) -> Option<Fd> {
 
 /// Finish decoding at the exit stop (`ret` is the raw kernel return value).
 pub fn decode_exit(e: EntryState, ret: i64, t: &mut dyn Tracee, o: &DecodeOpts) -> Decoded {
-    let failed = is_error(ret);
+    let failed = error_of(ret).is_some();
     let r = e.regs;
     let mut d = Decoded {
         args: Vec::new(),

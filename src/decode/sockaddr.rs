@@ -2,17 +2,11 @@
 //! diagnosis can quote. Pure: the callers in `mod.rs` do the bounded reads.
 
 use super::{Dir, Tracee, read_bounded};
-use crate::model::{AddrKind, ByteString, SockAddr};
-use crate::render::escape::quote_bytes;
+use crate::model::sockaddr::{FAMILY_LEN, SOCKADDR_UN, SUN_PATH};
+use crate::model::{AddrName, ByteString, SockAddr, UnixName};
 
 /// sizeof(struct sockaddr_storage): the most any address read may take.
 pub const SOCKADDR_STORAGE: usize = 128;
-/// sizeof(((struct sockaddr_un *)0)->sun_path).
-pub const SUN_PATH: usize = 108;
-/// sizeof(struct sockaddr_un).
-pub const SOCKADDR_UN: u32 = 110;
-/// sizeof(sa_family_t).
-const FAMILY_LEN: u32 = 2;
 
 /// Family-specific fields beyond what the model keeps, for rendering.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -80,8 +74,7 @@ pub fn decode_sockaddr(bytes: &[u8], len: u32, dir: Dir) -> Option<AddrArg> {
     let mut addr = SockAddr {
         family: super::consts::lookup(super::consts::ADDRESS_FAMILIES, u64::from(family))
             .map_or_else(|| family.to_string(), str::to_string),
-        kind: AddrKind::Other,
-        path: None,
+        name: AddrName::Other,
         addrlen: len,
         problems,
     };
@@ -118,28 +111,27 @@ pub fn decode_sockaddr(bytes: &[u8], len: u32, dir: Dir) -> Option<AddrArg> {
     })
 }
 
-/// Fill kind, path and problems of an AF_UNIX address. `all` is everything read,
-/// `sun` the sun_path bytes within addrlen.
+/// Fill the name and problems of an AF_UNIX address. `all` is everything read, `sun`
+/// the sun_path bytes within addrlen. The problems are phrases of numbers only: the name
+/// itself is in the record, and text is made from it later, where it is escaped.
 fn decode_sun_path(all: &[u8], sun: &[u8], len: u32, dir: Dir, a: &mut SockAddr) {
+    a.name = AddrName::Unix(UnixName::Unnamed);
     if len == FAMILY_LEN {
-        a.kind = AddrKind::Unnamed;
         return;
     }
     let Some(&first) = sun.first() else {
         // addrlen promised a path but the memory ended first (problem already noted).
-        a.kind = AddrKind::Unnamed;
         return;
     };
     if first == 0 {
-        a.kind = AddrKind::Abstract;
         let name = &sun[1..sun.len().min(SUN_PATH)];
-        a.path = Some(ByteString::from(name));
+        a.name = AddrName::Unix(UnixName::Abstract(ByteString::from(name)));
         let trailing = name.iter().rev().take_while(|&&b| b == 0).count();
         if trailing > 0 && trailing < name.len() {
             a.problems.push(format!(
-                "abstract name {} ends in {trailing} NUL byte{} that addrlen {len} counts \
-                 (a peer must use the same length)",
-                quote_bytes(&name[..name.len() - trailing]),
+                "abstract name ({} bytes) is followed by {trailing} NUL byte{} that addrlen {len} \
+                 counts (a peer must use the same length)",
+                name.len() - trailing,
                 if trailing == 1 { "" } else { "s" }
             ));
         } else if trailing > 0 {
@@ -150,10 +142,9 @@ fn decode_sun_path(all: &[u8], sun: &[u8], len: u32, dir: Dir, a: &mut SockAddr)
         }
         return;
     }
-    a.kind = AddrKind::Path;
     let nul = sun.iter().position(|&b| b == 0);
     let plen = nul.unwrap_or(sun.len());
-    a.path = Some(ByteString::from(&sun[..plen.min(SUN_PATH)]));
+    a.name = AddrName::Unix(UnixName::Path(ByteString::from(&sun[..plen.min(SUN_PATH)])));
     if dir == Dir::Out {
         return;
     }
@@ -179,8 +170,7 @@ fn decode_sun_path(all: &[u8], sun: &[u8], len: u32, dir: Dir, a: &mut SockAddr)
         && m > plen
     {
         a.problems.push(format!(
-            "addrlen {len} cuts sun_path to {} ({plen} bytes); the string in memory is {m} bytes",
-            quote_bytes(&sun[..plen]),
+            "addrlen {len} cuts sun_path to its first {plen} bytes; the string in memory is {m} bytes"
         ));
     }
 }
@@ -257,8 +247,7 @@ fn too_short(len: u32) -> String {
 fn problem_addr(len: u32, why: String) -> SockAddr {
     SockAddr {
         family: String::new(),
-        kind: AddrKind::Other,
-        path: None,
+        name: AddrName::Other,
         addrlen: len,
         problems: vec![why],
     }

@@ -5,8 +5,9 @@
 //! closed or handed out anew, and a bounded memory of closed sockets and exited
 //! processes (to say who closed a peer).
 
-use crate::model::{Fd, Pid, ProcessEvent, ProcessEventKind, SyscallEvent};
+use crate::model::{ErrnoName, Fd, Pid, ProcessEvent, ProcessEventKind, SyscallEvent, SyscallName};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use syscalls::Sysno;
 
 /// Calls remembered per fd.
 const PER_FD: usize = 8;
@@ -20,10 +21,10 @@ const HELD: usize = 1024;
 pub struct PastCall {
     /// Trace sequence number.
     pub seq: u64,
-    /// Syscall name.
-    pub syscall: String,
-    /// Errno name when it failed.
-    pub errno: Option<String>,
+    /// The call.
+    pub syscall: SyscallName,
+    /// Its errno when it failed.
+    pub errno: Option<ErrnoName>,
 }
 
 /// A socket the trace saw closed, by a close() or by its process exiting.
@@ -55,7 +56,7 @@ impl History {
         for id in ev
             .fds
             .iter()
-            .filter(|s| s.inode != 0 && s.proto.starts_with("UNIX"))
+            .filter(|s| s.inode != 0 && s.unix_kind().is_some())
         {
             if held.len() < HELD {
                 held.insert(id.inode);
@@ -68,12 +69,17 @@ impl History {
             }
         }
         // An fd handed out by this call starts a new life.
-        if ok && matches!(ev.syscall.as_str(), "socket" | "accept" | "accept4") && ev.ret >= 0 {
+        if ok
+            && ev
+                .syscall
+                .is_any(&[Sysno::socket, Sysno::accept, Sysno::accept4])
+            && ev.ret >= 0
+        {
             self.calls.remove(&(ev.pid, ev.ret as Fd));
             self.push(ev, ev.ret as Fd);
             return;
         }
-        if ok && ev.syscall == "socketpair" {
+        if ok && ev.syscall == Sysno::socketpair {
             for id in &ev.fds {
                 self.calls.remove(&(ev.pid, id.fd));
                 self.push(ev, id.fd);
@@ -83,7 +89,7 @@ impl History {
         let Some(fd) = ev.fd else {
             return;
         };
-        if ok && ev.syscall == "close" {
+        if ok && ev.syscall == Sysno::close {
             self.calls.remove(&(ev.pid, fd));
             if let Some(id) = ev.fds.iter().find(|s| s.fd == fd && s.inode != 0) {
                 if let Some(h) = self.held.get_mut(&ev.pid) {
@@ -105,13 +111,13 @@ impl History {
     /// Remember a process event: a fork copies the sockets a process holds, an exit
     /// closes them and ends all its fds.
     pub fn record_process(&mut self, p: &ProcessEvent) {
-        if p.event == Some(ProcessEventKind::Fork)
+        if p.kind() == Some(ProcessEventKind::Fork)
             && let Some(parent) = p.ppid
             && let Some(h) = self.held.get(&parent).cloned()
         {
             self.held.insert(p.pid, h);
         }
-        if p.event == Some(ProcessEventKind::Exit) && p.pid == p.tid {
+        if p.kind() == Some(ProcessEventKind::Exit) && p.pid == p.tid {
             for inode in self.held.remove(&p.pid).unwrap_or_default() {
                 self.push_closed(
                     inode,
@@ -158,8 +164,8 @@ impl History {
             .unwrap_or_default()
     }
 
-    /// The last successful call named `syscall` on that fd.
-    pub fn last_ok(&self, pid: Pid, fd: Fd, syscall: &str) -> Option<&PastCall> {
+    /// The last successful `syscall` on that fd.
+    pub fn last_ok(&self, pid: Pid, fd: Fd, syscall: Sysno) -> Option<&PastCall> {
         self.calls
             .get(&(pid, fd))?
             .iter()
@@ -195,7 +201,7 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SockId;
+    use crate::model::{SockId, SockKind, SockProto};
 
     fn ev(seq: u64, sys: &str, fd: Option<Fd>, ret: i64, errno: Option<&str>) -> SyscallEvent {
         SyscallEvent {
@@ -217,17 +223,9 @@ mod tests {
         h.record(&ev(2, "connect", Some(3), 0, None));
         h.record(&ev(3, "connect", Some(3), -1, Some("EISCONN")));
         assert_eq!(h.calls(10, 3).len(), 3);
-        assert_eq!(h.last_ok(10, 3, "connect").unwrap().seq, 2);
+        assert_eq!(h.last_ok(10, 3, Sysno::connect).unwrap().seq, 2);
         let mut c = ev(4, "close", Some(3), 0, None);
-        c.fds = vec![SockId {
-            fd: 3,
-            proto: "UNIX-STREAM".into(),
-            inode: 77,
-            peer: None,
-            path: None,
-            peer_path: None,
-            target: None,
-        }];
+        c.fds = vec![SockId::new(3, SockProto::Unix(SockKind::Stream), 77)];
         h.record(&c);
         assert_eq!(h.calls(10, 3).len(), 1, "only the close is left");
         assert_eq!(h.closed(77).unwrap().seq, Some(4));
@@ -237,13 +235,13 @@ mod tests {
             1,
             "a new socket on fd 3 starts afresh"
         );
-        assert!(h.last_ok(10, 3, "connect").is_none());
+        assert!(h.last_ok(10, 3, Sysno::connect).is_none());
         for i in 0..20 {
             h.record(&ev(6 + i, "write", Some(3), 1, None));
         }
         assert_eq!(h.calls(10, 3).len(), PER_FD);
         h.record_process(&ProcessEvent {
-            event: Some(ProcessEventKind::Exit),
+            event: Some(ProcessEventKind::Exit.into()),
             pid: 10,
             tid: 10,
             exit_code: Some(1),
@@ -260,25 +258,20 @@ mod tests {
         pair.fds = [(3, 50), (4, 51)]
             .into_iter()
             .map(|(fd, inode)| SockId {
-                fd,
-                proto: "UNIX-STREAM".into(),
-                inode,
                 peer: Some(101 - inode),
-                path: None,
-                peer_path: None,
-                target: None,
+                ..SockId::new(fd, SockProto::Unix(SockKind::Stream), inode)
             })
             .collect();
         h.record(&pair);
         h.record_process(&ProcessEvent {
-            event: Some(ProcessEventKind::Fork),
+            event: Some(ProcessEventKind::Fork.into()),
             pid: 11,
             tid: 11,
             ppid: Some(10),
             ..Default::default()
         });
         h.record_process(&ProcessEvent {
-            event: Some(ProcessEventKind::Exit),
+            event: Some(ProcessEventKind::Exit.into()),
             pid: 11,
             tid: 11,
             signal: Some("SIGKILL".into()),

@@ -1,20 +1,20 @@
-//! Pure: the errno knowledge base (assets/) and the rules that turn probed facts into a
-//! likely cause.
+//! Pure: the explanation from the knowledge base (`crate::kb`) and the rules that turn
+//! probed facts into a likely cause.
 
 pub mod history;
-pub mod kb;
 pub mod rules;
 
 pub use history::History;
 
+use crate::kb;
 use crate::model::{Facts, SyscallEvent};
 
 /// Fill `explanation`, `man` and `cause` of a failing event (no-op on success).
 pub fn diagnose(ev: &mut SyscallEvent, facts: &Facts, hist: &History) {
-    if !ev.failed() {
+    let Some(errno) = &ev.errno else {
         return;
-    }
-    if let Some(e) = kb::explain(&ev.syscall, ev.errno.as_deref().unwrap_or_default()) {
+    };
+    if let Some(e) = kb::explain(&ev.syscall.name(), &errno.name()) {
         ev.explanation = Some(e.text.to_owned());
         ev.man = Some(e.man.to_owned());
     }

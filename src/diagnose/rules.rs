@@ -11,17 +11,18 @@ mod cmsg;
 mod state;
 
 use super::History;
-use crate::model::facts::{Creds, FileInfo, FileKind, Owner, SockKind, UnixName, UnixSocket};
-use crate::model::{Cause, Confidence, Facts, Fd, SockAddr, SyscallEvent};
-use crate::render::escape::{escape_bytes, escape_str, quote_bytes};
+use crate::model::facts::{Creds, FileInfo, FileKind, Owner, UnixSocket};
+use crate::model::{Cause, Confidence, Errno, Facts, Fd, SockAddr, SockKind, SyscallEvent};
+use crate::render::escape::{escape_bytes, escape_str};
+use syscalls::Sysno;
 
 /// What every rule gets.
 pub(crate) struct Ctx<'a> {
     ev: &'a SyscallEvent,
     f: &'a Facts,
     h: &'a History,
-    errno: &'a str,
-    sys: &'a str,
+    errno: Errno,
+    sys: Sysno,
 }
 
 impl Ctx<'_> {
@@ -38,12 +39,7 @@ impl Ctx<'_> {
             return Some(o.kind);
         }
         let fd = self.ev.fd?;
-        match self.ev.fds.iter().find(|s| s.fd == fd)?.proto.as_str() {
-            "UNIX-STREAM" => Some(SockKind::Stream),
-            "UNIX-DGRAM" => Some(SockKind::Dgram),
-            "UNIX-SEQPACKET" => Some(SockKind::Seqpacket),
-            _ => None,
-        }
+        self.ev.fds.iter().find(|s| s.fd == fd)?.unix_kind()
     }
     fn fd_text(&self) -> String {
         match self.ev.fd {
@@ -51,7 +47,7 @@ impl Ctx<'_> {
             None => "the socket".into(),
         }
     }
-    fn is(&self, syscalls: &[&str], errnos: &[&str]) -> bool {
+    fn is(&self, syscalls: &[Sysno], errnos: &[Errno]) -> bool {
         syscalls.contains(&self.sys) && errnos.contains(&self.errno)
     }
 }
@@ -91,15 +87,53 @@ const RULES: &[Rule] = &[
     args::no_memory,
 ];
 
+/// What a connect() to an address would meet now, judged from probed facts by the same
+/// rules a traced failure gets (`sockwhy probe`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConnectVerdict {
+    /// Nothing in the facts refuses the connect.
+    Accepted,
+    /// It would fail: with this errno (None: the facts do not say which), and why.
+    Refused {
+        /// The errno the kernel would give.
+        errno: Option<Errno>,
+        /// The cause the rules find for it.
+        cause: Option<Cause>,
+    },
+}
+
+/// Judge a connect() by `pid` to `addr` from `facts` (those of `probe::probe_connect_target`).
+pub fn connect_verdict(pid: crate::model::Pid, addr: &SockAddr, facts: &Facts) -> ConnectVerdict {
+    let errno = match address::connect_outcome(addr, facts) {
+        address::Connect::Accepted => return ConnectVerdict::Accepted,
+        address::Connect::Refused(e) => Some(e),
+        address::Connect::Unknown => None,
+    };
+    // The failure a trace would have recorded, diagnosed as the trace would.
+    let ev = SyscallEvent {
+        pid,
+        tid: pid,
+        syscall: Sysno::connect.into(),
+        errno: errno.map(Into::into),
+        ret: -1,
+        addr: Some(addr.clone()),
+        ..SyscallEvent::default()
+    };
+    ConnectVerdict::Refused {
+        errno,
+        cause: find_cause(&ev, facts, &History::default()),
+    }
+}
+
 /// The likely cause of `ev`'s failure, if the evidence supports one.
 pub fn find_cause(ev: &SyscallEvent, facts: &Facts, hist: &History) -> Option<Cause> {
-    let errno = ev.errno.as_deref()?;
+    // Rules are about calls and errnos this build knows.
     let c = Ctx {
         ev,
         f: facts,
         h: hist,
-        errno,
-        sys: ev.syscall.as_str(),
+        errno: ev.errno.as_ref()?.known()?,
+        sys: ev.syscall.known()?,
     };
     let mut cause = RULES.iter().find_map(|r| r(&c))?;
     // Say what could not be looked at, so a reader can weigh the cause.
@@ -120,16 +154,8 @@ fn cause(
     Some(Cause {
         summary: summary.into(),
         evidence,
-        confidence,
+        confidence: confidence.into(),
     })
-}
-
-/// A bound name as text: `"/run/x.sock"` or `@"name"`, escaped.
-fn name_text(n: &UnixName) -> String {
-    match n {
-        UnixName::Path(p) => quote_bytes(p.as_bytes()),
-        UnixName::Abstract(a) => format!("@{}", quote_bytes(a.as_bytes())),
-    }
 }
 
 /// `pid 42 (nginx) fd 5`.
@@ -148,7 +174,8 @@ fn owner_text(o: &Owner) -> String {
     )
 }
 
-fn owners_text(os: &[Owner]) -> String {
+/// Who holds a socket: `pid 42 (nginx) fd 5, ...`, or that nobody visible does.
+pub fn owners_text(os: &[Owner]) -> String {
     if os.is_empty() {
         "no process we can see".into()
     } else {
@@ -200,9 +227,12 @@ fn history_text(c: &Ctx, fd: Fd) -> Option<String> {
     }
     let list = calls
         .iter()
-        .map(|p| match &p.errno {
-            Some(e) => format!("{} #{} = {e}", p.syscall, p.seq),
-            None => format!("{} #{}", p.syscall, p.seq),
+        .map(|p| {
+            let sys = escape_str(&p.syscall.name());
+            match &p.errno {
+                Some(e) => format!("{sys} #{} = {}", p.seq, escape_str(&e.name())),
+                None => format!("{sys} #{}", p.seq),
+            }
         })
         .collect::<Vec<_>>()
         .join(", ");
@@ -232,8 +262,8 @@ mod tests {
 
 #[cfg(test)]
 pub(crate) mod test_util {
-    use crate::model::facts::{FileInfo, FileKind, SockKind, SockState, UnixSocket, VfsId};
-    use crate::model::{AddrKind, ByteString, SockAddr, SyscallEvent};
+    use crate::model::facts::{FileInfo, FileKind, SockState, UnixSocket, VfsId};
+    use crate::model::{ByteString, SockAddr, SockKind, SyscallEvent, UnixName};
 
     pub fn ev(sys: &str, errno: &str) -> SyscallEvent {
         SyscallEvent {
@@ -248,20 +278,14 @@ pub(crate) mod test_util {
     }
 
     pub fn path(p: &str) -> SockAddr {
-        SockAddr {
-            family: "AF_UNIX".into(),
-            kind: AddrKind::Path,
-            path: Some(ByteString::from(p)),
-            addrlen: 2 + p.len() as u32 + 1,
-            problems: vec![],
-        }
+        SockAddr::unix(UnixName::Path(ByteString::from(p)), 2 + p.len() as u32 + 1)
     }
 
     pub fn abs(p: &str) -> SockAddr {
-        SockAddr {
-            kind: AddrKind::Abstract,
-            ..path(p)
-        }
+        SockAddr::unix(
+            UnixName::Abstract(ByteString::from(p)),
+            2 + p.len() as u32 + 1,
+        )
     }
 
     pub fn info(kind: FileKind, mode: u32, uid: u32, gid: u32) -> FileInfo {

@@ -113,20 +113,3 @@ fn decode_hex(hex: &str) -> Result<Vec<u8>, &'static str> {
         .collect::<Option<Vec<u8>>>()
         .ok_or("invalid hex byte string")
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn round_trips_text_and_bytes() {
-        for b in [&b"/run/x.sock"[..], b"\x1b[2J\n\0", b"\xff\xfe\x00abc", b""] {
-            let bs = ByteString(b.to_vec());
-            let j = serde_json::to_string(&bs).unwrap();
-            assert_eq!(serde_json::from_str::<ByteString>(&j).unwrap(), bs, "{j}");
-        }
-        assert!(serde_json::from_str::<ByteString>(r#"{"hex":"abc"}"#).is_err());
-        assert!(serde_json::from_str::<ByteString>(r#"{"hex":"zz"}"#).is_err());
-        assert!(serde_json::from_str::<ByteString>("12").is_err());
-    }
-}

@@ -1,7 +1,13 @@
 //! The records of a trace: one header, then syscall and process events in the order seen.
 
+use super::errno::ErrnoName;
+use super::name::{Named, name_set};
 use super::{Fd, MsgHdr, Pid, SockAddr, SockId, Tid};
 use serde::{Deserialize, Serialize};
+use syscalls::Sysno;
+
+/// A syscall as a trace names it (`connect`), or a name this build does not know.
+pub type SyscallName = Named<Sysno>;
 
 /// One line of the saved trace (JSON Lines), tagged by `type`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -13,6 +19,41 @@ pub enum Record {
     Syscall(Box<SyscallEvent>),
     /// A process came, went, exec'd or got a signal.
     Process(ProcessEvent),
+    /// The last record (format version 2): how the run ended.
+    End(TraceEnd),
+}
+
+/// How a run ended, as sockwhy saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndReason {
+    /// The traced program ended (its exit record says how).
+    Exited,
+    /// sockwhy let go of the traced processes; they run on.
+    Detached,
+    /// An output of sockwhy closed or failed (`sockwhy ... | head`, a full disk): tracing
+    /// stopped there, spawned programs were ended and attached ones detached.
+    OutputClosed,
+    /// sockwhy was asked to stop (the TUI's quit with the program still running).
+    Interrupted,
+}
+
+name_set!(EndReason {
+    Exited => "exited",
+    Detached => "detached",
+    OutputClosed => "output-closed",
+    Interrupted => "interrupted",
+});
+
+/// The closing record: written once the trace is over, so a reader knows the trace is
+/// whole and how the run ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceEnd {
+    /// How it ended.
+    pub how: Named<EndReason>,
+    /// The exit status sockwhy passed through: the first traced process's (128+N when
+    /// signal N killed it). None when it detached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i32>,
 }
 
 /// What was traced, when and where.
@@ -49,14 +90,14 @@ pub struct SyscallEvent {
     pub pid: Pid,
     /// Thread id.
     pub tid: Tid,
-    /// Syscall name (`connect`).
-    pub syscall: String,
+    /// The call, named as the kernel's syscall table names it (`connect`).
+    pub syscall: SyscallName,
     /// Decoded arguments as text, already escaped (safe for a terminal).
     pub args: Vec<String>,
     /// Raw return value as the program sees it (-1 on failure, as libc reports it).
     pub ret: i64,
-    /// Errno name the program sees (`ENOENT`), or None on success.
-    pub errno: Option<String>,
+    /// The errno the program sees (`ENOENT`), or None on success.
+    pub errno: Option<ErrnoName>,
     /// The return value decorated as strace does (`3<UNIX-STREAM:[123]>`, `[3, 4]`), when
     /// it says more than the number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -64,7 +105,7 @@ pub struct SyscallEvent {
     /// The kernel-internal restart code the exit stop showed (`ERESTARTSYS`), when the
     /// call was interrupted by a signal; `errno` then says what the program sees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub restart: Option<String>,
+    pub restart: Option<ErrnoName>,
     /// True when --inject made this call fail without running it.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub injected: bool,
@@ -98,8 +139,7 @@ impl SyscallEvent {
 }
 
 /// How sure a cause is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Confidence {
     /// A plausible reading; something checked did not rule it out.
     Low,
@@ -109,6 +149,12 @@ pub enum Confidence {
     High,
 }
 
+name_set!(Confidence {
+    Low => "low",
+    Medium => "medium",
+    High => "high",
+});
+
 /// The likely cause of a failure, with what was checked.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cause {
@@ -116,13 +162,19 @@ pub struct Cause {
     pub summary: String,
     /// What was observed, one fact per entry (escaped text).
     pub evidence: Vec<String>,
-    /// How sure.
-    pub confidence: Confidence,
+    /// How sure (`high`, `medium`, `low`, or a word a later sockwhy uses).
+    pub confidence: Named<Confidence>,
+}
+
+impl Cause {
+    /// The confidence for ordering causes: an unknown word ranks below `low`.
+    pub fn rank(&self) -> Option<Confidence> {
+        self.confidence.known()
+    }
 }
 
 /// Kind of process event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ProcessEventKind {
     /// The first traced process was started.
     Spawn,
@@ -142,11 +194,22 @@ pub enum ProcessEventKind {
     Detach,
 }
 
+name_set!(ProcessEventKind {
+    Spawn => "spawn",
+    Attach => "attach",
+    Fork => "fork",
+    Clone => "clone",
+    Exec => "exec",
+    Exit => "exit",
+    Signal => "signal",
+    Detach => "detach",
+});
+
 /// A process event.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProcessEvent {
-    /// What happened.
-    pub event: Option<ProcessEventKind>,
+    /// What happened (a kind this build does not know is kept as read).
+    pub event: Option<Named<ProcessEventKind>>,
     /// Nanoseconds since the trace started.
     pub ts_ns: u64,
     /// Thread-group id.
@@ -174,4 +237,11 @@ pub struct ProcessEvent {
     /// True when the exit left a core dump.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub core_dumped: bool,
+}
+
+impl ProcessEvent {
+    /// What happened, when this build knows the kind.
+    pub fn kind(&self) -> Option<ProcessEventKind> {
+        self.event.as_ref().and_then(Named::known)
+    }
 }

@@ -6,50 +6,8 @@
 //! with its `*_checked` flag false) means "not looked at or could not be read", which a
 //! rule must not read as "absent".
 
-use super::{ByteString, Fd, Pid};
-
-/// Type of an AF_UNIX socket.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SockKind {
-    /// SOCK_STREAM.
-    Stream,
-    /// SOCK_DGRAM.
-    Dgram,
-    /// SOCK_SEQPACKET.
-    Seqpacket,
-    /// Any other type number.
-    Other(u32),
-}
-
-impl SockKind {
-    /// From the kernel's SOCK_* number.
-    pub fn from_raw(t: u32) -> SockKind {
-        match t {
-            1 => SockKind::Stream,
-            2 => SockKind::Dgram,
-            5 => SockKind::Seqpacket,
-            n => SockKind::Other(n),
-        }
-    }
-    /// The constant's name, `SOCK_STREAM`.
-    pub fn name(self) -> String {
-        match self {
-            SockKind::Stream => "SOCK_STREAM".into(),
-            SockKind::Dgram => "SOCK_DGRAM".into(),
-            SockKind::Seqpacket => "SOCK_SEQPACKET".into(),
-            SockKind::Other(n) => format!("type {n}"),
-        }
-    }
-    /// strace's protocol label, `UNIX-STREAM`.
-    pub fn unix_label(self) -> &'static str {
-        match self {
-            SockKind::Stream => "UNIX-STREAM",
-            SockKind::Dgram => "UNIX-DGRAM",
-            SockKind::Seqpacket => "UNIX-SEQPACKET",
-            SockKind::Other(_) => "UNIX",
-        }
-    }
-}
+use super::errno::Errno;
+use super::{ByteString, Fd, Pid, SockKind, UnixName};
 
 /// Connection state of an AF_UNIX socket.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,15 +40,6 @@ impl SockState {
     }
 }
 
-/// The name an AF_UNIX socket is bound to.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum UnixName {
-    /// A filesystem path, as the binder passed it (may be relative to its cwd then).
-    Path(ByteString),
-    /// An abstract name (without the leading NUL).
-    Abstract(ByteString),
-}
-
 /// One AF_UNIX socket as sock_diag or /proc/net/unix shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnixSocket {
@@ -100,8 +49,8 @@ pub struct UnixSocket {
     pub kind: SockKind,
     /// Connection state.
     pub state: SockState,
-    /// Bound name, None when unbound.
-    pub name: Option<UnixName>,
+    /// Bound name (Unnamed when unbound).
+    pub name: UnixName,
     /// Peer inode as the kernel reports it. `Some(0)`: the peer has no inode, because it
     /// was closed or (stream) is still waiting in the listener's accept queue.
     pub peer: Option<u64>,
@@ -127,7 +76,7 @@ impl UnixSocket {
             inode,
             kind,
             state,
-            name: None,
+            name: UnixName::Unnamed,
             peer: None,
             rqueue: None,
             wqueue: None,
@@ -371,8 +320,9 @@ pub enum WalkEnd {
     Error {
         /// The path lstat failed on.
         at: ByteString,
-        /// Errno name (`ENAMETOOLONG`), or a short phrase when the walk could not start.
-        errno: String,
+        /// Its errno (`ENAMETOOLONG`); None when the walk could not start (the process's
+        /// root or cwd cannot be read).
+        errno: Option<Errno>,
     },
 }
 
@@ -438,7 +388,7 @@ pub struct PeerFacts {
     pub exists: Option<bool>,
     /// Processes holding it now.
     pub owners: Vec<Owner>,
-    /// Its bound name, if it had one.
+    /// Its bound name, when the socket was found.
     pub name: Option<UnixName>,
 }
 

@@ -4,8 +4,8 @@
 //! peer, for the peer's path); the tracer caches the answer per fd.
 
 use super::{netunix, sockdiag};
-use crate::model::facts::{UnixName, UnixSocket};
-use crate::model::{ByteString, Fd, Pid, SockId};
+use crate::model::facts::UnixSocket;
+use crate::model::{Fd, InetProto, Pid, SockId, SockProto};
 use std::os::unix::ffi::OsStrExt;
 
 /// Look up the identity of `fd` in process `pid`. None when the fd is not open.
@@ -14,60 +14,31 @@ pub fn probe_fd_identity(pid: Pid, fd: Fd) -> Option<SockId> {
     let link = link.as_os_str().as_bytes();
     let Some(ino) = parse_socket_link(link) else {
         return Some(SockId {
-            fd,
-            proto: "file".into(),
-            inode: 0,
-            peer: None,
-            path: None,
-            peer_path: None,
             target: Some(link.into()),
+            ..SockId::new(fd, SockProto::File, 0)
         });
     };
     if let Some(u) = probe_unix_socket(pid, ino) {
         let peer = u.peer.filter(|&p| p != 0);
         let peer_path = peer
             .and_then(|p| probe_unix_socket(pid, p))
-            .and_then(|p| p.name)
-            .map(name_bytes);
+            .map(|p| p.name)
+            .unwrap_or_default();
         return Some(SockId {
-            fd,
-            proto: u.kind.unix_label().into(),
-            inode: ino,
             peer,
-            path: u.name.map(name_bytes),
+            path: u.name,
             peer_path,
-            target: None,
+            ..SockId::new(fd, SockProto::Unix(u.kind), ino)
         });
     }
-    Some(SockId {
-        fd,
-        proto: probe_other_family(pid, ino).unwrap_or("socket").into(),
-        inode: ino,
-        peer: None,
-        path: None,
-        peer_path: None,
-        target: None,
-    })
+    let proto = probe_other_family(pid, ino).unwrap_or(SockProto::Socket);
+    Some(SockId::new(fd, proto, ino))
 }
 
 /// `socket:[12345]` -> 12345.
 pub fn parse_socket_link(link: &[u8]) -> Option<u64> {
     let n = link.strip_prefix(b"socket:[")?.strip_suffix(b"]")?;
     std::str::from_utf8(n).ok()?.parse().ok()
-}
-
-/// A bound name as `SockId` keeps it: a path as is, an abstract name with its leading
-/// NUL (as in sun_path), so the model stays lossless and text can show `@`.
-pub fn name_bytes(n: UnixName) -> ByteString {
-    match n {
-        UnixName::Path(p) => p,
-        UnixName::Abstract(a) => {
-            let mut v = Vec::with_capacity(a.len() + 1);
-            v.push(0);
-            v.extend_from_slice(a.as_bytes());
-            ByteString(v)
-        }
-    }
 }
 
 /// The AF_UNIX socket with inode `ino` as seen from `pid`'s network namespace: sock_diag
@@ -98,20 +69,20 @@ pub fn same_netns(pid: Pid) -> bool {
 
 /// Families other than AF_UNIX, by finding the inode in /proc/PID/net/* (column index
 /// of the inode in each file).
-const OTHER_FAMILIES: &[(&str, &str, usize)] = &[
-    ("tcp", "TCP", 9),
-    ("tcp6", "TCPv6", 9),
-    ("udp", "UDP", 9),
-    ("udp6", "UDPv6", 9),
-    ("netlink", "NETLINK", 9),
-    ("udplite", "UDPLITE", 9),
-    ("udplite6", "UDPLITEv6", 9),
-    ("raw", "RAW", 9),
-    ("raw6", "RAWv6", 9),
-    ("packet", "PACKET", 8),
+const OTHER_FAMILIES: &[(&str, SockProto, usize)] = &[
+    ("tcp", SockProto::Inet(InetProto::Tcp), 9),
+    ("tcp6", SockProto::Inet(InetProto::Tcp6), 9),
+    ("udp", SockProto::Inet(InetProto::Udp), 9),
+    ("udp6", SockProto::Inet(InetProto::Udp6), 9),
+    ("netlink", SockProto::Netlink, 9),
+    ("udplite", SockProto::Inet(InetProto::UdpLite), 9),
+    ("udplite6", SockProto::Inet(InetProto::UdpLite6), 9),
+    ("raw", SockProto::Inet(InetProto::Raw), 9),
+    ("raw6", SockProto::Inet(InetProto::Raw6), 9),
+    ("packet", SockProto::Packet, 8),
 ];
 
-fn probe_other_family(pid: Pid, ino: u64) -> Option<&'static str> {
+fn probe_other_family(pid: Pid, ino: u64) -> Option<SockProto> {
     let want = ino.to_string();
     OTHER_FAMILIES.iter().find_map(|(file, label, col)| {
         let text = std::fs::read_to_string(format!("/proc/{pid}/net/{file}")).ok()?;
@@ -125,6 +96,7 @@ fn probe_other_family(pid: Pid, ino: u64) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{ByteString, SockKind, UnixName};
     use std::os::fd::AsRawFd;
     use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 
@@ -139,24 +111,20 @@ mod tests {
         let l = UnixListener::bind(&path).unwrap();
         let c = UnixStream::connect(&path).unwrap();
         let (s, _) = l.accept().unwrap();
-        let pb: ByteString = path.as_os_str().as_bytes().into();
+        let pb = UnixName::Path(path.as_os_str().as_bytes().into());
 
         let li = probe_fd_identity(me(), l.as_raw_fd()).unwrap();
-        assert_eq!(li.proto, "UNIX-STREAM");
-        assert_eq!(li.path.as_ref(), Some(&pb));
+        assert_eq!(li.proto, SockProto::Unix(SockKind::Stream));
+        assert_eq!(li.path, pb);
         assert_eq!(li.peer, None);
 
         let ci = probe_fd_identity(me(), c.as_raw_fd()).unwrap();
         let si = probe_fd_identity(me(), s.as_raw_fd()).unwrap();
         assert_eq!(ci.peer, Some(si.inode));
         assert_eq!(si.peer, Some(ci.inode));
-        assert_eq!(ci.path, None);
-        assert_eq!(
-            ci.peer_path.as_ref(),
-            Some(&pb),
-            "client shows the server's path"
-        );
-        assert_eq!(si.path.as_ref(), Some(&pb));
+        assert_eq!(ci.path, UnixName::Unnamed);
+        assert_eq!(ci.peer_path, pb, "client shows the server's path");
+        assert_eq!(si.path, pb);
         let _ = std::fs::remove_file(&path);
     }
 
@@ -167,20 +135,24 @@ mod tests {
         let addr = std::os::unix::net::SocketAddr::from_abstract_name(name.as_bytes()).unwrap();
         let d = UnixDatagram::bind_addr(&addr).unwrap();
         let di = probe_fd_identity(me(), d.as_raw_fd()).unwrap();
-        assert_eq!(di.proto, "UNIX-DGRAM");
-        let mut want = vec![0u8];
-        want.extend_from_slice(name.as_bytes());
-        assert_eq!(di.path, Some(ByteString(want)));
+        assert_eq!(di.proto, SockProto::Unix(SockKind::Dgram));
+        assert_eq!(di.path, UnixName::Abstract(ByteString::from(name.as_str())));
 
         let f = std::fs::File::open("/proc/self/status").unwrap();
         let fi = probe_fd_identity(me(), f.as_raw_fd()).unwrap();
-        assert_eq!(fi.proto, "file");
+        assert_eq!(fi.proto, SockProto::File);
         assert!(fi.target.is_some());
 
         let t = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        assert_eq!(probe_fd_identity(me(), t.as_raw_fd()).unwrap().proto, "TCP");
+        assert_eq!(
+            probe_fd_identity(me(), t.as_raw_fd()).unwrap().proto,
+            SockProto::Inet(InetProto::Tcp)
+        );
         let u = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
-        assert_eq!(probe_fd_identity(me(), u.as_raw_fd()).unwrap().proto, "UDP");
+        assert_eq!(
+            probe_fd_identity(me(), u.as_raw_fd()).unwrap().proto,
+            SockProto::Inet(InetProto::Udp)
+        );
 
         assert_eq!(probe_fd_identity(me(), 99_999), None);
     }

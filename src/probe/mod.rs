@@ -1,5 +1,6 @@
 //! Read-only facts from the live system, asked only for failing calls while the tracee
-//! is still stopped at the exit stop, and socket identity for fds.
+//! is still stopped at the exit stop, and socket identity for fds. Which probes run for a
+//! failure is the knowledge base's to say (`kb::probes_for`), not this module's.
 
 pub mod identity;
 pub mod netunix;
@@ -8,11 +9,13 @@ pub mod path;
 pub mod procfs;
 pub mod sockdiag;
 
+use crate::kb::{self, Probe, ProbeSet};
 use crate::model::facts::{
-    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixName, UnixSocket, WalkEnd,
+    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixSocket, WalkEnd,
 };
-use crate::model::{AddrKind, Cmsg, Facts, Fd, Pid, SockAddr, SyscallEvent, Tid};
+use crate::model::{Cmsg, Facts, Fd, Pid, SockAddr, SyscallEvent, Tid, UnixName};
 use std::os::unix::ffi::OsStrExt;
+use syscalls::Sysno;
 
 /// Who failed.
 #[derive(Clone, Copy, Debug)]
@@ -23,63 +26,56 @@ pub struct ProbeCtx {
     pub tid: Tid,
 }
 
-/// Errnos whose cause may lie in the address: the path walk and who is bound there.
-const ADDRESS_ERRNOS: &[&str] = &[
-    "ENOENT",
-    "ECONNREFUSED",
-    "EACCES",
-    "EPERM",
-    "EADDRINUSE",
-    "ENOTDIR",
-    "ELOOP",
-    "ENAMETOOLONG",
-    "EROFS",
-    "EPROTOTYPE",
-    "EAGAIN",
-];
-
-/// Errnos whose cause may lie in the peer of the fd's socket. Not EAGAIN: event loops
-/// hit it constantly, and the owner scan behind a peer probe is the costly one.
-const PEER_ERRNOS: &[&str] = &["EPIPE", "ECONNRESET", "ENOTCONN", "ECONNREFUSED"];
-
-/// Gather the facts that could explain `ev`'s failure. Asks only what this
-/// (syscall, errno) needs; anything that could not be read is left None.
+/// Gather the facts that could explain `ev`'s failure: the probes the knowledge base
+/// names for this (syscall, errno) (`probes` in `assets/errors.toml`), and no others.
+/// Anything that could not be read is left None.
 pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
-    let mut f = Facts::default();
-    let Some(errno) = ev.errno.as_deref() else {
-        return f;
+    let Some(errno) = &ev.errno else {
+        return Facts::default();
     };
-    if ev.injected {
+    let tags = kb::probes_for(&ev.syscall.name(), &errno.name());
+    probe_failure_with(ctx, ev, tags)
+}
+
+/// [`probe_failure`] with the tags given: what runs is decided by `tags` alone (and by
+/// what the call has: an fd, an address, control messages).
+pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> Facts {
+    let mut f = Facts::default();
+    if !ev.failed() || ev.injected {
         // Nothing on the system caused an injected failure.
         return f;
     }
     let pid = ctx.pid;
-    let sys = ev.syscall.as_str();
-    f.creds = procfs::probe_creds(pid);
-    if f.creds.is_none() {
-        f.unchecked.push(format!("the credentials of pid {pid}"));
+    if tags.any(&[Probe::Perm, Probe::Creds]) {
+        f.creds = procfs::probe_creds(pid);
+        if f.creds.is_none() {
+            f.unchecked.push(format!("the credentials of pid {pid}"));
+        }
     }
-
-    if let Some(fd) = ev.fd {
+    if tags.any(&[Probe::State, Probe::Type, Probe::Backlog])
+        && let Some(fd) = ev.fd
+    {
         f.own = probe_own_socket(pid, fd);
     }
-
     let addr = ev
         .addr
         .as_ref()
         .or_else(|| ev.msgs.iter().find_map(|m| m.name.as_ref()));
-    let addr_call = matches!(sys, "connect" | "bind" | "sendto" | "sendmsg" | "sendmmsg");
-    // EAGAIN names the listener's backlog only for connect; a datagram sender looping
-    // on a full queue must not cost a socket-table dump per try.
+    let addr_call = ev.syscall.is_any(&[
+        Sysno::connect,
+        Sysno::bind,
+        Sysno::sendto,
+        Sysno::sendmsg,
+        Sysno::sendmmsg,
+    ]);
     if addr_call
-        && ADDRESS_ERRNOS.contains(&errno)
-        && (errno != "EAGAIN" || sys == "connect")
+        && tags.any(&[Probe::Path, Probe::Perm, Probe::Listener, Probe::Backlog])
         && let Some(a) = addr
     {
-        probe_address(pid, a, sys == "bind", &mut f);
+        let table = tags.any(&[Probe::Listener, Probe::Backlog]);
+        probe_address(pid, a, ev.syscall == Sysno::bind, table, &mut f);
     }
-
-    if PEER_ERRNOS.contains(&errno)
+    if tags.has(Probe::Peer)
         && let Some(fd) = ev.fd
     {
         let known = ev
@@ -91,47 +87,38 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
             .or_else(|| f.own.as_ref().and_then(|o| o.peer).filter(|&p| p != 0));
         f.peer = Some(probe_peer(pid, known));
     }
-
-    if matches!(errno, "ETOOMANYREFS" | "EMFILE" | "ENFILE") {
+    if tags.has(Probe::Limits) {
         f.nofile = procfs::probe_nofile(pid);
         f.open_fds = procfs::probe_open_fds(pid);
+        f.system_files = procfs::probe_system_files();
     }
-    if errno == "EINTR" || ev.restart.is_some() {
+    if tags.has(Probe::Signal) {
         // At the exit stop the interrupting signal is still pending, not yet delivered.
         f.pending_signals = procfs::probe_pending_signals(ctx.tid);
     }
-    if errno == "ENOMEM" {
+    if tags.has(Probe::Memory) {
         f.memcg = procfs::probe_memcg(pid);
     }
-    if errno == "ENFILE" {
-        f.system_files = procfs::probe_system_files();
-    }
-
-    for m in &ev.msgs {
-        for c in &m.cmsgs {
-            match c {
-                Cmsg::Credentials { pid: cp, uid, gid } if matches!(errno, "EPERM" | "ESRCH") => {
-                    f.claims.push(CredClaim {
-                        pid: *cp,
-                        uid: *uid,
-                        gid: *gid,
-                        pid_exists: Some(procfs::probe_pid_exists(*cp)),
-                    })
-                }
-                Cmsg::Rights { fds, .. }
-                    if matches!(errno, "EBADF" | "ETOOMANYREFS" | "EMFILE") =>
-                {
-                    f.rights.extend(fds.iter().map(|&fd| RightsFd {
-                        fd,
-                        open: procfs::probe_fd_open(pid, fd),
-                    }))
-                }
-                _ => {}
+    for c in ev.msgs.iter().flat_map(|m| &m.cmsgs) {
+        match c {
+            Cmsg::Credentials { pid: cp, uid, gid } if tags.has(Probe::Creds) => {
+                f.claims.push(CredClaim {
+                    pid: *cp,
+                    uid: *uid,
+                    gid: *gid,
+                    pid_exists: Some(procfs::probe_pid_exists(*cp)),
+                })
             }
+            Cmsg::Rights { fds, .. } if tags.has(Probe::Rights) => {
+                f.rights.extend(fds.iter().map(|&fd| RightsFd {
+                    fd,
+                    open: procfs::probe_fd_open(pid, fd),
+                }))
+            }
+            _ => {}
         }
     }
-
-    if errno == "EAGAIN" {
+    if tags.has(Probe::Queue) {
         f.max_dgram_qlen = std::fs::read_to_string("/proc/sys/net/unix/max_dgram_qlen")
             .ok()
             .and_then(|s| s.trim().parse().ok());
@@ -146,7 +133,7 @@ pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
         creds: procfs::probe_creds(pid),
         ..Facts::default()
     };
-    probe_address(pid, addr, false, &mut f);
+    probe_address(pid, addr, false, true, &mut f);
     f
 }
 
@@ -168,13 +155,10 @@ pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
     netunix::probe_net_unix(Some(pid)).ok().map(|v| (v, false))
 }
 
-/// Walk the address's path and find who is bound to it.
-fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
-    let Some(name) = a.path.as_ref() else {
-        return;
-    };
-    match a.kind {
-        AddrKind::Path => {
+/// Walk the address's path, and (with `table`) find who is bound to it.
+fn probe_address(pid: Pid, a: &SockAddr, bind: bool, table: bool, f: &mut Facts) {
+    match a.unix_name() {
+        Some(UnixName::Path(name)) => {
             let purpose = if bind {
                 path::WalkFor::Bind
             } else {
@@ -189,6 +173,9 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
                 _ => None,
             };
             f.path = Some(walk);
+            if !table {
+                return;
+            }
             let Some((table, exact)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
@@ -221,9 +208,7 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
                 .iter()
                 .filter(|s| !found.iter().any(|(b, _)| b.inode == s.inode))
                 .filter(|s| match &s.name {
-                    Some(UnixName::Path(p)) => {
-                        p == name || absolute.as_ref().is_some_and(|a| a == p)
-                    }
+                    UnixName::Path(p) => p == name || absolute.as_ref().is_some_and(|a| a == p),
                     _ => false,
                 })
                 .map(|s| (s.clone(), false))
@@ -239,7 +224,7 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
                 f.bound_elsewhere = with_owners(by_name);
             }
         }
-        AddrKind::Abstract => {
+        Some(UnixName::Abstract(name)) if table => {
             let Some((table, _)) = probe_unix_table(pid) else {
                 f.unchecked
                     .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
@@ -256,14 +241,14 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
             let found = table
                 .into_iter()
                 .filter(|s| match &s.name {
-                    Some(UnixName::Abstract(n)) => n == name || n.as_bytes() == lossy,
+                    UnixName::Abstract(n) => n == name || n.as_bytes() == lossy,
                     _ => false,
                 })
                 .map(|s| (s, false))
                 .collect();
             f.bound = Some(with_owners(found));
         }
-        AddrKind::Unnamed | AddrKind::Other => {}
+        _ => {}
     }
 }
 
@@ -298,6 +283,6 @@ fn probe_peer(pid: Pid, known: Option<u64>) -> PeerFacts {
         known: Some(k),
         exists: Some(sock.is_some()),
         owners,
-        name: sock.and_then(|s| s.name),
+        name: sock.map(|s| s.name),
     }
 }

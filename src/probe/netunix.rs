@@ -8,7 +8,8 @@
 //! columns: those stay None.
 
 use crate::model::Pid;
-use crate::model::facts::{SockKind, SockState, UnixName, UnixSocket};
+use crate::model::facts::{SockState, UnixSocket};
+use crate::model::{SockKind, UnixName};
 
 /// __SO_ACCEPTCON: the socket is listening.
 const SO_ACCEPTCON: u32 = 1 << 16;
@@ -92,11 +93,13 @@ pub fn parse_net_unix(text: &[u8]) -> Vec<UnixSocket> {
         if let Some(r) = rest.strip_suffix(b"\n") {
             rest = r;
         }
-        let name = rest.strip_prefix(b" ").map(|p| match p.split_first() {
-            // Abstract names are printed with '@' for the leading NUL (and for any NUL).
-            Some((b'@', n)) => UnixName::Abstract(n.into()),
-            _ => UnixName::Path(p.into()),
-        });
+        let name = rest
+            .strip_prefix(b" ")
+            .map_or(UnixName::Unnamed, |p| match p.split_first() {
+                // Abstract names are printed with '@' for the leading NUL (and for any NUL).
+                Some((b'@', n)) => UnixName::Abstract(n.into()),
+                _ => UnixName::Path(p.into()),
+            });
         let state = if h.flags & SO_ACCEPTCON != 0 {
             SockState::Listening
         } else {
@@ -145,20 +148,17 @@ mod tests {
         assert_eq!(v[0].kind, SockKind::Stream);
         assert_eq!(
             v[0].name,
-            Some(UnixName::Path(b"/run/a b.sock".as_slice().into()))
+            UnixName::Path(b"/run/a b.sock".as_slice().into())
         );
         assert_eq!(v[1].inode, 1141);
         assert_eq!(v[1].state, SockState::Connected);
-        assert_eq!(v[1].name, None);
+        assert_eq!(v[1].name, UnixName::Unnamed);
         assert_eq!(v[2].kind, SockKind::Dgram);
-        assert_eq!(
-            v[2].name,
-            Some(UnixName::Abstract(b"abs@x".as_slice().into()))
-        );
+        assert_eq!(v[2].name, UnixName::Abstract(b"abs@x".as_slice().into()));
         assert_eq!(v[3].kind, SockKind::Seqpacket);
         assert_eq!(
             v[3].name,
-            Some(UnixName::Path(b"/tmp/new\nline\n".as_slice().into()))
+            UnixName::Path(b"/tmp/new\nline\n".as_slice().into())
         );
         assert_eq!(v[4].inode, 79);
     }
@@ -188,7 +188,7 @@ mod tests {
         let l = std::os::unix::net::UnixListener::bind(&path).unwrap();
         let want = UnixName::Path(path.as_os_str().as_encoded_bytes().into());
         let v = probe_net_unix(Some(std::process::id() as Pid)).unwrap();
-        let s = v.iter().find(|s| s.name.as_ref() == Some(&want)).unwrap();
+        let s = v.iter().find(|s| s.name == want).unwrap();
         assert_eq!(s.state, SockState::Listening);
         drop(l);
         let _ = std::fs::remove_file(&path);

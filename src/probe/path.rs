@@ -164,7 +164,7 @@ pub fn probe_path_walk(
         // would fail for our reasons, not the tracee's.
         WalkEnd::Error {
             at: ByteString(stack[0].shown.clone()),
-            errno: "the process's root or cwd cannot be read".into(),
+            errno: None,
         }
     } else if given.is_empty() {
         WalkEnd::Missing {
@@ -208,7 +208,7 @@ pub fn probe_path_walk(
                         },
                         e => WalkEnd::Error {
                             at: ByteString(shown),
-                            errno: format!("{e:?}"),
+                            errno: Some(crate::model::Errno::new(e as i32)),
                         },
                     };
                 }

@@ -4,7 +4,8 @@
 //! linux/netlink.h), so no unsafe is needed; nix gives the socket calls. The parser
 //! treats every length from the kernel as untrusted.
 
-use crate::model::facts::{SockKind, SockState, UnixName, UnixSocket, VfsId};
+use crate::model::facts::{SockState, UnixSocket, VfsId};
+use crate::model::{SockKind, UnixName};
 use nix::sys::socket::{
     AddressFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType, recv, sendto,
     setsockopt, socket, sockopt,
@@ -226,7 +227,7 @@ pub fn parse_diag_msg(p: &[u8]) -> Option<UnixSocket> {
                 .map(u32::from_ne_bytes)
         };
         match aty {
-            UNIX_DIAG_NAME => s.name = Some(decode_name(v)),
+            UNIX_DIAG_NAME => s.name = decode_name(v),
             UNIX_DIAG_VFS => {
                 if let (Some(ino), Some(dev)) = (u32_at(0), u32_at(4)) {
                     // The kernel's internal dev_t: 12-bit major, 20-bit minor.
@@ -335,7 +336,7 @@ mod tests {
         assert_eq!(li.kind, SockKind::Stream);
         assert_eq!(
             li.name,
-            Some(UnixName::Path(path.as_os_str().as_encoded_bytes().into()))
+            UnixName::Path(path.as_os_str().as_encoded_bytes().into())
         );
         assert_eq!(
             li.rqueue,
@@ -389,7 +390,7 @@ mod tests {
         m.extend_from_slice(&UNIX_DIAG_NAME.to_ne_bytes());
         let s = parse_diag_msg(&m).unwrap();
         assert_eq!(s.inode, 7);
-        assert_eq!(s.name, None);
+        assert_eq!(s.name, UnixName::Unnamed);
         assert_eq!(s.state, SockState::Listening);
     }
 

@@ -1,36 +1,58 @@
 //! A decoded call's arguments and return value as strace `-yy` prints them. Every byte
 //! that came from the tracee goes through `escape`, so the text is terminal-safe.
+//!
+//! Runs on the pipeline thread, once per record that some sink shows as text: the tracer
+//! sends the structured arguments (`decode::DecodedArgs`), the record holds the fd
+//! identities they are shown with.
 
 use crate::decode::msghdr::{CmsgItem, IovArg, MsgArg, cmsg_type_name};
 use crate::decode::sockaddr::{AddrArg, AddrDetail};
 use crate::decode::sockopt::OptVal;
-use crate::decode::{Arg, Decoded, consts};
-use crate::model::{AddrKind, Cmsg, Fd, SockId};
-use crate::render::escape::{escape_bytes, escape_str, quote_bytes};
+use crate::decode::{Arg, DecodedArgs, consts};
+use crate::model::{AddrName, Cmsg, Fd, SockId, SyscallEvent, UnixName};
+use crate::render::escape::{escape_bytes, escape_str, quote_bytes, quote_unix_name};
 use std::fmt::Write as _;
 
+/// Fill the record's text fields, `args` and `ret_text`, from the decoded arguments and
+/// the fd identities the record holds.
+pub fn render_call(ev: &mut SyscallEvent, a: &DecodedArgs) {
+    let ids = Ids(&ev.fds);
+    let args = render_args(a, ids);
+    let ret_text = render_ret_text(a, ids);
+    ev.args = args;
+    ev.ret_text = ret_text;
+}
+
+/// The fd identities a call's text is shown with.
+#[derive(Clone, Copy, Debug)]
+pub struct Ids<'a>(pub &'a [SockId]);
+
+impl Ids<'_> {
+    /// The identity of `fd` in this call, when it was found.
+    pub fn get(&self, fd: Fd) -> Option<&SockId> {
+        self.0.iter().find(|s| s.fd == fd)
+    }
+}
+
 /// Each argument as text, in order.
-pub fn render_args(d: &Decoded) -> Vec<String> {
-    d.args.iter().map(|a| render_arg(d, a)).collect()
+pub fn render_args(a: &DecodedArgs, ids: Ids) -> Vec<String> {
+    a.args.iter().map(|arg| render_arg(ids, arg)).collect()
 }
 
 /// The return value decorated as strace does when it says more than the number: a
 /// returned fd with its identity (`4<UNIX-STREAM:[123->124]>`). None otherwise.
-pub fn render_ret_text(d: &Decoded) -> Option<String> {
-    if d.failed() {
+pub fn render_ret_text(a: &DecodedArgs, ids: Ids) -> Option<String> {
+    if a.failed() || !a.ret_is_fd {
         return None;
     }
-    if !d.ret_is_fd {
-        return None;
-    }
-    let fd = Fd::try_from(d.ret).ok()?;
-    d.identity(fd).map(|id| render_identity(fd, id))
+    let fd = Fd::try_from(a.ret).ok()?;
+    ids.get(fd).map(|id| render_identity(fd, id))
 }
 
 /// An fd as strace -yy shows it: `3<UNIX-STREAM:[48213->48214,"/run/x.sock"]>`, or the
 /// bare number when its identity is unknown.
-pub fn render_fd(d: &Decoded, fd: Fd) -> String {
-    match d.identity(fd) {
+pub fn render_fd(ids: Ids, fd: Fd) -> String {
+    match ids.get(fd) {
         Some(id) => render_identity(fd, id),
         None => fd.to_string(),
     }
@@ -38,30 +60,22 @@ pub fn render_fd(d: &Decoded, fd: Fd) -> String {
 
 /// `fd<what it is>` for a known identity.
 pub fn render_identity(fd: Fd, id: &SockId) -> String {
-    if id.proto == "file" {
+    if id.is_file() {
         return match &id.target {
             Some(t) => format!("{fd}<{}>", escape_bytes(t.as_bytes())),
             None => fd.to_string(),
         };
     }
-    let mut s = format!("{fd}<{}:[{}", escape_str(&id.proto), id.inode);
+    let mut s = format!("{fd}<{}:[{}", escape_str(&id.proto.name()), id.inode);
     if let Some(p) = id.peer {
         let _ = write!(s, "->{p}");
     }
-    if let Some(path) = &id.path {
+    if !id.path.is_unnamed() {
         s.push(',');
-        s.push_str(&render_sock_path(path.as_bytes()));
+        s.push_str(&quote_unix_name(&id.path));
     }
     s.push_str("]>");
     s
-}
-
-/// A bound name: `"/path"`, or `@"name"` for an abstract one (stored with its leading NUL).
-pub fn render_sock_path(p: &[u8]) -> String {
-    match p.split_first() {
-        Some((0, rest)) => format!("@{}", quote_bytes(rest)),
-        _ => quote_bytes(p),
-    }
 }
 
 /// A pointer: `NULL` or `0x7ffd1234`.
@@ -73,7 +87,7 @@ pub fn render_ptr(p: u64) -> String {
     }
 }
 
-fn render_arg(d: &Decoded, a: &Arg) -> String {
+fn render_arg(d: Ids, a: &Arg) -> String {
     match a {
         Arg::Int(v) => v.to_string(),
         Arg::UInt(v) => v.to_string(),
@@ -130,7 +144,7 @@ pub fn render_iov(v: &IovArg) -> String {
 }
 
 /// A msghdr as strace prints it.
-pub fn render_msg(d: &Decoded, m: &MsgArg) -> String {
+pub fn render_msg(d: Ids, m: &MsgArg) -> String {
     let name = match &m.name {
         Some(a) => render_addr(a),
         None => render_ptr(m.name_ptr),
@@ -173,7 +187,7 @@ pub fn render_msg(d: &Decoded, m: &MsgArg) -> String {
 
 /// One control message: `{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS,
 /// cmsg_data=[3<UNIX-STREAM:[1->2]>]}`.
-pub fn render_cmsg(d: &Decoded, c: &CmsgItem) -> String {
+pub fn render_cmsg(d: Ids, c: &CmsgItem) -> String {
     let mut s = format!(
         "{{cmsg_len={}, cmsg_level={}, cmsg_type={}",
         c.len,
@@ -201,7 +215,8 @@ pub fn render_cmsg(d: &Decoded, c: &CmsgItem) -> String {
         Cmsg::Pidfd { fd } => {
             let _ = write!(s, ", cmsg_data=[{}]}}", render_fd(d, *fd));
         }
-        Cmsg::Unknown { .. } => s.push('}'),
+        // Decoding never makes `Other` (it is a kind read from a newer trace).
+        Cmsg::Unknown { .. } | Cmsg::Other { .. } => s.push('}'),
         Cmsg::Malformed { reason, .. } => {
             // The reason is built from numbers and constant names only.
             let _ = write!(s, "}} /* {} */", escape_str(reason));
@@ -211,7 +226,7 @@ pub fn render_cmsg(d: &Decoded, c: &CmsgItem) -> String {
 }
 
 /// An option value: `[1]`, `[SOCK_STREAM]`, `{pid=1, uid=0, gid=0}`, ...
-pub fn render_optval(d: &Decoded, v: &OptVal) -> String {
+pub fn render_optval(d: Ids, v: &OptVal) -> String {
     match v {
         OptVal::Int(i) => format!("[{i}]"),
         OptVal::SockType(ty) => format!(
@@ -219,7 +234,7 @@ pub fn render_optval(d: &Decoded, v: &OptVal) -> String {
             consts::name_or_hex(consts::SOCK_TYPES, *ty as u32 as u64, "SOCK_???")
         ),
         OptVal::Errno(0) => "[0]".to_string(),
-        OptVal::Errno(e) => match consts::errno_name(*e) {
+        OptVal::Errno(e) => match crate::model::Errno::new(*e).name() {
             Some(n) => format!("[{n}]"),
             None => format!("[{e}]"),
         },
@@ -252,16 +267,12 @@ pub fn render_bytes(data: &[u8], truncated: bool) -> String {
 pub fn render_addr(a: &AddrArg) -> String {
     let fam = consts::family_name(a.family);
     match &a.detail {
-        AddrDetail::Unix => {
-            let path = a.addr.path.as_ref().map(|p| p.as_bytes()).unwrap_or(b"");
-            match a.addr.kind {
-                AddrKind::Path => format!("{{sa_family={fam}, sun_path={}}}", quote_bytes(path)),
-                AddrKind::Abstract => {
-                    format!("{{sa_family={fam}, sun_path=@{}}}", quote_bytes(path))
-                }
-                AddrKind::Unnamed | AddrKind::Other => format!("{{sa_family={fam}}}"),
+        AddrDetail::Unix => match &a.addr.name {
+            AddrName::Unix(n @ (UnixName::Path(_) | UnixName::Abstract(_))) => {
+                format!("{{sa_family={fam}, sun_path={}}}", quote_unix_name(n))
             }
-        }
+            _ => format!("{{sa_family={fam}}}"),
+        },
         AddrDetail::Inet { port, addr } => format!(
             "{{sa_family={fam}, sin_port=htons({port}), sin_addr=inet_addr(\"{}\")}}",
             std::net::Ipv4Addr::from(*addr)

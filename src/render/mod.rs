@@ -3,3 +3,6 @@
 pub mod call;
 pub mod escape;
 pub mod line;
+
+#[cfg(test)]
+mod tests;

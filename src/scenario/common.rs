@@ -15,12 +15,9 @@ use std::time::{Duration, Instant};
 /// The unprivileged user and group the scenarios drop to (`nobody`/`nogroup`).
 pub(crate) const NOBODY: u32 = 65534;
 
-/// The errno's name (`ENOENT`), or its number when it has none.
+/// The errno's name (`ENOENT`), as a trace writes it.
 pub(crate) fn errno_name(e: Errno) -> String {
-    let n = e as i32;
-    syscalls::Errno::new(n)
-        .name()
-        .map_or_else(|| n.to_string(), str::to_owned)
+    crate::model::NameSet::to_name(crate::model::Errno::new(e as i32)).into_owned()
 }
 
 /// Print `tried` and the kernel's answer; true when the call failed with `want`.

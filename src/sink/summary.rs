@@ -1,10 +1,10 @@
 //! The `strace -c` style table: calls, errors and time per syscall.
 //!
-//! Used at the end of a live trace with `-c` (the pipeline calls [`Summary::add`] for
-//! every record, then [`Summary::write_table`]) and by `sockwhy report -c FILE`.
-//! Memory is one entry per distinct syscall name.
+//! Used at the end of a live trace with `-c` ([`SummarySink`], a sink like the others) and
+//! by `sockwhy report -c FILE`. Memory is one entry per distinct syscall name.
 
-use crate::model::{Record, SyscallEvent};
+use crate::model::{Record, SyscallEvent, TraceEnd};
+use crate::sink::Sink;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -63,11 +63,11 @@ impl Summary {
 
     /// Count one syscall event.
     pub fn add_call(&mut self, ev: &SyscallEvent) {
-        let row = match self.rows.get_mut(ev.syscall.as_str()) {
+        let row = match self.rows.get_mut(ev.syscall.name().as_ref()) {
             Some(r) => r,
             None => {
                 let name = if self.rows.len() < MAX_NAMES {
-                    ev.syscall.clone()
+                    ev.syscall.name().into_owned()
                 } else {
                     "other".to_owned()
                 };
@@ -117,6 +117,38 @@ impl Summary {
     /// `calls`, `errors` (blank when none), `syscall`, then a `total` line.
     pub fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
         write_rows(out, &self.rows(), &self.total())
+    }
+}
+
+/// `-c` in a live trace: counts every call, prints the table when the trace is over.
+pub struct SummarySink<W: Write> {
+    summary: Summary,
+    out: W,
+}
+
+impl<W: Write> SummarySink<W> {
+    /// A sink printing its table to `out` at the end.
+    pub fn new(out: W) -> Self {
+        SummarySink {
+            summary: Summary::new(),
+            out,
+        }
+    }
+}
+
+impl<W: Write> Sink for SummarySink<W> {
+    fn what(&self) -> &'static str {
+        "the summary table"
+    }
+
+    fn write(&mut self, rec: &Record) -> io::Result<()> {
+        self.summary.add(rec);
+        Ok(())
+    }
+
+    fn finish(&mut self, _end: &TraceEnd) -> io::Result<()> {
+        self.summary.write_table(&mut self.out)?;
+        self.out.flush()
     }
 }
 

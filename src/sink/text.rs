@@ -1,6 +1,7 @@
 //! The streaming text trace: one strace-like line per call, failures explained under it.
 
-use crate::model::Record;
+use super::Sink;
+use crate::model::{Record, SyscallEvent, TraceEnd};
 use crate::render::line::{format_process, format_syscall};
 use std::io::{self, Write};
 
@@ -21,12 +22,24 @@ impl<W: Write> TextSink<W> {
         }
     }
 
-    /// Write one record (nothing for the header or filtered events).
-    pub fn write(&mut self, rec: &Record) -> io::Result<()> {
+    fn shows(&self, ev: &SyscallEvent) -> bool {
+        !self.failed_only || ev.failed()
+    }
+}
+
+impl<W: Write> Sink for TextSink<W> {
+    fn what(&self) -> &'static str {
+        "the text trace"
+    }
+
+    fn wants_text(&self, ev: &SyscallEvent) -> bool {
+        self.shows(ev)
+    }
+
+    /// Write one record (nothing for the header, the closing record or filtered events).
+    fn write(&mut self, rec: &Record) -> io::Result<()> {
         let text = match rec {
-            Record::Syscall(ev) if !self.failed_only || ev.failed() => {
-                Some(format_syscall(ev, self.color))
-            }
+            Record::Syscall(ev) if self.shows(ev) => Some(format_syscall(ev, self.color)),
             Record::Process(pe) if !self.failed_only => format_process(pe),
             _ => None,
         };
@@ -36,13 +49,14 @@ impl<W: Write> TextSink<W> {
         Ok(())
     }
 
-    /// Write a free-form line (warnings, stats).
-    pub fn write_line(&mut self, line: &str) -> io::Result<()> {
-        writeln!(self.out, "{line}")
+    /// Notices go to stderr, beside the trace (which may be a file). A stderr that cannot
+    /// take them is no reason to stop the trace.
+    fn warning(&mut self, line: &str) -> io::Result<()> {
+        let _ = writeln!(io::stderr(), "sockwhy: {line}");
+        Ok(())
     }
 
-    /// Flush.
-    pub fn flush(&mut self) -> io::Result<()> {
+    fn finish(&mut self, _end: &TraceEnd) -> io::Result<()> {
         self.out.flush()
     }
 }

@@ -1,6 +1,6 @@
 //! From the raw kernel return value to what the program sees.
 
-use syscalls::Errno;
+use crate::model::errno::{Errno, error_of};
 
 /// The kernel-internal restart codes (include/linux/errno.h), never seen by programs: a
 /// signal interrupted the call, and the kernel either runs it again or turns the code
@@ -18,24 +18,25 @@ pub enum RestartCode {
 }
 
 impl RestartCode {
-    /// The kernel's name for it.
-    pub fn name(self) -> &'static str {
+    /// The kernel's errno number for it (`ERESTARTSYS`, ...), as the record names it.
+    pub fn errno(self) -> Errno {
         match self {
-            RestartCode::Sys => "ERESTARTSYS",
-            RestartCode::NoIntr => "ERESTARTNOINTR",
-            RestartCode::NoHand => "ERESTARTNOHAND",
-            RestartCode::RestartBlock => "ERESTART_RESTARTBLOCK",
+            RestartCode::Sys => Errno::ERESTARTSYS,
+            RestartCode::NoIntr => Errno::ERESTARTNOINTR,
+            RestartCode::NoHand => Errno::ERESTARTNOHAND,
+            RestartCode::RestartBlock => Errno::ERESTART_RESTARTBLOCK,
         }
     }
 
-    fn from_errno(e: i64) -> Option<RestartCode> {
-        Some(match e {
-            512 => RestartCode::Sys,
-            513 => RestartCode::NoIntr,
-            514 => RestartCode::NoHand,
-            516 => RestartCode::RestartBlock,
-            _ => return None,
-        })
+    fn from_errno(e: Errno) -> Option<RestartCode> {
+        [
+            RestartCode::Sys,
+            RestartCode::NoIntr,
+            RestartCode::NoHand,
+            RestartCode::RestartBlock,
+        ]
+        .into_iter()
+        .find(|c| c.errno() == e)
     }
 }
 
@@ -53,8 +54,8 @@ pub enum KernelResult {
 pub enum Outcome {
     /// Success with this value.
     Success(i64),
-    /// Failure with this errno name.
-    Error(String),
+    /// Failure with this errno.
+    Error(Errno),
     /// A signal interrupted it and the program saw no error: the kernel restarted the
     /// call (no handler ran, or the handler had SA_RESTART), or the thread never came
     /// back to it (its handler did not return, or it ended).
@@ -63,24 +64,15 @@ pub enum Outcome {
     Eintr(RestartCode),
 }
 
-/// Interpret a raw return value: errors are exactly -4095..-1 (not "any negative", which
-/// would misread large unsigned results such as addresses).
+/// Interpret a raw return value (an error is what `error_of` says it is).
 pub fn kernel_result(rval: i64) -> KernelResult {
-    if !(-4095..0).contains(&rval) {
+    let Some(e) = error_of(rval) else {
         return KernelResult::Done(Outcome::Success(rval));
-    }
-    match RestartCode::from_errno(-rval) {
+    };
+    match RestartCode::from_errno(e) {
         Some(code) => KernelResult::Interrupted(code),
-        None => KernelResult::Done(Outcome::Error(errno_name(-rval as i32))),
+        None => KernelResult::Done(Outcome::Error(e)),
     }
-}
-
-/// `ENOENT` for 2; the number for an errno this build does not name.
-pub fn errno_name(e: i32) -> String {
-    Errno::new(e)
-        .name()
-        .map(str::to_owned)
-        .unwrap_or_else(|| format!("E{e}"))
 }
 
 #[cfg(test)]
@@ -91,7 +83,7 @@ mod tests {
     fn error_range_and_restarts() {
         let done = |o| KernelResult::Done(o);
         assert_eq!(kernel_result(3), done(Outcome::Success(3)));
-        assert_eq!(kernel_result(-2), done(Outcome::Error("ENOENT".into())));
+        assert_eq!(kernel_result(-2), done(Outcome::Error(Errno::ENOENT)));
         assert_eq!(kernel_result(-4096), done(Outcome::Success(-4096)));
         assert_eq!(
             kernel_result(-512),
@@ -105,7 +97,7 @@ mod tests {
             kernel_result(-516),
             KernelResult::Interrupted(RestartCode::RestartBlock)
         );
-        assert_eq!(RestartCode::NoHand.name(), "ERESTARTNOHAND");
+        assert_eq!(RestartCode::NoHand.errno().name(), Some("ERESTARTNOHAND"));
         // 515 (ENOIOCTLCMD) is kernel-internal too, but not a restart code.
         assert!(matches!(
             kernel_result(-515),

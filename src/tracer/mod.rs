@@ -8,7 +8,7 @@
 //! `spawn.rs`/`child.rs`/`seccomp.rs` starting a command, `attach.rs` -p,
 //! `signals.rs` sockwhy's own signals, `procfs.rs` what the tracer reads in /proc.
 
-use crate::decode::DecodeOpts;
+use crate::decode::{DecodeOpts, DecodedArgs};
 use crate::model::{Facts, Pid, ProcessEvent, SyscallEvent};
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -67,8 +67,17 @@ pub struct TraceConfig {
 /// What the tracer thread sends, in order.
 #[derive(Debug)]
 pub enum TraceMsg {
-    /// A reported call, with the facts probed if it failed.
-    Syscall(Box<SyscallEvent>, Box<Facts>),
+    /// A reported call: the record (without its text fields `args` and `ret_text`), the
+    /// decoded arguments they are rendered from on the pipeline thread, and the facts
+    /// probed at the stop if it failed.
+    Syscall {
+        /// The record, its structured fields filled.
+        event: Box<SyscallEvent>,
+        /// The decoded arguments, for the text.
+        args: Box<DecodedArgs>,
+        /// What the probes found while the tracee was stopped (empty on success).
+        facts: Box<Facts>,
+    },
     /// A process event.
     Process(ProcessEvent),
     /// Something the user should know that is not an event (one line).
@@ -299,7 +308,7 @@ fn run_tracer(
             engine.process_event(ProcessEventKind::Spawn, pid, pid, |e| {
                 e.argv = argv
                     .iter()
-                    .map(|a| crate::render::escape::escape_bytes(a.as_bytes()))
+                    .map(|a| crate::model::escape::escape_bytes(a.as_bytes()))
                     .collect()
             });
             let mut finish = engine.run();
@@ -308,7 +317,7 @@ fn run_tracer(
             {
                 let _ = tx.send(TraceMsg::Warning(format!(
                     "exec of {} failed: {err}",
-                    crate::render::escape::escape_bytes(argv[0].as_bytes())
+                    crate::model::escape::escape_bytes(argv[0].as_bytes())
                 )));
             }
             finish.exit_code.get_or_insert(0);

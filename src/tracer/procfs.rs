@@ -2,8 +2,8 @@
 //! information, signal dispositions, process state.
 
 use super::stop::SigNum;
+use crate::model::escape::escape_bytes;
 use crate::model::{Pid, Tid};
-use crate::render::escape::escape_bytes;
 
 fn status_field(status: &str, name: &str) -> Option<String> {
     status

@@ -1,11 +1,10 @@
 //! Terminal input (crossterm events) to actions; which keys mean what depends on the mode.
 
 use super::state::{Action, Edit, Overlay, QuitChoice, Screen, State};
-use super::ui::layout;
 use crossterm::event::{
     Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
 };
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Position;
 
 /// The action for one terminal event, if it means anything here.
 pub(crate) fn action_for(state: &State, ev: &Event) -> Option<Action> {
@@ -100,7 +99,7 @@ fn mouse_action(state: &State, m: &MouseEvent) -> Option<Action> {
     if state.overlay != Overlay::None {
         return None;
     }
-    let a = layout(state, Rect::new(0, 0, state.size.0, state.size.1));
+    let a = state.areas();
     let at = Position::new(m.column, m.row);
     match m.kind {
         MouseEventKind::ScrollDown => Some(Action::Wheel(3)),

@@ -6,9 +6,12 @@
 //! real app on a `TestBackend` (`tests.rs`, snapshots in `snapshots/`).
 //!
 //! - `store`: one 48-byte row per syscall plus its list text (args capped at 120 bytes) in
-//!   one arena; the full record is read back from its JSON line for the detail pane (the
-//!   trace file in `view`, an unlinked 0600 spool file in a live session). Keeping every
-//!   `SyscallEvent` whole costs about 1 KB each (see `benches/tui_view.rs`).
+//!   one arena; the full record is read back from its line for the detail pane (the trace
+//!   file in `view`; in a live session the trace `FeedSink` writes as the pipeline's sink,
+//!   the `--save` file or an unlinked 0600 one). The store writes nothing itself. Keeping
+//!   every `SyscallEvent` whole costs about 1 KB each (see `benches/tui_view.rs`).
+//! - `layout`: where each pane goes, a pure function of the size and what is open; the
+//!   reducer asks it how tall a page is, so `state` never calls the view.
 //! - Filters are an index vector rebuilt on change and appended to as events arrive;
 //!   drawing builds only the rows on screen.
 //! - Live: the feed is drained each frame within a budget (records stay in the channel,
@@ -21,7 +24,9 @@
 //!
 //! Keys: see `ui::KEYS` (shown by `?`).
 
+mod feed;
 mod input;
+mod layout;
 mod procs;
 mod state;
 mod store;
@@ -45,15 +50,27 @@ use std::sync::mpsc::{self, Receiver, Sender, TryRecvError};
 use std::time::{Duration, Instant};
 use store::Store;
 
+pub use feed::FeedSink;
+
 /// What the live TUI is fed, in order, by the pipeline thread.
 #[derive(Debug)]
 pub enum Feed {
-    /// A trace record, already diagnosed.
-    Record(Box<Record>),
+    /// A trace record, already diagnosed, and where its line is in the trace the TUI
+    /// reads details back from (None: not kept).
+    Record(Box<Record>, Option<LineAt>),
     /// A one-line notice from the tracer.
     Warning(String),
     /// The trace is over; the traced program's exit code (None: detached).
     Finished(Option<i32>),
+}
+
+/// Where a record's line is in the trace behind a live session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LineAt {
+    /// Byte offset of the line.
+    pub offset: u64,
+    /// Its length, newline included.
+    pub len: u64,
 }
 
 /// What the TUI can ask the tracer to do.
@@ -79,6 +96,9 @@ pub struct Live {
     pub attached: bool,
     /// Where `s` saves by default.
     pub save_path: std::path::PathBuf,
+    /// The trace the feed's lines are in (a read handle on what `FeedSink` writes); None
+    /// when the feed comes without lines.
+    pub backing: Option<std::fs::File>,
 }
 
 /// How a live session ended.
@@ -139,15 +159,7 @@ pub fn run_live(mut live: Live) -> io::Result<LiveOutcome> {
     let mut io = SessionIo::new(None);
     io.feed = Some(feed);
     let setup = (|| {
-        // The spool goes to the temp directory, or beside the save file if that fails.
-        let store = match Store::spooled(&std::env::temp_dir()) {
-            Ok(s) => s,
-            Err(e) => match live.save_path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => Store::spooled(dir)?,
-                Some(_) => Store::spooled(Path::new("."))?,
-                None => return Err(e),
-            },
-        };
+        let store = Store::live(live.backing.take());
         if let Some(pty) = live.pty.take() {
             io.attach_pty(pty)?;
         }
@@ -343,7 +355,7 @@ impl SessionIo {
                     break;
                 }
                 match feed.try_recv() {
-                    Ok(Feed::Record(r)) => state.ingest(&r),
+                    Ok(Feed::Record(r, line)) => state.ingest(&r, line),
                     Ok(Feed::Warning(w)) => state.warn(&w),
                     Ok(Feed::Finished(code)) => state.finish(code),
                     Err(TryRecvError::Empty) => break,
@@ -440,7 +452,7 @@ impl SessionIo {
         if !p.visible {
             return;
         }
-        let a = ui::layout_for_size(state);
+        let a = state.areas();
         let Some(area) = a.pty else { return };
         let rows = area.height.saturating_sub(2).max(1);
         let cols = area.width.saturating_sub(2).max(1);
@@ -519,7 +531,7 @@ fn save_records(reader: impl Read, header: Option<Header>, path: &Path) -> io::R
         match (rec, &header) {
             (Record::Header(_), Some(h)) if n == 0 => w.write(&Record::Header(h.clone()))?,
             (rec, _) => w.write(&rec)?,
-        }
+        };
         n += 1;
     }
     Ok(n)

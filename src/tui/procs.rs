@@ -49,9 +49,14 @@ pub(crate) struct Proc {
     pub threads: u32,
     /// Signals delivered.
     pub signals: u32,
+    /// Events of kinds this sockwhy does not know (a newer trace), as read (terminal-safe).
+    pub other_events: Vec<String>,
     /// Alive or how it ended.
     pub state: ProcState,
 }
+
+/// Distinct unknown event names kept per process.
+const MAX_OTHER_EVENTS: usize = 8;
 
 /// Every process of the trace.
 #[derive(Default, Debug)]
@@ -70,6 +75,7 @@ impl ProcTable {
             execs: Vec::new(),
             threads: 0,
             signals: 0,
+            other_events: Vec::new(),
             state: ProcState::Alive,
         })
     }
@@ -80,7 +86,7 @@ impl ProcTable {
         if let Some(c) = &ev.comm {
             p.comm = Some(clean(c).into_owned());
         }
-        match ev.event {
+        match ev.kind() {
             Some(ProcessEventKind::Spawn | ProcessEventKind::Attach) => {
                 p.ppid = ev.ppid.or(p.ppid);
                 p.state = ProcState::Alive;
@@ -122,7 +128,16 @@ impl ProcTable {
             }
             Some(ProcessEventKind::Signal) => p.signals += 1,
             Some(ProcessEventKind::Detach) => p.state = ProcState::Detached,
-            Some(ProcessEventKind::Clone) | None => {}
+            Some(ProcessEventKind::Clone) => {}
+            None => {
+                // A kind a later sockwhy wrote: listed as it is (a few names at most).
+                if let Some(e) = &ev.event {
+                    let name = clean(&e.name()).into_owned();
+                    if p.other_events.len() < MAX_OTHER_EVENTS && !p.other_events.contains(&name) {
+                        p.other_events.push(name);
+                    }
+                }
+            }
         }
     }
 

@@ -1,9 +1,9 @@
 //! The TUI as a reducer: every key, click and tick becomes an [`Action`] that
 //! [`State::update`] applies; `ui::draw` only reads the state.
 
+use super::layout::{self, Areas, Geometry};
 use super::store::{Row, Store};
 use super::text::clean;
-use super::ui;
 use crate::model::{Record, SyscallEvent};
 use ratatui::layout::Rect;
 use std::path::PathBuf;
@@ -323,11 +323,26 @@ impl State {
         self.scroll_into_view();
     }
 
+    /// What the layout depends on.
+    pub fn geometry(&self) -> Geometry {
+        Geometry {
+            pty_visible: self.pty.as_ref().is_some_and(|p| p.visible),
+            detail: match self.screen {
+                Screen::Events => self.show_detail,
+                Screen::Procs => true,
+            },
+        }
+    }
+
+    /// The layout at the last known terminal size.
+    pub fn areas(&self) -> Areas {
+        layout::areas(&self.geometry(), Rect::new(0, 0, self.size.0, self.size.1))
+    }
+
     /// Rows of the list on screen.
     pub fn list_rows(&self) -> usize {
-        let a = ui::layout(self, Rect::new(0, 0, self.size.0, self.size.1));
         // Borders and the column header.
-        a.list.height.saturating_sub(3) as usize
+        self.areas().list.height.saturating_sub(3) as usize
     }
 
     fn scroll_into_view(&mut self) {
@@ -367,14 +382,9 @@ impl State {
     }
 
     /// Take one record from the trace.
-    pub fn ingest(&mut self, rec: &Record) {
+    pub fn ingest(&mut self, rec: &Record, line: Option<super::LineAt>) {
         let before = self.store.rows.len();
-        if let Err(e) = self.store.push(rec) {
-            // Never stop the trace for this: the list goes on without details.
-            self.warn(&format!(
-                "cannot spool events ({e}): details of later events are not kept"
-            ));
-        }
+        self.store.push(rec, line);
         self.show_new_row(before);
     }
 

@@ -3,17 +3,18 @@
 //! A full `SyscallEvent` costs several hundred bytes on the heap (name, args, fds, msghdrs,
 //! explanation, cause), which at a million events is most of a gigabyte. A row here is 48
 //! bytes plus the short list text (args, capped) in one shared arena; the full event is read
-//! back from its JSON line when the detail pane needs it. In `view` the lines live in the
-//! trace file itself (read on a loader thread, so the screen is up at once); in a live
-//! session they are spooled to an unlinked 0600 temporary file.
+//! back from its line in the trace when the detail pane needs it. In `view` that is the file
+//! being viewed (read on a loader thread, so the screen is up at once); in a live session it
+//! is the trace the pipeline writes as it goes (the `--save` file, or a private unlinked
+//! one), whose line each record arrives with. The store itself writes nothing.
 
-use crate::model::{Header, Record, SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION};
-use crate::sink::jsonl::read::JsonlReader;
-use crate::sink::jsonl::write::to_json_string;
+use super::LineAt;
+use crate::model::{Header, Record, SyscallEvent};
+use crate::sink::jsonl::read::{JsonlReader, parse_line};
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufWriter, Read, Write};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::fs::File;
+use std::io::{self, BufRead, Read};
+use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,16 +91,11 @@ impl Interner {
 
 /// Where the JSON lines are.
 struct Backing {
-    /// Read side (pread, so the write position is unaffected).
-    file: File,
-    /// The spool's write side in a live session; None in `view`.
-    spool: Option<BufWriter<File>>,
-    /// Bytes written to the spool so far (the next record's offset).
-    spool_len: u64,
-    /// The first line (the header), so one line can be parsed alone.
-    header_line: Vec<u8>,
-    /// A spool write failed (disk full): later events are indexed without their line.
-    spool_failed: bool,
+    /// The trace, read with pread (its writer's position is unaffected). None: a live
+    /// session without a copy of its events (only their rows are kept).
+    file: Option<File>,
+    /// Where the lines indexed so far end: what a save copies.
+    end: u64,
 }
 
 /// Every event of the session, compact.
@@ -146,42 +142,10 @@ impl Store {
         }
     }
 
-    /// An empty store for a live session, spooling to an unlinked file in `dir`.
-    pub fn spooled(dir: &Path) -> io::Result<Store> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path = dir.join(format!(".sockwhy-spool-{}-{nanos}", std::process::id()));
-        let w = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)?;
-        // Unlinked at once: nothing is left behind whatever way the process ends.
-        std::fs::remove_file(&path)?;
-        let file = w.try_clone()?;
-        let header = Record::Header(Header {
-            format: TRACE_FORMAT_NAME.to_owned(),
-            version: TRACE_FORMAT_VERSION,
-            command: Vec::new(),
-            attached: Vec::new(),
-            start: String::new(),
-            kernel: String::new(),
-            sockwhy: env!("CARGO_PKG_VERSION").to_owned(),
-        });
-        let mut header_line = to_json_string(&header).into_bytes();
-        header_line.push(b'\n');
-        let mut spool = BufWriter::with_capacity(1 << 16, w);
-        spool.write_all(&header_line)?;
-        let spool_len = header_line.len() as u64;
-        Ok(Store::with_backing(Backing {
-            file,
-            spool: Some(spool),
-            spool_len,
-            header_line,
-            spool_failed: false,
-        }))
+    /// An empty store for a live session reading lines back from `file`, the trace the
+    /// pipeline writes (None: rows only, no details).
+    pub fn live(file: Option<File>) -> Store {
+        Store::with_backing(Backing { file, end: 0 })
     }
 
     /// Open a saved trace: read and check its header here (so a file that is not a trace
@@ -197,17 +161,9 @@ impl Store {
         let mut reader = JsonlReader::new(counting);
         let header = reader.next_record().map_err(corrupt)?;
         let end = consumed.load(Ordering::Relaxed);
-        let mut header_line = vec![0u8; usize::try_from(end).map_err(io::Error::other)?];
-        file.read_exact_at(&mut header_line, 0)?;
-        if header_line.last() != Some(&b'\n') {
-            header_line.push(b'\n');
-        }
         let mut store = Store::with_backing(Backing {
-            file,
-            spool: None,
-            spool_len: 0,
-            header_line,
-            spool_failed: false,
+            file: Some(file),
+            end: total,
         });
         if let Some(h) = &header {
             store.index(h, 0, end);
@@ -250,34 +206,15 @@ impl Store {
         self.index(rec, off, len);
     }
 
-    /// Add a record that arrived live: spool its line, then index it.
-    pub fn push(&mut self, rec: &Record) -> io::Result<()> {
-        if let Record::Header(h) = rec {
-            // The spool keeps its own header; the real one is used when saving.
-            self.header = Some(h.clone());
-            return Ok(());
+    /// Index a record that arrived live, with where its line is in the backing trace.
+    pub fn push(&mut self, rec: &Record, line: Option<LineAt>) {
+        match line {
+            Some(l) if self.backing.file.is_some() => {
+                self.backing.end = self.backing.end.max(l.offset + l.len);
+                self.index(rec, l.offset, l.len);
+            }
+            _ => self.index(rec, 0, 0),
         }
-        let line = to_json_string(rec);
-        let off = self.backing.spool_len;
-        let Some(spool) = self.backing.spool.as_mut() else {
-            return Err(io::Error::other("not a live store"));
-        };
-        if self.backing.spool_failed {
-            // The list goes on; only this event's detail is lost.
-            self.index(rec, 0, 0);
-            return Ok(());
-        }
-        let written = spool
-            .write_all(line.as_bytes())
-            .and_then(|()| spool.write_all(b"\n"));
-        if let Err(e) = written {
-            self.backing.spool_failed = true;
-            self.index(rec, 0, 0);
-            return Err(e);
-        }
-        self.backing.spool_len += line.len() as u64 + 1;
-        self.index(rec, off, line.len() as u64);
-        Ok(())
     }
 
     fn index(&mut self, rec: &Record, off: u64, len: u64) {
@@ -285,12 +222,17 @@ impl Store {
             Record::Header(h) => self.header = Some(h.clone()),
             Record::Process(p) => self.procs.apply(p),
             Record::Syscall(ev) => self.index_syscall(ev, off, len),
+            // How the run ended; the feed says so too, and the rows are all there.
+            Record::End(_) => {}
         }
     }
 
     fn index_syscall(&mut self, ev: &SyscallEvent, off: u64, len: u64) {
-        let call = self.calls.intern(&ev.syscall);
-        let errno = ev.errno.as_deref().map_or(0, |e| self.errnos.intern(e));
+        let call = self.calls.intern(&ev.syscall.name());
+        let errno = ev
+            .errno
+            .as_ref()
+            .map_or(0, |e| self.errnos.intern(&e.name()));
         if errno != 0 {
             let i = errno as usize;
             if self.failures_by_errno.len() <= i {
@@ -381,38 +323,30 @@ impl Store {
 
     /// Read the full event of a row back from its line.
     pub fn load_event(&mut self, r: &Row) -> io::Result<SyscallEvent> {
-        if r.line_len == 0 {
+        let Some(file) = self.backing.file.as_ref().filter(|_| r.line_len > 0) else {
             return Err(io::Error::other(
-                "its full record was not kept (writing the spool file failed)",
+                "its full record was not kept (writing the trace failed)",
             ));
-        }
-        if let Some(s) = self.backing.spool.as_mut() {
-            s.flush()?;
-        }
+        };
         let mut line = vec![0u8; r.line_len as usize];
-        self.backing.file.read_exact_at(&mut line, r.line_off)?;
-        let input = io::Cursor::new(&self.backing.header_line[..]).chain(io::Cursor::new(line));
-        let mut reader = JsonlReader::new(io::BufReader::new(input));
-        reader.next_record().map_err(corrupt)?;
-        match reader.next_record().map_err(corrupt)? {
-            Some(Record::Syscall(ev)) => Ok(*ev),
+        file.read_exact_at(&mut line, r.line_off)?;
+        match parse_line(&line).map_err(corrupt)? {
+            Record::Syscall(ev) => Ok(*ev),
             _ => Err(corrupt("the record at this offset is not a syscall")),
         }
     }
 
-    /// A reader over every line of the backing file as it is now (for saving).
+    /// A reader over every line of the backing trace indexed so far (for saving).
     pub fn snapshot_reader(&mut self) -> io::Result<impl Read + Send + use<>> {
-        let end = match self.backing.spool.as_mut() {
-            Some(s) => {
-                s.flush()?;
-                self.backing.spool_len
-            }
-            None => self.backing.file.metadata()?.len(),
-        };
+        let file = self
+            .backing
+            .file
+            .as_ref()
+            .ok_or_else(|| io::Error::other("no copy of the events was kept"))?;
         Ok(AtReader {
-            file: self.backing.file.try_clone()?,
+            file: file.try_clone()?,
             pos: 0,
-            end,
+            end: self.backing.end,
         })
     }
 }

@@ -1,13 +1,15 @@
 //! Snapshot tests of every screen: the real loop, driven by scripted keys, on a
 //! TestBackend. Pids and times are fixed because the events are built by hand.
 
+use super::FeedSink;
 use super::state::{Run, Session, State};
 use super::store::Store;
 use super::{Feed, InputSource, SessionIo, run_loop};
 use crate::model::{
-    AddrKind, Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId,
-    SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION,
+    Cause, Confidence, EndReason, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId,
+    SockKind, SockProto, SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, TraceEnd, UnixName,
 };
+use crate::sink::Sink;
 use crate::sink::jsonl::read::JsonlReader;
 use crate::sink::jsonl::write::JsonlWriter;
 use crossterm::event::{
@@ -16,10 +18,13 @@ use crossterm::event::{
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
+use std::sync::mpsc;
 use std::time::Duration;
+use syscalls::Sysno;
 
 fn header() -> Header {
     Header {
@@ -48,30 +53,16 @@ fn call(seq: u64, pid: i32, name: &str, args: &[&str], ret: i64) -> SyscallEvent
 }
 
 fn unix_addr(path: &str) -> SockAddr {
-    SockAddr {
-        family: "AF_UNIX".into(),
-        kind: AddrKind::Path,
-        path: Some(path.into()),
-        addrlen: 110,
-        problems: vec![],
-    }
+    SockAddr::unix(UnixName::Path(path.into()), 110)
 }
 
 fn stream(fd: i32, inode: u64) -> SockId {
-    SockId {
-        fd,
-        proto: "UNIX-STREAM".into(),
-        inode,
-        peer: None,
-        path: None,
-        peer_path: None,
-        target: None,
-    }
+    SockId::new(fd, SockProto::Unix(SockKind::Stream), inode)
 }
 
 fn proc_ev(kind: ProcessEventKind, ts_ns: u64, pid: i32) -> ProcessEvent {
     ProcessEvent {
-        event: Some(kind),
+        event: Some(kind.into()),
         ts_ns,
         pid,
         tid: pid,
@@ -122,7 +113,7 @@ pub(crate) fn fixture() -> Vec<Record> {
             "/run/app.sock: no such file".into(),
             "/run: exists, a directory".into(),
         ],
-        confidence: Confidence::High,
+        confidence: Confidence::High.into(),
     });
     v.push(Record::Syscall(Box::new(e)));
 
@@ -156,7 +147,7 @@ pub(crate) fn fixture() -> Vec<Record> {
     e.cause = Some(Cause {
         summary: "uid 1000 cannot write to /var/lib/app.".into(),
         evidence: vec!["/var/lib/app: owner root, mode 0755".into()],
-        confidence: Confidence::Medium,
+        confidence: Confidence::Medium.into(),
     });
     v.push(Record::Syscall(Box::new(e)));
     v.push(Record::Syscall(Box::new(call(
@@ -307,11 +298,41 @@ snap!(search, "/bind\n");
 snap!(help, "?");
 snap!(save_prompt, "s");
 
+/// The TUI's sink as the pipeline drives it: it writes each record to a private trace
+/// and sends it with its line. The sink, its feed, and a read handle on that trace.
+fn live_sink() -> (FeedSink, mpsc::Receiver<Feed>, File) {
+    let (tx, rx) = mpsc::channel();
+    let w = JsonlWriter::spool(&std::env::temp_dir()).unwrap();
+    let backing = w.reader().unwrap();
+    (FeedSink::new(tx, w, false), rx, backing)
+}
+
+/// `recs` through the TUI's sink, then (with `end`) the end of the trace.
+fn live_feed(recs: &[Record], end: Option<Option<i32>>) -> (mpsc::Receiver<Feed>, File) {
+    let (mut sink, rx, backing) = live_sink();
+    for r in recs {
+        sink.write(r).unwrap();
+    }
+    if let Some(exit_code) = end {
+        finish(&mut sink, exit_code);
+    }
+    (rx, backing)
+}
+
+fn finish(sink: &mut FeedSink, exit_code: Option<i32>) {
+    sink.finish(&TraceEnd {
+        how: EndReason::Exited.into(),
+        exit_code,
+    })
+    .unwrap();
+}
+
 fn live_state(attached: bool) -> State {
-    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let (rx, backing) = live_feed(&fixture()[..8], None);
+    let store = Store::live(Some(backing));
     let mut st = State::new(store, Session::Live { attached }, "live.jsonl".into());
-    for r in fixture().iter().take(8) {
-        st.ingest(r);
+    while let Ok(Feed::Record(r, line)) = rx.try_recv() {
+        st.ingest(&r, line);
     }
     st.after_ingest();
     st
@@ -398,13 +419,13 @@ fn quit_choices() {
 
 #[test]
 fn live_feed_and_program_terminal() {
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (mut sink, rx, backing) = live_sink();
     for r in fixture() {
-        tx.send(Feed::Record(Box::new(r))).unwrap();
+        sink.write(&r).unwrap();
     }
-    tx.send(Feed::Warning("pid 7: \x1b[2Jgone".into())).unwrap();
-    tx.send(Feed::Finished(Some(3))).unwrap();
-    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    sink.warning("pid 7: \x1b[2Jgone").unwrap();
+    finish(&mut sink, Some(3));
+    let store = Store::live(Some(backing));
     let mut st = State::new(
         store,
         Session::Live { attached: false },
@@ -443,7 +464,7 @@ fn hostile_text_never_reaches_the_screen() {
     e.errno = Some("EVIL\x07".into());
     e.explanation = Some("bell\x07".into());
     e.fds = vec![SockId {
-        path: Some(b"\x1b[H/tmp/x"[..].into()),
+        path: UnixName::Path(b"\x1b[H/tmp/x"[..].into()),
         ..stream(3, 1)
     }];
     recs.push(Record::Syscall(Box::new(e)));
@@ -592,9 +613,9 @@ fn detail_reads_the_full_event_back() {
     let Some((_, Ok(ev))) = &st.detail else {
         panic!("no detail")
     };
-    assert_eq!(ev.syscall, "connect");
+    assert_eq!(ev.syscall, Sysno::connect);
     assert_eq!(
-        ev.cause.as_ref().map(|c| c.confidence),
+        ev.cause.as_ref().and_then(|c| c.confidence.known()),
         Some(Confidence::High)
     );
 }
@@ -602,19 +623,11 @@ fn detail_reads_the_full_event_back() {
 #[test]
 fn a_feed_backlog_is_taken_over_several_frames_and_nothing_is_dropped() {
     let n = 6_000u64;
-    let (tx, rx) = std::sync::mpsc::channel();
-    for i in 0..n {
-        tx.send(Feed::Record(Box::new(Record::Syscall(Box::new(call(
-            i + 1,
-            100,
-            "write",
-            &["3"],
-            1,
-        ))))))
-        .unwrap();
-    }
-    tx.send(Feed::Finished(Some(0))).unwrap();
-    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let recs: Vec<Record> = (0..n)
+        .map(|i| Record::Syscall(Box::new(call(i + 1, 100, "write", &["3"], 1))))
+        .collect();
+    let (rx, backing) = live_feed(&recs, Some(Some(0)));
+    let store = Store::live(Some(backing));
     let mut st = State::new(store, Session::Live { attached: false }, "x".into());
     let mut io = SessionIo::new(None);
     io.feed = Some(rx);
@@ -627,25 +640,18 @@ fn a_feed_backlog_is_taken_over_several_frames_and_nothing_is_dropped() {
     assert_eq!(st.store.rows.len() as u64, n);
     assert_eq!(st.view.len() as u64, n);
     assert_eq!(st.sel, Some(n as usize - 1), "follow mode is at the newest");
-    // The last event reads back whole from the spool.
+    // The last event reads back whole from the trace the sink wrote.
     let last = st.store.rows[n as usize - 1];
     assert_eq!(st.store.load_event(&last).unwrap().seq, n);
 }
 
 #[test]
 fn resizing_keeps_the_selection_on_screen() {
-    let (tx, rx) = std::sync::mpsc::channel();
-    for i in 0..500 {
-        tx.send(Feed::Record(Box::new(Record::Syscall(Box::new(call(
-            i + 1,
-            100,
-            "read",
-            &["3"],
-            1,
-        ))))))
-        .unwrap();
-    }
-    let store = Store::spooled(&std::env::temp_dir()).unwrap();
+    let recs: Vec<Record> = (0..500)
+        .map(|i| Record::Syscall(Box::new(call(i + 1, 100, "read", &["3"], 1))))
+        .collect();
+    let (rx, backing) = live_feed(&recs, None);
+    let store = Store::live(Some(backing));
     let mut st = State::new(store, Session::Live { attached: true }, "x".into());
     let mut io = SessionIo::new(None);
     io.feed = Some(rx);
@@ -755,4 +761,101 @@ fn tiny_terminals_do_not_panic() {
         st.attach_pty(3, 10);
         drive(&mut st, &mut SessionIo::new(None), Script::keys("q"), w, h);
     }
+}
+
+/// tests/fixtures/known-names.jsonl with one name changed, loaded as `view` loads it; the
+/// screen after `keys`.
+fn view_with(from: &str, to: &str, keys: &str) -> (State, String) {
+    let text = include_str!("../../tests/fixtures/known-names.jsonl");
+    assert!(text.contains(from), "{from} not in the fixture");
+    let tag: String = to.chars().filter(char::is_ascii_alphanumeric).collect();
+    let p = temp_path(&format!("names-{tag}.jsonl"));
+    std::fs::write(&p, text.replace(from, to)).unwrap();
+    let store = Store::load(&p).unwrap();
+    std::fs::remove_file(&p).unwrap();
+    let mut st = State::new(store, Session::View, "x.jsonl".into());
+    let term = drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys(keys),
+        120,
+        40,
+    );
+    assert_safe(&term);
+    (st, term.backend().to_string())
+}
+
+/// The detail pane of the first call opened: the full event as read back.
+fn detail_with(from: &str, to: &str) -> (SyscallEvent, String) {
+    let (st, screen) = view_with(from, to, "\n");
+    let Some((_, Ok(ev))) = &st.detail else {
+        panic!("no detail: {screen}")
+    };
+    ((**ev).clone(), screen)
+}
+
+#[test]
+fn view_shows_an_unknown_syscall_as_it_is() {
+    let (ev, screen) = detail_with("\"syscall\":\"connect\"", "\"syscall\":\"frobnicate\"");
+    assert_eq!(ev.syscall.name(), "frobnicate");
+    assert!(screen.contains("frobnicate(3<UNIX-STREAM"), "{screen}");
+}
+
+#[test]
+fn view_shows_an_unknown_errno_as_it_is() {
+    let (ev, screen) = detail_with("\"errno\":\"ENOENT\"", "\"errno\":\"EFUTURE\"");
+    assert_eq!(ev.errno.unwrap().name(), "EFUTURE");
+    assert!(screen.contains("-1 EFUTURE"), "{screen}");
+}
+
+#[test]
+fn view_shows_an_unknown_socket_kind_as_it_is() {
+    let (_, screen) = detail_with("\"proto\":\"UNIX-STREAM\"", "\"proto\":\"QUIC\"");
+    assert!(screen.contains("fd 3: QUIC inode 81234"), "{screen}");
+}
+
+#[test]
+fn view_reads_an_unknown_cmsg_kind() {
+    let (st, screen) = view_with(
+        "{\"cmsg\":\"rights\",\"fds\":[9],\"targets\":[null]}",
+        "{\"cmsg\":\"timestamp\",\"ns\":5}",
+        "j\n",
+    );
+    let Some((_, Ok(ev))) = &st.detail else {
+        panic!("no detail: {screen}")
+    };
+    assert_eq!(
+        ev.msgs[0].cmsgs,
+        vec![crate::model::Cmsg::Other {
+            cmsg: "timestamp".into()
+        }]
+    );
+    assert!(screen.contains("sendmsg(4"), "{screen}");
+}
+
+#[test]
+fn view_shows_an_unknown_address_kind_as_it_is() {
+    let (_, screen) = detail_with(
+        "\"kind\":\"path\",\"path\":\"/run/app.sock\"",
+        "\"kind\":\"vsock\",\"path\":\"cid:3\"",
+    );
+    assert!(
+        screen.contains("AF_UNIX vsock \"cid:3\" addrlen 16"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn view_shows_an_unknown_process_event_as_it_is() {
+    let (_, screen) = view_with("\"event\":\"exec\"", "\"event\":\"migrate\"", "t");
+    assert!(
+        screen.contains("events this sockwhy does not know: migrate"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn view_shows_an_unknown_confidence_as_it_is() {
+    let (_, screen) = detail_with("\"confidence\":\"high\"", "\"confidence\":\"certain\"");
+    assert!(screen.contains("(certain confidence)"), "{screen}");
 }

@@ -1,72 +1,17 @@
 //! Drawing: a pure function of the state. Only the rows on screen are built.
 
+use super::layout;
 use super::procs::ProcState;
 use super::state::{Overlay, Run, Screen, Session, State};
 use super::store::Row;
 use super::text::{clean, secs};
-use crate::model::{Confidence, SockId, SyscallEvent};
-use crate::render::call::render_sock_path;
-use crate::render::escape::{escape_bytes, quote_bytes};
+use crate::model::{AddrName, SockId, SyscallEvent};
+use crate::render::escape::{escape_bytes, quote_unix_name};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row as TRow, Table, Wrap};
-
-/// Where each part of the screen goes.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Areas {
-    /// The event list, or the process tree.
-    pub list: Rect,
-    /// The detail pane (or the selected process), when open.
-    pub detail: Option<Rect>,
-    /// The program's terminal, when shown.
-    pub pty: Option<Rect>,
-    /// The status bar.
-    pub status: Rect,
-    /// Key hints or the open prompt.
-    pub hints: Rect,
-}
-
-/// Split the screen. Used by `draw`, by mouse hit-testing and to size the program's terminal.
-pub(crate) fn layout(state: &State, area: Rect) -> Areas {
-    let [main, status, hints] = Layout::vertical([
-        Constraint::Min(3),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    let pty_visible = state.pty.as_ref().is_some_and(|p| p.visible);
-    let (events, pty) = if pty_visible {
-        let [e, p] =
-            Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(main);
-        (e, Some(p))
-    } else {
-        (main, None)
-    };
-    let want_detail = match state.screen {
-        Screen::Events => state.show_detail,
-        Screen::Procs => true,
-    };
-    let (list, detail) = if !want_detail {
-        (events, None)
-    } else if events.width >= 160 {
-        let [l, d] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
-            .areas(events);
-        (l, Some(d))
-    } else {
-        let [l, d] = Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(60)])
-            .areas(events);
-        (l, Some(d))
-    };
-    Areas {
-        list,
-        detail,
-        pty,
-        status,
-        hints,
-    }
-}
 
 /// Colour of a failure, by errno: the same errno is always the same colour.
 pub(crate) fn errno_color(name: &str) -> Color {
@@ -89,7 +34,7 @@ pub(crate) fn errno_color(name: &str) -> Color {
 
 /// Draw everything.
 pub(crate) fn draw(state: &State, f: &mut Frame) {
-    let a = layout(state, f.area());
+    let a = layout::areas(&state.geometry(), f.area());
     match state.screen {
         Screen::Events => {
             draw_list(state, f, a.list);
@@ -229,18 +174,18 @@ fn draw_list(state: &State, f: &mut Frame, area: Rect) {
 }
 
 fn fd_line(id: &SockId) -> String {
-    let mut s = format!("fd {}: {}", id.fd, clean(&id.proto));
+    let mut s = format!("fd {}: {}", id.fd, clean(&id.proto.name()));
     if id.inode != 0 {
         s.push_str(&format!(" inode {}", id.inode));
     }
-    if let Some(p) = &id.path {
-        s.push_str(&format!(" bound {}", render_sock_path(p.as_bytes())));
+    if !id.path.is_unnamed() {
+        s.push_str(&format!(" bound {}", quote_unix_name(&id.path)));
     }
     if let Some(peer) = id.peer {
         s.push_str(&format!(" -> peer inode {peer}"));
     }
-    if let Some(p) = &id.peer_path {
-        s.push_str(&format!(" at {}", render_sock_path(p.as_bytes())));
+    if !id.peer_path.is_unnamed() {
+        s.push_str(&format!(" at {}", quote_unix_name(&id.peer_path)));
     }
     if let Some(t) = &id.target {
         s.push_str(&format!(" ({})", escape_bytes(t.as_bytes())));
@@ -252,11 +197,11 @@ fn fd_line(id: &SockId) -> String {
 pub(crate) fn call_line(ev: &SyscallEvent) -> String {
     let args: Vec<_> = ev.args.iter().map(|a| clean(a).into_owned()).collect();
     let ret = match (&ev.errno, &ev.ret_text) {
-        (Some(e), _) => format!("{} {}", ev.ret, clean(e)),
+        (Some(e), _) => format!("{} {}", ev.ret, clean(&e.name())),
         (None, Some(t)) => clean(t).into_owned(),
         (None, None) => ev.ret.to_string(),
     };
-    format!("{}({}) = {ret}", clean(&ev.syscall), args.join(", "))
+    format!("{}({}) = {ret}", clean(&ev.syscall.name()), args.join(", "))
 }
 
 fn detail_lines(ev: &SyscallEvent) -> Vec<Line<'static>> {
@@ -264,7 +209,7 @@ fn detail_lines(ev: &SyscallEvent) -> Vec<Line<'static>> {
     let label = Style::default().fg(Color::Cyan);
     let mut out = Vec::new();
     let call_style = match &ev.errno {
-        Some(e) => bold.fg(errno_color(e)),
+        Some(e) => bold.fg(errno_color(&e.name())),
         None => bold,
     };
     out.push(Line::styled(call_line(ev), call_style));
@@ -282,13 +227,16 @@ fn detail_lines(ev: &SyscallEvent) -> Vec<Line<'static>> {
         when.push_str("  (injected failure)");
     }
     if let Some(r) = &ev.restart {
-        when.push_str(&format!("  (interrupted: {})", clean(r)));
+        when.push_str(&format!("  (interrupted: {})", clean(&r.name())));
     }
     out.push(Line::from(when));
     if let Some(e) = &ev.errno {
         let mut l = vec![
             Span::styled("Error ", label),
-            Span::styled(clean(e).into_owned(), bold.fg(errno_color(e))),
+            Span::styled(
+                clean(&e.name()).into_owned(),
+                bold.fg(errno_color(&e.name())),
+            ),
         ];
         if let Some(m) = &ev.man {
             l.push(Span::raw(format!("   see man {}", clean(m))));
@@ -308,11 +256,7 @@ fn detail_lines(ev: &SyscallEvent) -> Vec<Line<'static>> {
         ]));
     }
     if let Some(c) = &ev.cause {
-        let conf = match c.confidence {
-            Confidence::High => "high",
-            Confidence::Medium => "medium",
-            Confidence::Low => "low",
-        };
+        let conf = clean(&c.confidence.name()).into_owned();
         out.push(Line::from(vec![
             Span::styled("Likely cause ", label),
             Span::raw(format!("({conf} confidence)")),
@@ -329,10 +273,15 @@ fn detail_lines(ev: &SyscallEvent) -> Vec<Line<'static>> {
         }
     }
     if let Some(addr) = &ev.addr {
-        let kind = format!("{:?}", addr.kind).to_lowercase();
-        let mut s = format!("  {} {kind}", clean(&addr.family));
-        if let Some(p) = &addr.path {
-            s.push_str(&format!(" {}", quote_bytes(p.as_bytes())));
+        let kind = addr.kind();
+        let mut s = format!("  {} {}", clean(&addr.family), clean(&kind.name()));
+        match &addr.name {
+            AddrName::Unix(n) if !n.is_unnamed() => s.push_str(&format!(" {}", quote_unix_name(n))),
+            AddrName::Unknown { path: Some(p), .. } => s.push_str(&format!(
+                " {}",
+                crate::render::escape::quote_bytes(p.as_bytes())
+            )),
+            _ => {}
         }
         s.push_str(&format!(" addrlen {}", addr.addrlen));
         out.push(Line::styled("Address", label));
@@ -429,6 +378,12 @@ fn draw_proc_detail(state: &State, f: &mut Frame, area: Rect) {
             lines.push(Line::from(format!(
                 "threads {}  signals received {}",
                 p.threads, p.signals
+            )));
+        }
+        if !p.other_events.is_empty() {
+            lines.push(Line::from(format!(
+                "events this sockwhy does not know: {}",
+                p.other_events.join(", ")
             )));
         }
         let (calls, failed) = state.store.per_pid.get(&p.pid).copied().unwrap_or((0, 0));
@@ -672,9 +627,4 @@ fn draw_quit(state: &State, f: &mut Frame) {
         ),
         area,
     );
-}
-
-/// `layout` for the state's last known terminal size.
-pub(crate) fn layout_for_size(state: &State) -> Areas {
-    layout(state, Rect::new(0, 0, state.size.0, state.size.1))
 }

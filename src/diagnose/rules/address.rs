@@ -2,24 +2,85 @@
 //! and the sockets bound to it.
 
 use super::{Ctx, cause, creds_text, mode_text, owners_text, sock_text};
-use crate::model::facts::{Access, BoundSocket, FileKind, SockKind, SockState, WalkEnd};
-use crate::model::{AddrKind, Cause, Confidence};
-use crate::render::escape::{escape_str, quote_bytes};
+use crate::model::facts::{Access, BoundSocket, FileKind, SockState, WalkEnd};
+use crate::model::sockaddr::{SOCKADDR_UN, SUN_PATH};
+use crate::model::{AddrName, Cause, Confidence, Errno, Facts, SockAddr, SockKind, UnixName};
+use crate::render::escape::{escape_str, quote_bytes, quote_unix_name};
+use syscalls::Sysno;
 
 /// Calls that look a name up to reach a peer.
-const REACH: &[&str] = &["connect", "sendto", "sendmsg", "sendmmsg"];
+const REACH: &[Sysno] = &[
+    Sysno::connect,
+    Sysno::sendto,
+    Sysno::sendmsg,
+    Sysno::sendmmsg,
+];
 /// Calls that take an address.
-const ADDR_CALLS: &[&str] = &["connect", "bind", "sendto", "sendmsg", "sendmmsg"];
-/// sizeof(sun_path).
-const SUN_PATH: usize = 108;
-/// sizeof(struct sockaddr_un).
-const SUN_LEN: u32 = 110;
+const ADDR_CALLS: &[Sysno] = &[
+    Sysno::connect,
+    Sysno::bind,
+    Sysno::sendto,
+    Sysno::sendmsg,
+    Sysno::sendmmsg,
+];
 /// Where glibc looks for nscd.
 const NSCD: &[&[u8]] = &[b"/var/run/nscd/socket", b"/run/nscd/socket"];
 
+/// What the kernel would answer a connect() to an address now, by the facts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Connect {
+    /// Nothing in the facts refuses it.
+    Accepted,
+    /// It would fail with this errno.
+    Refused(Errno),
+    /// It would fail, but the facts do not say with which errno.
+    Unknown,
+}
+
+/// A connect() to `a` judged in the kernel's order (the path walk with the caller's
+/// permissions, a socket file, a socket bound there, one listening). A name bound only by
+/// a datagram socket takes a datagram connect. Facts that were not looked at refuse
+/// nothing.
+pub(crate) fn connect_outcome(a: &SockAddr, f: &Facts) -> Connect {
+    if let Some(UnixName::Path(_)) = a.unix_name()
+        && let Some(w) = &f.path
+    {
+        // A directory the caller may not search hides everything below it.
+        if w.denied.is_some() {
+            return Connect::Refused(Errno::EACCES);
+        }
+        match &w.end {
+            WalkEnd::Missing { .. } => return Connect::Refused(Errno::ENOENT),
+            WalkEnd::NotDir { .. } => return Connect::Refused(Errno::ENOTDIR),
+            WalkEnd::Loop => return Connect::Refused(Errno::ELOOP),
+            WalkEnd::Error { errno: Some(e), .. } => return Connect::Refused(*e),
+            WalkEnd::Error { errno: None, .. } => return Connect::Unknown,
+            WalkEnd::Found => {}
+        }
+        if w.target().is_some_and(|t| t.info.kind != FileKind::Socket) {
+            return Connect::Refused(Errno::ECONNREFUSED);
+        }
+    }
+    match f.bound.as_deref() {
+        None => Connect::Accepted,
+        Some([]) => Connect::Refused(Errno::ECONNREFUSED),
+        Some(b)
+            if b.iter().any(|s| {
+                s.sock.state == SockState::Listening || s.sock.kind == SockKind::Dgram
+            }) =>
+        {
+            Connect::Accepted
+        }
+        Some(_) => Connect::Refused(Errno::ECONNREFUSED),
+    }
+}
+
 /// EINVAL / ENAMETOOLONG: which field of the address is wrong.
 pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
-    if !c.is(ADDR_CALLS, &["EINVAL", "ENAMETOOLONG", "EAFNOSUPPORT"]) {
+    if !c.is(
+        ADDR_CALLS,
+        &[Errno::EINVAL, Errno::ENAMETOOLONG, Errno::EAFNOSUPPORT],
+    ) {
         return None;
     }
     let a = c.addr()?;
@@ -28,8 +89,8 @@ pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
         "address: family {}, addrlen {}{}",
         escape_str(&a.family),
         a.addrlen,
-        a.path
-            .as_ref()
+        a.unix_name()
+            .and_then(UnixName::bytes)
             .map(|p| format!(", name of {} bytes", p.len()))
             .unwrap_or_default()
     ));
@@ -41,7 +102,7 @@ pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
             Confidence::High,
         );
     }
-    if a.kind == AddrKind::Other {
+    if a.name == AddrName::Other {
         return cause(
             format!(
                 "sun_family is {}, not AF_UNIX: an AF_UNIX socket only takes AF_UNIX addresses.",
@@ -51,10 +112,10 @@ pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
             Confidence::High,
         );
     }
-    if a.addrlen > SUN_LEN {
+    if a.addrlen > SOCKADDR_UN {
         return cause(
             format!(
-                "addrlen {} exceeds sizeof(struct sockaddr_un), {SUN_LEN}.",
+                "addrlen {} exceeds sizeof(struct sockaddr_un), {SOCKADDR_UN}.",
                 a.addrlen
             ),
             ev,
@@ -71,8 +132,7 @@ pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
             Confidence::High,
         );
     }
-    if let Some(p) = &a.path
-        && a.kind == AddrKind::Path
+    if let Some(UnixName::Path(p)) = a.unix_name()
         && p.len() > SUN_PATH
     {
         return cause(
@@ -85,8 +145,10 @@ pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
         );
     }
     if let Some(w) = &c.f.path
-        && let WalkEnd::Error { at, errno } = &w.end
-        && errno == "ENAMETOOLONG"
+        && let WalkEnd::Error {
+            at,
+            errno: Some(Errno::ENAMETOOLONG),
+        } = &w.end
     {
         ev.push(format!(
             "looking up {} fails with ENAMETOOLONG",
@@ -98,7 +160,7 @@ pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
             Confidence::High,
         );
     }
-    if a.kind == AddrKind::Unnamed && c.sys == "connect" {
+    if a.unix_name() == Some(&UnixName::Unnamed) && c.sys == Sysno::connect {
         return cause(
             "The address has no name (addrlen covers only sun_family): there is nothing to connect to.",
             ev,
@@ -110,10 +172,12 @@ pub(super) fn bad_address(c: &Ctx) -> Option<Cause> {
 
 /// glibc's name-service lookups try nscd first: ENOENT there is everyday noise.
 pub(super) fn nscd_noise(c: &Ctx) -> Option<Cause> {
-    if !c.is(REACH, &["ENOENT", "ECONNREFUSED"]) {
+    if !c.is(REACH, &[Errno::ENOENT, Errno::ECONNREFUSED]) {
         return None;
     }
-    let p = c.addr()?.path.as_ref()?;
+    let Some(UnixName::Path(p)) = c.addr()?.unix_name() else {
+        return None;
+    };
     if !NSCD.contains(&p.as_bytes()) {
         return None;
     }
@@ -129,13 +193,13 @@ pub(super) fn nscd_noise(c: &Ctx) -> Option<Cause> {
 
 /// EACCES: which component the tracee may not search or write.
 pub(super) fn access(c: &Ctx) -> Option<Cause> {
-    if !c.is(ADDR_CALLS, &["EACCES", "EPERM"]) {
+    if !c.is(ADDR_CALLS, &[Errno::EACCES, Errno::EPERM]) {
         return None;
     }
     let w = c.f.path.as_ref()?;
     let creds = c.f.creds.as_ref();
     let Some(d) = &w.denied else {
-        if w.perms_checked && c.errno == "EACCES" {
+        if w.perms_checked && c.errno == Errno::EACCES {
             return cause(
                 "The mode bits along the path allow this process; an ACL or a security module (SELinux, AppArmor, Landlock) is the likely refuser.",
                 creds.map(creds_text).into_iter().collect(),
@@ -152,7 +216,7 @@ pub(super) fn access(c: &Ctx) -> Option<Cause> {
         (Access::Search, _) => {
             format!("{who} may not search directory {p}, so nothing below it can be reached.")
         }
-        (Access::Write, "bind") => {
+        (Access::Write, Sysno::bind) => {
             format!("{who} may not create the socket file: no write permission on directory {p}.")
         }
         (Access::Write, _) => format!(
@@ -176,7 +240,7 @@ pub(super) fn access(c: &Ctx) -> Option<Cause> {
 
 /// EPERM on a datagram send to an address: the receiver is connected to someone else.
 pub(super) fn receiver_connected(c: &Ctx) -> Option<Cause> {
-    if !c.is(REACH, &["EPERM"]) {
+    if !c.is(REACH, &[Errno::EPERM]) {
         return None;
     }
     let bound = c.f.bound.as_deref()?;
@@ -199,7 +263,7 @@ pub(super) fn receiver_connected(c: &Ctx) -> Option<Cause> {
 
 /// EROFS on bind.
 pub(super) fn read_only(c: &Ctx) -> Option<Cause> {
-    if !c.is(&["bind"], &["EROFS"]) {
+    if !c.is(&[Sysno::bind], &[Errno::EROFS]) {
         return None;
     }
     let w = c.f.path.as_ref()?;
@@ -245,15 +309,12 @@ fn replaced(elsewhere: &[BoundSocket]) -> Vec<String> {
 
 /// EADDRINUSE on bind: who holds the name, or a stale file.
 pub(super) fn in_use(c: &Ctx) -> Option<Cause> {
-    if !c.is(&["bind"], &["EADDRINUSE"]) {
+    if !c.is(&[Sysno::bind], &[Errno::EADDRINUSE]) {
         return None;
     }
-    let a = c.addr()?;
+    let name = c.addr()?.unix_name().filter(|n| !n.is_unnamed())?;
     let bound = c.f.bound.as_deref().unwrap_or_default();
-    let shown = match a.kind {
-        AddrKind::Abstract => format!("@{}", quote_bytes(a.path.as_ref()?.as_bytes())),
-        _ => quote_bytes(a.path.as_ref()?.as_bytes()),
-    };
+    let shown = quote_unix_name(name);
     if !bound.is_empty() {
         let who = owners_text(&bound[0].owners);
         return cause(
@@ -262,7 +323,7 @@ pub(super) fn in_use(c: &Ctx) -> Option<Cause> {
             Confidence::High,
         );
     }
-    if a.kind == AddrKind::Path
+    if let UnixName::Path(_) = name
         && let Some(t) = c.f.path.as_ref().and_then(|w| w.target())
     {
         let ev = vec![format!("{shown}: {}", mode_text(&t.info))];
@@ -299,7 +360,7 @@ pub(super) fn in_use(c: &Ctx) -> Option<Cause> {
 
 /// EPROTOTYPE: the bound socket's type is not the caller's.
 pub(super) fn prototype(c: &Ctx) -> Option<Cause> {
-    if !c.is(REACH, &["EPROTOTYPE"]) {
+    if !c.is(REACH, &[Errno::EPROTOTYPE]) {
         return None;
     }
     let bound = c.f.bound.as_deref()?;
@@ -319,7 +380,7 @@ pub(super) fn prototype(c: &Ctx) -> Option<Cause> {
 
 /// EAGAIN on a non-blocking connect: the listener's accept queue is full.
 pub(super) fn backlog_full(c: &Ctx) -> Option<Cause> {
-    if !c.is(&["connect"], &["EAGAIN"]) {
+    if !c.is(&[Sysno::connect], &[Errno::EAGAIN]) {
         return None;
     }
     let bound = c.f.bound.as_deref()?;
@@ -350,7 +411,10 @@ pub(super) fn backlog_full(c: &Ctx) -> Option<Cause> {
 
 /// ENOENT / ENOTDIR / ELOOP on bind: the directory the socket file should go in.
 pub(super) fn bind_dir(c: &Ctx) -> Option<Cause> {
-    if !c.is(&["bind"], &["ENOENT", "ENOTDIR", "ELOOP"]) {
+    if !c.is(
+        &[Sysno::bind],
+        &[Errno::ENOENT, Errno::ENOTDIR, Errno::ELOOP],
+    ) {
         return None;
     }
     let w = c.f.path.as_ref()?;
@@ -385,14 +449,21 @@ pub(super) fn bind_dir(c: &Ctx) -> Option<Cause> {
 
 /// ENOENT / ECONNREFUSED / ENOTDIR / ELOOP on connect or send: what is (not) there.
 pub(super) fn target(c: &Ctx) -> Option<Cause> {
-    if !c.is(REACH, &["ENOENT", "ECONNREFUSED", "ENOTDIR", "ELOOP"]) {
+    if !c.is(
+        REACH,
+        &[
+            Errno::ENOENT,
+            Errno::ECONNREFUSED,
+            Errno::ENOTDIR,
+            Errno::ELOOP,
+        ],
+    ) {
         return None;
     }
-    let a = c.addr()?;
-    match a.kind {
-        AddrKind::Abstract => abstract_target(c, a.path.as_ref()?.as_bytes()),
-        AddrKind::Path => path_target(c),
-        _ => None,
+    match c.addr()?.unix_name()? {
+        n @ UnixName::Abstract(_) => abstract_target(c, n),
+        UnixName::Path(_) => path_target(c),
+        UnixName::Unnamed => None,
     }
 }
 
@@ -420,9 +491,9 @@ fn not_listening(c: &Ctx, bound: &[BoundSocket], shown: &str) -> Option<Cause> {
     )
 }
 
-fn abstract_target(c: &Ctx, name: &[u8]) -> Option<Cause> {
+fn abstract_target(c: &Ctx, name: &UnixName) -> Option<Cause> {
     let bound = c.f.bound.as_deref()?;
-    let shown = format!("@{}", quote_bytes(name));
+    let shown = quote_unix_name(name);
     if bound.is_empty() {
         return cause(
             format!(
@@ -512,13 +583,15 @@ fn path_target(c: &Ctx) -> Option<Cause> {
             Confidence::High,
         ),
         WalkEnd::Error { at, errno } => {
+            let why = errno.map_or("the process's root or cwd cannot be read", |e| {
+                e.name().unwrap_or("an unnamed errno")
+            });
             ev.push(format!(
-                "looking up {} fails with {}",
-                quote_bytes(at.as_bytes()),
-                escape_str(errno)
+                "looking up {} fails with {why}",
+                quote_bytes(at.as_bytes())
             ));
             cause(
-                format!("The path cannot be resolved: {}.", escape_str(errno)),
+                format!("The path cannot be resolved: {why}."),
                 ev,
                 Confidence::Low,
             )
@@ -563,7 +636,7 @@ fn path_target(c: &Ctx) -> Option<Cause> {
                     conf,
                 );
             }
-            if c.errno == "ENOENT" {
+            if c.errno == Errno::ENOENT {
                 return cause(
                     format!("{given} exists now; it was probably created after this call."),
                     ev,
@@ -581,6 +654,7 @@ mod tests {
     use super::super::{History, find_cause};
     use crate::model::facts::*;
     use crate::model::{ByteString, Confidence, Facts};
+    use crate::model::{SockKind, UnixName};
 
     fn walk(given: &str, steps: Vec<(&str, FileInfo)>, end: WalkEnd) -> PathWalk {
         PathWalk {
@@ -666,7 +740,7 @@ mod tests {
             "{c:?}"
         );
         let mut s = sock(7, SockKind::Stream, SockState::Listening);
-        s.name = Some(UnixName::Path("/run/x.sock".into()));
+        s.name = UnixName::Path("/run/x.sock".into());
         f.bound_elsewhere = vec![BoundSocket {
             sock: s,
             owners: vec![owner(42, "srv", 3)],
@@ -906,6 +980,77 @@ mod tests {
     }
 
     #[test]
+    fn rules_connect_verdict_in_the_kernel_order() {
+        use super::super::{ConnectVerdict, connect_verdict};
+        use crate::model::Errno;
+        let a = path("/run/x.sock");
+        let errno = |f: &Facts| match connect_verdict(100, &a, f) {
+            ConnectVerdict::Accepted => None,
+            ConnectVerdict::Refused { errno, .. } => Some(errno),
+        };
+        let sock_file = walk(
+            "/run/x.sock",
+            vec![("/run/x.sock", info(FileKind::Socket, 0o777, 0, 0))],
+            WalkEnd::Found,
+        );
+        let with = |bound: Option<Vec<BoundSocket>>| Facts {
+            path: Some(sock_file.clone()),
+            bound,
+            bound_exact: true,
+            ..Default::default()
+        };
+        let bound = |kind, state| BoundSocket {
+            sock: sock(9, kind, state),
+            owners: vec![],
+            by_file: true,
+        };
+        // Nothing looked at refuses nothing; a listener accepts.
+        assert_eq!(errno(&Facts::default()), None);
+        assert_eq!(
+            errno(&with(Some(vec![bound(
+                SockKind::Stream,
+                SockState::Listening
+            )]))),
+            None
+        );
+        // A datagram socket takes a datagram connect.
+        assert_eq!(
+            errno(&with(Some(vec![bound(
+                SockKind::Dgram,
+                SockState::Unconnected
+            )]))),
+            None
+        );
+        assert_eq!(
+            errno(&with(Some(vec![bound(
+                SockKind::Stream,
+                SockState::Unconnected
+            )]))),
+            Some(Some(Errno::ECONNREFUSED))
+        );
+        assert_eq!(errno(&with(Some(vec![]))), Some(Some(Errno::ECONNREFUSED)));
+        let mut f = with(None);
+        f.path.as_mut().unwrap().end = WalkEnd::Missing {
+            at: "/run".into(),
+            last: false,
+        };
+        assert_eq!(errno(&f), Some(Some(Errno::ENOENT)));
+        // A directory the caller may not search comes before what lies below it.
+        f.path.as_mut().unwrap().denied = Some(Denial {
+            path: "/run".into(),
+            need: Access::Search,
+            info: dir(),
+        });
+        assert_eq!(errno(&f), Some(Some(Errno::EACCES)));
+        f.path.as_mut().unwrap().denied = None;
+        f.path.as_mut().unwrap().end = WalkEnd::Error {
+            at: "/run".into(),
+            errno: None,
+        };
+        assert_eq!(errno(&f), Some(None), "fails, errno unknown");
+    }
+
+    #[test]
     fn rules_bad_address_fields() {
         let mut e = ev("bind", "EINVAL");
         let mut a = path(&"a".repeat(120));
@@ -917,7 +1062,7 @@ mod tests {
         e.addr = Some(a.clone());
         assert!(run(&e, &Facts::default()).summary.contains("addrlen 200"));
         let mut o = path("x");
-        o.kind = crate::model::AddrKind::Other;
+        o.name = crate::model::AddrName::Other;
         o.family = "AF_INET".into();
         e.addr = Some(o);
         assert!(

@@ -1,8 +1,9 @@
 //! Rules about plain argument values: socket() parameters, unreadable pointers, memory.
 
 use super::{Ctx, cause};
-use crate::model::{Cause, Confidence};
+use crate::model::{Cause, Confidence, Errno};
 use crate::render::escape::escape_str;
+use syscalls::Sysno;
 
 /// A failure sockwhy itself injected (--inject).
 pub(super) fn injected(c: &Ctx) -> Option<Cause> {
@@ -12,7 +13,7 @@ pub(super) fn injected(c: &Ctx) -> Option<Cause> {
     cause(
         format!(
             "sockwhy injected this {} (--inject): the call was not performed.",
-            escape_str(c.errno)
+            c.errno.name().unwrap_or("error")
         ),
         vec!["the failure was requested on sockwhy's command line".into()],
         Confidence::High,
@@ -27,12 +28,12 @@ fn arg(c: &Ctx, i: usize) -> Option<String> {
 /// with a restart code only after seeing the handler's return leave EINTR in place, so
 /// ERESTARTSYS + EINTR means the handler had no SA_RESTART.
 pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EINTR" {
+    if c.errno != Errno::EINTR {
         return None;
     }
     let mut ev = Vec::new();
-    let why = match c.ev.restart.as_deref() {
-        Some("ERESTARTSYS") => {
+    let why = match c.ev.restart.as_ref() {
+        Some(r) if r.is(Errno::ERESTARTSYS) => {
             ev.push(
                 "the exit stop showed ERESTARTSYS, and the return from the signal handler left EINTR as the result: the handler was installed without SA_RESTART"
                     .to_owned(),
@@ -42,7 +43,7 @@ pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
         Some(r) => {
             ev.push(format!(
                 "the exit stop showed {}: after a signal handler runs, this call returns EINTR whatever SA_RESTART says",
-                escape_str(r)
+                escape_str(&r.name())
             ));
             "this call is never restarted after a signal handler runs (SA_RESTART does not apply), so the program sees EINTR"
         }
@@ -74,7 +75,7 @@ pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
     cause(
         format!(
             "{who} interrupted the blocking {}() before it completed; {why}. Retry the call.",
-            escape_str(c.sys)
+            c.sys.name()
         ),
         ev,
         conf,
@@ -83,39 +84,39 @@ pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
 
 /// socket()/socketpair(): the domain, type or protocol value at fault.
 pub(super) fn socket_args(c: &Ctx) -> Option<Cause> {
-    if !matches!(c.sys, "socket" | "socketpair") {
+    if !matches!(c.sys, Sysno::socket | Sysno::socketpair) {
         return None;
     }
     let (summary, conf) = match c.errno {
-        "EPROTONOSUPPORT" => (
+        Errno::EPROTONOSUPPORT => (
             format!(
                 "protocol {} is not one AF_UNIX has: pass 0.",
                 arg(c, 2).unwrap_or_else(|| "(unknown)".into())
             ),
             Confidence::High,
         ),
-        "ESOCKTNOSUPPORT" => (
+        Errno::ESOCKTNOSUPPORT => (
             format!(
                 "type {} is not supported by AF_UNIX: use SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET.",
                 arg(c, 1).unwrap_or_else(|| "(unknown)".into())
             ),
             Confidence::High,
         ),
-        "EINVAL" => (
+        Errno::EINVAL => (
             format!(
                 "type {} is out of range or carries unknown flag bits (only SOCK_NONBLOCK and SOCK_CLOEXEC are allowed).",
                 arg(c, 1).unwrap_or_else(|| "(unknown)".into())
             ),
             Confidence::Medium,
         ),
-        "EAFNOSUPPORT" => (
+        Errno::EAFNOSUPPORT => (
             format!(
                 "address family {} is not available in this kernel.",
                 arg(c, 0).unwrap_or_else(|| "(unknown)".into())
             ),
             Confidence::High,
         ),
-        "EOPNOTSUPP" if c.sys == "socketpair" => (
+        Errno::EOPNOTSUPP if c.sys == Sysno::socketpair => (
             format!(
                 "socketpair() is not supported for domain {}; only AF_UNIX has it.",
                 arg(c, 0).unwrap_or_else(|| "(unknown)".into())
@@ -137,7 +138,7 @@ pub(super) fn socket_args(c: &Ctx) -> Option<Cause> {
 
 /// EFAULT: which pointer the kernel could not read (sockwhy could not either).
 pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EFAULT" {
+    if c.errno != Errno::EFAULT {
         return None;
     }
     let bad: Vec<String> =
@@ -153,7 +154,7 @@ pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
     cause(
         format!(
             "A pointer passed to {}() is not readable memory: {}.",
-            escape_str(c.sys),
+            c.sys.name(),
             bad.join(", ")
         ),
         bad.iter()
@@ -165,12 +166,12 @@ pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
 
 /// ENOMEM: the kernel could not allocate for this call; the memory cgroup tells why.
 pub(super) fn no_memory(c: &Ctx) -> Option<Cause> {
-    if c.errno != "ENOMEM" {
+    if c.errno != Errno::ENOMEM {
         return None;
     }
     let what = match c.sys {
-        "connect" => "the connection's socket buffers",
-        "sendmsg" | "sendmmsg" => "the message and any fds it passes",
+        Sysno::connect => "the connection's socket buffers",
+        Sysno::sendmsg | Sysno::sendmmsg => "the message and any fds it passes",
         _ => "this call",
     };
     let Some(m) = &c.f.memcg else {

@@ -2,9 +2,10 @@
 
 use super::{Ctx, cause, creds_text};
 use crate::model::facts::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_RESOURCE};
-use crate::model::{Cause, Cmsg, Confidence};
+use crate::model::{Cause, Cmsg, Confidence, Errno};
+use syscalls::Sysno;
 
-const SENDMSG: &[&str] = &["sendmsg", "sendmmsg"];
+const SENDMSG: &[Sysno] = &[Sysno::sendmsg, Sysno::sendmmsg];
 
 fn fd_list(fds: &[i32]) -> String {
     fds.iter()
@@ -15,7 +16,7 @@ fn fd_list(fds: &[i32]) -> String {
 
 /// EBADF in sendmsg: an fd in SCM_RIGHTS is not open.
 pub(super) fn rights_not_open(c: &Ctx) -> Option<Cause> {
-    if !c.is(SENDMSG, &["EBADF"]) {
+    if !c.is(SENDMSG, &[Errno::EBADF]) {
         return None;
     }
     let closed: Vec<i32> =
@@ -45,7 +46,7 @@ pub(super) fn rights_not_open(c: &Ctx) -> Option<Cause> {
 
 /// ETOOMANYREFS: too many fds in flight for the user, or passing too deep.
 pub(super) fn too_many_refs(c: &Ctx) -> Option<Cause> {
-    if !c.is(SENDMSG, &["ETOOMANYREFS"]) {
+    if !c.is(SENDMSG, &[Errno::ETOOMANYREFS]) {
         return None;
     }
     let cr = c.f.creds.as_ref()?;
@@ -87,7 +88,7 @@ pub(super) fn too_many_refs(c: &Ctx) -> Option<Cause> {
 
 /// EMFILE: the fd table is full.
 pub(super) fn fd_table_full(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EMFILE" {
+    if c.errno != Errno::EMFILE {
         return None;
     }
     let soft = c.f.nofile?.soft?;
@@ -114,7 +115,7 @@ pub(super) fn fd_table_full(c: &Ctx) -> Option<Cause> {
 
 /// ENFILE: the system-wide file table, or (for socket()) kernel memory.
 pub(super) fn system_table_full(c: &Ctx) -> Option<Cause> {
-    if c.errno != "ENFILE" {
+    if c.errno != Errno::ENFILE {
         return None;
     }
     let (open, max) = c.f.system_files?;
@@ -140,7 +141,7 @@ pub(super) fn system_table_full(c: &Ctx) -> Option<Cause> {
 
 /// EPERM / ESRCH with SCM_CREDENTIALS: which claimed id the sender may not use.
 pub(super) fn credentials(c: &Ctx) -> Option<Cause> {
-    if !c.is(SENDMSG, &["EPERM", "ESRCH"]) {
+    if !c.is(SENDMSG, &[Errno::EPERM, Errno::ESRCH]) {
         return None;
     }
     let claim = c.f.claims.first().copied().or_else(|| {
@@ -161,7 +162,7 @@ pub(super) fn credentials(c: &Ctx) -> Option<Cause> {
         "SCM_CREDENTIALS claims pid {}, uid {}, gid {}",
         claim.pid, claim.uid, claim.gid
     )];
-    if c.errno == "ESRCH" {
+    if c.errno == Errno::ESRCH {
         return match claim.pid_exists {
             Some(false) => cause(
                 format!(

@@ -1,25 +1,38 @@
 //! Rules about the state of the call's own socket and its peer.
 
-use super::{Ctx, cause, history_text, name_text, owners_text, sock_text};
-use crate::model::facts::{SockKind, SockState};
-use crate::model::{Cause, Confidence};
-use crate::render::escape::{escape_bytes, escape_str};
+use super::{Ctx, cause, history_text, owners_text, sock_text};
+use crate::model::facts::SockState;
+use crate::model::{Cause, Confidence, Errno, SockKind, UnixName};
+use crate::render::escape::{escape_bytes, escape_str, quote_unix_name};
+use syscalls::Sysno;
 
-const SENDS: &[&str] = &[
-    "send", "sendto", "sendmsg", "sendmmsg", "write", "writev", "pwrite64",
+/// Calls that send on a socket (x86-64 has no `send` or `recv`: libc maps them to
+/// sendto and recvfrom).
+const SENDS: &[Sysno] = &[
+    Sysno::sendto,
+    Sysno::sendmsg,
+    Sysno::sendmmsg,
+    Sysno::write,
+    Sysno::writev,
+    Sysno::pwrite64,
 ];
-const RECVS: &[&str] = &[
-    "recv", "recvfrom", "recvmsg", "recvmmsg", "read", "readv", "pread64",
+/// Calls that receive on a socket.
+const RECVS: &[Sysno] = &[
+    Sysno::recvfrom,
+    Sysno::recvmsg,
+    Sysno::recvmmsg,
+    Sysno::read,
+    Sysno::readv,
+    Sysno::pread64,
 ];
 
 fn own_evidence(c: &Ctx) -> Vec<String> {
     let mut ev = Vec::new();
     if let Some(o) = &c.f.own {
-        let name = o
-            .name
-            .as_ref()
-            .map(|n| format!(", bound to {}", name_text(n)))
-            .unwrap_or_else(|| ", not bound".into());
+        let name = match &o.name {
+            UnixName::Unnamed => ", not bound".into(),
+            n => format!(", bound to {}", quote_unix_name(n)),
+        };
         ev.push(format!("{} is {}{name}", c.fd_text(), sock_text(o)));
     }
     if let Some(h) = c.ev.fd.and_then(|fd| history_text(c, fd)) {
@@ -30,11 +43,19 @@ fn own_evidence(c: &Ctx) -> Vec<String> {
 
 /// EISCONN: connect (or sendto with an address) on a connected socket.
 pub(super) fn already_connected(c: &Ctx) -> Option<Cause> {
-    if !c.is(&["connect", "sendto", "sendmsg", "sendmmsg"], &["EISCONN"]) {
+    if !c.is(
+        &[
+            Sysno::connect,
+            Sysno::sendto,
+            Sysno::sendmsg,
+            Sysno::sendmmsg,
+        ],
+        &[Errno::EISCONN],
+    ) {
         return None;
     }
     let fd = c.ev.fd?;
-    let earlier = c.h.last_ok(c.ev.pid, fd, "connect");
+    let earlier = c.h.last_ok(c.ev.pid, fd, Sysno::connect);
     let connected = c.f.own.as_ref().map(|o| o.state == SockState::Connected);
     let conf = match (connected, earlier) {
         (Some(true), _) => Confidence::High,
@@ -48,7 +69,7 @@ pub(super) fn already_connected(c: &Ctx) -> Option<Cause> {
             e.seq
         ));
     }
-    let summary = if c.sys == "connect" {
+    let summary = if c.sys == Sysno::connect {
         format!("fd {fd} is already connected; a socket connects once.")
     } else {
         format!(
@@ -63,10 +84,10 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
     let send = SENDS.contains(&c.sys);
     let recv = RECVS.contains(&c.sys);
     let ok = match c.errno {
-        "EPIPE" => send,
-        "ECONNRESET" => send || recv,
+        Errno::EPIPE => send,
+        Errno::ECONNRESET => send || recv,
         // A connected datagram socket whose peer closed: the first send is refused.
-        "ECONNREFUSED" => send && c.addr().is_none(),
+        Errno::ECONNREFUSED => send && c.addr().is_none(),
         _ => false,
     };
     if !ok {
@@ -82,9 +103,9 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
         ));
     }
     // Our own shutdown(SHUT_WR) also gives EPIPE.
-    if c.errno == "EPIPE"
+    if c.errno == Errno::EPIPE
         && let Some(fd) = c.ev.fd
-        && let Some(s) = c.h.last_ok(c.ev.pid, fd, "shutdown")
+        && let Some(s) = c.h.last_ok(c.ev.pid, fd, Sysno::shutdown)
     {
         ev.push(format!("shutdown() on fd {fd} at #{}", s.seq));
         return cause(
@@ -99,7 +120,7 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
     let peer = c.f.peer.as_ref();
     // A datagram send without an address is refused only when the connected peer is
     // dead; the kernel has already disconnected the socket by the exit stop.
-    let dgram_dropped = c.errno == "ECONNREFUSED"
+    let dgram_dropped = c.errno == Errno::ECONNREFUSED
         && c.f.own.as_ref().is_some_and(|o| {
             o.kind == SockKind::Dgram && o.state == SockState::Unconnected && o.peer.is_none()
         });
@@ -115,7 +136,7 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
     if let Some(p) = peer
         && p.exists == Some(true)
         && !p.owners.is_empty()
-        && c.errno == "EPIPE"
+        && c.errno == Errno::EPIPE
     {
         ev.push(format!(
             "peer inode {} is still held by {}",
@@ -170,10 +191,10 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
         by.push(')');
     }
     let summary = match c.errno {
-        "EPIPE" => format!(
+        Errno::EPIPE => format!(
             "The peer closed its end of the connection{by}; writes can never succeed now (and raise SIGPIPE without MSG_NOSIGNAL)."
         ),
-        "ECONNRESET" => {
+        Errno::ECONNRESET => {
             format!("The peer closed the connection{by} while data sent to it was still unread.")
         }
         _ => format!(
@@ -185,14 +206,14 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
 
 /// ENOTCONN: using a socket that is not connected.
 pub(super) fn not_connected(c: &Ctx) -> Option<Cause> {
-    if c.errno != "ENOTCONN" {
+    if c.errno != Errno::ENOTCONN {
         return None;
     }
     let fd = c.ev.fd?;
     let o = c.f.own.as_ref()?;
     let mut ev = own_evidence(c);
     let refused = c.h.calls(c.ev.pid, fd).into_iter().rev().find(|p| {
-        SENDS.contains(&p.syscall.as_str()) && p.errno.as_deref() == Some("ECONNREFUSED")
+        p.syscall.is_any(SENDS) && p.errno.as_ref().is_some_and(|e| e.is(Errno::ECONNREFUSED))
     });
     if o.kind == SockKind::Dgram
         && let Some(r) = refused
@@ -200,7 +221,7 @@ pub(super) fn not_connected(c: &Ctx) -> Option<Cause> {
         return cause(
             format!(
                 "fd {fd} was connected to a datagram socket that has closed; the kernel disconnected fd {fd} when {} #{} was refused.",
-                escape_str(&r.syscall),
+                escape_str(&r.syscall.name()),
                 r.seq
             ),
             ev,
@@ -235,12 +256,12 @@ pub(super) fn not_connected(c: &Ctx) -> Option<Cause> {
                 c.h.calls(c.ev.pid, fd)
                     .into_iter()
                     .rev()
-                    .find(|p| p.syscall == "connect" && p.errno.is_some())
+                    .find(|p| p.syscall == Sysno::connect && p.errno.is_some())
                     .map(|p| {
                         format!(
                             " (its connect() at #{} failed with {})",
                             p.seq,
-                            escape_str(p.errno.as_deref().unwrap_or_default())
+                            escape_str(&p.errno.as_ref().map(|e| e.name()).unwrap_or_default())
                         )
                     })
                     .unwrap_or_default();
@@ -258,28 +279,33 @@ pub(super) fn not_connected(c: &Ctx) -> Option<Cause> {
 /// EINVAL from the state machine: listen/accept on an unbound socket, bind twice, recv
 /// on an unconnected stream.
 pub(super) fn wrong_state(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EINVAL" {
+    if c.errno != Errno::EINVAL {
         return None;
     }
     let fd = c.ev.fd?;
     let o = c.f.own.as_ref()?;
     let ev = own_evidence(c);
     let stream = matches!(o.kind, SockKind::Stream | SockKind::Seqpacket);
-    let summary = match (c.sys, o.state, &o.name) {
-        ("bind", _, Some(n)) => format!(
+    let bound = !o.name.is_unnamed();
+    let summary = match (c.sys, o.state) {
+        (Sysno::bind, _) if bound => format!(
             "fd {fd} is already bound to {}; a socket can be bound only once.",
-            name_text(n)
+            quote_unix_name(&o.name)
         ),
-        ("listen" | "accept" | "accept4", SockState::Unconnected, None) => format!(
-            "fd {fd} is not bound: AF_UNIX does not pick a name by itself for listen(); bind() first."
-        ),
-        ("accept" | "accept4", SockState::Unconnected | SockState::Connected, Some(_)) => {
+        (Sysno::listen | Sysno::accept | Sysno::accept4, SockState::Unconnected) if !bound => {
+            format!(
+                "fd {fd} is not bound: AF_UNIX does not pick a name by itself for listen(); bind() first."
+            )
+        }
+        (Sysno::accept | Sysno::accept4, SockState::Unconnected | SockState::Connected)
+            if bound =>
+        {
             format!("fd {fd} is not listening: call listen() before accept().")
         }
-        ("listen", SockState::Connected, _) => {
+        (Sysno::listen, SockState::Connected) => {
             format!("fd {fd} is connected; a connected socket cannot listen.")
         }
-        (s, SockState::Unconnected, _) if stream && RECVS.contains(&s) => format!(
+        (s, SockState::Unconnected) if stream && RECVS.contains(&s) => format!(
             "fd {fd} is a {} socket that is not connected; receiving on it is invalid.",
             o.kind.name()
         ),
@@ -290,33 +316,32 @@ pub(super) fn wrong_state(c: &Ctx) -> Option<Cause> {
 
 /// EOPNOTSUPP: an operation this socket type does not have.
 pub(super) fn not_supported(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EOPNOTSUPP" {
+    if c.errno != Errno::EOPNOTSUPP {
         return None;
     }
     let fd = c.ev.fd?;
     let kind = c.own_kind()?;
     let ev = own_evidence(c);
     match (c.sys, kind) {
-        ("listen" | "accept" | "accept4", SockKind::Dgram) => cause(
+        (Sysno::listen | Sysno::accept | Sysno::accept4, SockKind::Dgram) => cause(
             format!(
                 "fd {fd} is a SOCK_DGRAM socket: {}() exists only for SOCK_STREAM and SOCK_SEQPACKET.",
-                c.sys
+                c.sys.name()
             ),
             ev,
             Confidence::High,
         ),
-        ("sendto" | "sendmsg" | "sendmmsg", SockKind::Stream | SockKind::Seqpacket)
-            if c.addr().is_some() =>
-        {
-            cause(
-                format!(
-                    "fd {fd} is an unconnected {} socket: sending to an address is for datagram sockets; connect() first.",
-                    kind.name()
-                ),
-                ev,
-                Confidence::High,
-            )
-        }
+        (
+            Sysno::sendto | Sysno::sendmsg | Sysno::sendmmsg,
+            SockKind::Stream | SockKind::Seqpacket,
+        ) if c.addr().is_some() => cause(
+            format!(
+                "fd {fd} is an unconnected {} socket: sending to an address is for datagram sockets; connect() first.",
+                kind.name()
+            ),
+            ev,
+            Confidence::High,
+        ),
         _ if c.ev.args.iter().any(|a| a.contains("MSG_OOB")) => cause(
             "MSG_OOB (out-of-band data) is not supported on this AF_UNIX socket.",
             ev,
@@ -328,13 +353,13 @@ pub(super) fn not_supported(c: &Ctx) -> Option<Cause> {
 
 /// EAGAIN on a non-blocking socket: nothing to read, no connection waiting, no room.
 pub(super) fn would_block(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EAGAIN" {
+    if c.errno != Errno::EAGAIN {
         return None;
     }
     let fd = c.ev.fd?;
     let o = c.f.own.as_ref()?;
     let mut ev = own_evidence(c);
-    if matches!(c.sys, "accept" | "accept4") && o.state == SockState::Listening {
+    if matches!(c.sys, Sysno::accept | Sysno::accept4) && o.state == SockState::Listening {
         if o.rqueue == Some(0) {
             ev.push(format!("accept queue of fd {fd} is empty"));
             return cause(
@@ -389,7 +414,7 @@ pub(super) fn would_block(c: &Ctx) -> Option<Cause> {
 
 /// EMSGSIZE on a datagram or seqpacket send: the message is larger than the send buffer.
 pub(super) fn message_too_big(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EMSGSIZE" || !SENDS.contains(&c.sys) {
+    if c.errno != Errno::EMSGSIZE || !SENDS.contains(&c.sys) {
         return None;
     }
     let o = c.f.own.as_ref()?;
@@ -434,7 +459,7 @@ pub(super) fn message_too_big(c: &Ctx) -> Option<Cause> {
 
 /// ENOTSOCK: the fd is something else.
 pub(super) fn not_a_socket(c: &Ctx) -> Option<Cause> {
-    if c.errno != "ENOTSOCK" {
+    if c.errno != Errno::ENOTSOCK {
         return None;
     }
     let fd = c.ev.fd?;
@@ -443,7 +468,7 @@ pub(super) fn not_a_socket(c: &Ctx) -> Option<Cause> {
         .target
         .as_ref()
         .map(|t| escape_bytes(t.as_bytes()))
-        .unwrap_or_else(|| escape_str(&id.proto));
+        .unwrap_or_else(|| escape_str(&id.proto.name()));
     cause(
         format!("fd {fd} is not a socket: it refers to {what}."),
         vec![format!("/proc/PID/fd/{fd} -> {what}")],
@@ -453,13 +478,13 @@ pub(super) fn not_a_socket(c: &Ctx) -> Option<Cause> {
 
 /// EBADF on the call's own fd: closed earlier.
 pub(super) fn bad_fd(c: &Ctx) -> Option<Cause> {
-    if c.errno != "EBADF" {
+    if c.errno != Errno::EBADF {
         return None;
     }
     let fd = c.ev.fd?;
     let calls = c.h.calls(c.ev.pid, fd);
     let last = calls.last()?;
-    if last.syscall != "close" || last.errno.is_some() {
+    if last.syscall != Sysno::close || last.errno.is_some() {
         return None;
     }
     cause(
@@ -478,6 +503,8 @@ mod tests {
     use super::super::{History, find_cause};
     use crate::model::facts::*;
     use crate::model::{Confidence, Facts, ProcessEvent, ProcessEventKind, SockId, SyscallEvent};
+    use crate::model::{SockKind, UnixName};
+    use syscalls::Sysno;
 
     fn call(seq: u64, sys: &str, fd: i32, errno: Option<&str>) -> SyscallEvent {
         SyscallEvent {
@@ -585,23 +612,23 @@ mod tests {
                 .summary
                 .contains("fd 4 is not bound")
         );
-        f.own.as_mut().unwrap().name = Some(UnixName::Path("/a".into()));
-        e.syscall = "accept".into();
+        f.own.as_mut().unwrap().name = UnixName::Path("/a".into());
+        e.syscall = Sysno::accept.into();
         assert!(
             find_cause(&e, &f, &h)
                 .unwrap()
                 .summary
                 .contains("not listening")
         );
-        e.syscall = "bind".into();
+        e.syscall = Sysno::bind.into();
         assert!(
             find_cause(&e, &f, &h)
                 .unwrap()
                 .summary
                 .contains("already bound to \"/a\"")
         );
-        e.syscall = "recvfrom".into();
-        f.own.as_mut().unwrap().name = None;
+        e.syscall = Sysno::recvfrom.into();
+        f.own.as_mut().unwrap().name = UnixName::Unnamed;
         assert!(
             find_cause(&e, &f, &h)
                 .unwrap()
@@ -620,13 +647,13 @@ mod tests {
             proto: "UNIX-STREAM".into(),
             inode: 555,
             peer: None,
-            path: None,
-            peer_path: None,
+            path: UnixName::Unnamed,
+            peer_path: UnixName::Unnamed,
             target: None,
         }];
         h.record(&close);
         h.record_process(&ProcessEvent {
-            event: Some(ProcessEventKind::Exit),
+            event: Some(ProcessEventKind::Exit.into()),
             pid: 200,
             tid: 200,
             exit_code: Some(0),
@@ -656,7 +683,7 @@ mod tests {
             "{c:?}"
         );
         assert_eq!(c.confidence, Confidence::High);
-        e.syscall = "recvfrom".into();
+        e.syscall = Sysno::recvfrom.into();
         e.errno = Some("ECONNRESET".into());
         let c = find_cause(&e, &f, &h).unwrap();
         assert!(c.summary.contains("still unread"), "{c:?}");
@@ -679,7 +706,7 @@ mod tests {
                 .summary
                 .starts_with("Nothing is queued on fd 3")
         );
-        e.syscall = "accept4".into();
+        e.syscall = Sysno::accept4.into();
         f.own.as_mut().unwrap().state = SockState::Listening;
         assert!(
             find_cause(&e, &f, &h)
@@ -687,7 +714,7 @@ mod tests {
                 .summary
                 .starts_with("No connection is waiting")
         );
-        e.syscall = "sendto".into();
+        e.syscall = Sysno::sendto.into();
         f.own.as_mut().unwrap().kind = SockKind::Dgram;
         f.max_dgram_qlen = Some(10);
         let c = find_cause(&e, &f, &h).unwrap();
@@ -750,8 +777,8 @@ mod tests {
             proto: "file".into(),
             inode: 0,
             peer: None,
-            path: None,
-            peer_path: None,
+            path: UnixName::Unnamed,
+            peer_path: UnixName::Unnamed,
             target: Some("/dev/pts/0".into()),
         }];
         assert!(

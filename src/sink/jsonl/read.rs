@@ -196,6 +196,20 @@ impl<R: BufRead> JsonlReader<R> {
     }
 }
 
+/// One line of a trace read back on its own (a viewer reading the line of an event it
+/// indexed before): surrounding whitespace and blank lines are ignored.
+pub fn parse_line(line: &[u8]) -> Result<Record, String> {
+    let start = line
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(line.len());
+    let line = trim_ascii_end(&line[start..]);
+    if line.is_empty() {
+        return Err("an empty line".into());
+    }
+    parse_record(line).map_err(|e| describe_json_error(&e))
+}
+
 /// One line as a record. The writer puts `"type"` first, so for the two common kinds the
 /// body is parsed straight into its struct (which ignores the `type` key), skipping the
 /// buffering serde needs to find the tag of an internally tagged enum: about twice as
@@ -341,9 +355,9 @@ mod tests {
             Err(ReadError::NotATrace { .. })
         ));
         assert!(matches!(read_all(PROC).0, Err(ReadError::NotATrace { .. })));
-        let v2 = r#"{"type":"header","format":"sockwhy-trace","version":2,"layout":"new"}"#;
-        let r = read_all(v2).0;
-        assert!(matches!(r, Err(ReadError::TooNew(2))), "{r:?}");
+        let v3 = r#"{"type":"header","format":"sockwhy-trace","version":3,"layout":"new"}"#;
+        let r = read_all(v3).0;
+        assert!(matches!(r, Err(ReadError::TooNew(3))), "{r:?}");
     }
 
     #[test]
@@ -358,6 +372,22 @@ mod tests {
             r#"{"type":"process","type":"syscall","event":"spawn","ts_ns":0,"pid":1,"tid":1}"#;
         assert!(serde_json::from_str::<Record>(dup).is_err());
         assert!(parse_record(dup.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn version_1_and_2_are_read_and_the_closing_record_parses() {
+        let end = r#"{"type":"end","how":"output-closed","exit_code":137}"#;
+        for v in ["1", "2"] {
+            let h = HEADER.replace("\"version\":1", &format!("\"version\":{v}"));
+            let (r, _) = read_all(&format!("{h}\n{PROC}\n{end}\n"));
+            let recs = r.unwrap();
+            assert_eq!(recs.len(), 3);
+            let Record::End(e) = &recs[2] else {
+                panic!("{:?}", recs[2])
+            };
+            assert_eq!(e.how, crate::model::EndReason::OutputClosed);
+            assert_eq!(e.exit_code, Some(137));
+        }
     }
 
     #[test]

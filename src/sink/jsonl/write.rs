@@ -1,6 +1,7 @@
 //! Writing the JSON Lines trace, flushed line by line so a crash loses nothing seen.
 
-use crate::model::Record;
+use crate::model::{Record, SyscallEvent, TraceEnd};
+use crate::sink::Sink;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -9,34 +10,87 @@ use std::path::Path;
 /// A JSON Lines writer.
 pub struct JsonlWriter<W: Write> {
     out: W,
+    /// Bytes written so far: where the next line starts.
+    written: u64,
 }
 
 impl JsonlWriter<BufWriter<File>> {
     /// Create (or truncate) `path` with mode 0600: the trace can hold payload bytes.
+    /// Opened for reading too, so a viewer can read lines back ([`Self::reader`]).
     pub fn create(path: &Path) -> io::Result<Self> {
         let f = OpenOptions::new()
+            .read(true)
             .write(true)
             .create(true)
             .truncate(true)
             .mode(0o600)
             .open(path)?;
-        Ok(JsonlWriter {
-            out: BufWriter::new(f),
-        })
+        Ok(Self::new(BufWriter::new(f)))
+    }
+
+    /// A private trace in `dir` that no one else can open: created 0600 under a new name
+    /// and unlinked at once, so nothing is left behind however the process ends.
+    pub fn spool(dir: &Path) -> io::Result<Self> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = dir.join(format!(".sockwhy-spool-{}-{nanos}", std::process::id()));
+        let f = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        std::fs::remove_file(&path)?;
+        Ok(Self::new(BufWriter::with_capacity(1 << 16, f)))
+    }
+
+    /// A handle that reads the file being written (lines are there once written: each
+    /// is flushed).
+    pub fn reader(&self) -> io::Result<File> {
+        self.out.get_ref().try_clone()
     }
 }
 
 impl<W: Write> JsonlWriter<W> {
     /// Wrap any writer.
     pub fn new(out: W) -> Self {
-        JsonlWriter { out }
+        JsonlWriter { out, written: 0 }
     }
 
-    /// Write one record as one line and flush it.
-    pub fn write(&mut self, rec: &Record) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, rec).map_err(io::Error::other)?;
+    /// Bytes written so far: the offset the next line starts at.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Write one record as one line and flush it; the length of the line (without its
+    /// newline).
+    pub fn write(&mut self, rec: &Record) -> io::Result<u64> {
+        let line = serde_json::to_vec(rec).map_err(io::Error::other)?;
+        self.out.write_all(&line)?;
         self.out.write_all(b"\n")?;
-        self.out.flush()
+        self.out.flush()?;
+        self.written += line.len() as u64 + 1;
+        Ok(line.len() as u64)
+    }
+}
+
+impl<W: Write> Sink for JsonlWriter<W> {
+    fn what(&self) -> &'static str {
+        "the saved trace"
+    }
+
+    fn wants_text(&self, _ev: &SyscallEvent) -> bool {
+        true
+    }
+
+    fn write(&mut self, rec: &Record) -> io::Result<()> {
+        JsonlWriter::write(self, rec).map(drop)
+    }
+
+    /// The closing record: the trace is whole.
+    fn finish(&mut self, end: &TraceEnd) -> io::Result<()> {
+        JsonlWriter::write(self, &Record::End(end.clone())).map(drop)
     }
 }
 

@@ -7,9 +7,8 @@
 //! `render::escape` (byte strings). Each format then applies its own escaping on top.
 
 use super::{Ended, ExitStatus, ProcRef, Process, TimelineRow};
-use crate::model::{AddrKind, Cmsg, Confidence, ProcessEventKind, SockAddr, SockId, SyscallEvent};
-use crate::render::call::render_sock_path;
-use crate::render::escape::{is_terminal_safe, quote_bytes};
+use crate::model::{AddrName, Cmsg, ProcessEventKind, SockAddr, SockId, SyscallEvent, UnixName};
+use crate::render::escape::{is_terminal_safe, quote_bytes, quote_unix_name};
 use std::borrow::Cow;
 
 /// Lines of msgs, iovecs and cmsgs shown per example call.
@@ -62,30 +61,30 @@ fn trim_decimals(s: String) -> String {
     }
 }
 
-/// An address as one value: `"/run/x.sock"`, `@"name"`, `(unnamed)`, `AF_INET`.
+/// An address as one value: `"/run/x.sock"`, `@"name"`, `(unnamed)`, `AF_INET`; a kind
+/// this build does not know as `kind "name"`.
 pub(crate) fn addr_label(a: &SockAddr) -> String {
-    let path = a.path.as_ref().map(|p| quote_bytes(p.as_bytes()));
-    match a.kind {
-        AddrKind::Path => path.unwrap_or_else(|| "\"\"".to_owned()),
-        AddrKind::Abstract => format!("@{}", path.unwrap_or_else(|| "\"\"".to_owned())),
-        AddrKind::Unnamed => "(unnamed)".to_owned(),
-        AddrKind::Other => match path {
-            Some(p) => format!("{} {p}", safe(&a.family)),
-            None => safe(&a.family).into_owned(),
+    match &a.name {
+        AddrName::Unix(n) => quote_unix_name(n),
+        AddrName::Other => safe(&a.family).into_owned(),
+        AddrName::Unknown { kind, path } => match path {
+            Some(p) => format!("{} {}", safe(kind), quote_bytes(p.as_bytes())),
+            None => safe(kind).into_owned(),
         },
     }
 }
 
 /// An address in full: family, kind, name, addrlen.
 fn addr_detail(a: &SockAddr) -> String {
-    let kind = match a.kind {
-        AddrKind::Path => "path",
-        AddrKind::Abstract => "abstract name",
-        AddrKind::Unnamed => "unnamed",
-        AddrKind::Other => "address",
+    let kind = match &a.name {
+        AddrName::Unix(UnixName::Path(_)) => "path",
+        AddrName::Unix(UnixName::Abstract(_)) => "abstract name",
+        AddrName::Unix(UnixName::Unnamed) => "unnamed",
+        AddrName::Other => "address",
+        AddrName::Unknown { .. } => "address of a kind this sockwhy does not know:",
     };
     let mut s = format!("{} {kind}", safe(&a.family));
-    if a.kind != AddrKind::Unnamed && a.path.is_some() {
+    if !matches!(a.name, AddrName::Unix(UnixName::Unnamed) | AddrName::Other) {
         s.push(' ');
         s.push_str(&addr_label(a));
     }
@@ -96,7 +95,8 @@ fn addr_detail(a: &SockAddr) -> String {
 /// A socket as `strace -yy` shows it, with the paths: `UNIX-STREAM:[123->456]`,
 /// bound `"/x"`, peer `"/y"`; a non-socket fd as `file "/dev/null"`.
 pub(crate) fn sock_label(s: &SockId) -> String {
-    let proto = safe(&s.proto);
+    let proto = s.proto.name();
+    let proto = safe(&proto);
     if s.inode == 0 && s.target.is_some() {
         let t = s.target.as_ref().map(|t| quote_bytes(t.as_bytes()));
         return format!("{proto} {}", t.unwrap_or_default());
@@ -106,18 +106,18 @@ pub(crate) fn sock_label(s: &SockId) -> String {
         out.push_str(&format!("->{p}"));
     }
     out.push(']');
-    if let Some(p) = &s.path {
-        out.push_str(&format!(" bound {}", render_sock_path(p.as_bytes())));
+    if !s.path.is_unnamed() {
+        out.push_str(&format!(" bound {}", quote_unix_name(&s.path)));
     }
-    if let Some(p) = &s.peer_path {
-        out.push_str(&format!(" peer {}", render_sock_path(p.as_bytes())));
+    if !s.peer_path.is_unnamed() {
+        out.push_str(&format!(" peer {}", quote_unix_name(&s.peer_path)));
     }
     out
 }
 
 /// The call as strace prints it: `connect(3<...>, {...}, 110) = -1 ENOENT`.
 pub(crate) fn call_line(ev: &SyscallEvent) -> String {
-    let mut s = format!("{}(", safe(&ev.syscall));
+    let mut s = format!("{}(", safe(&ev.syscall.name()));
     for (i, a) in ev.args.iter().enumerate() {
         if i > 0 {
             s.push_str(", ");
@@ -126,14 +126,14 @@ pub(crate) fn call_line(ev: &SyscallEvent) -> String {
     }
     s.push_str(") = ");
     match &ev.errno {
-        Some(e) => s.push_str(&format!("{} {}", ev.ret, safe(e))),
+        Some(e) => s.push_str(&format!("{} {}", ev.ret, safe(&e.name()))),
         None => match &ev.ret_text {
             Some(t) => s.push_str(&safe(t)),
             None => s.push_str(&ev.ret.to_string()),
         },
     }
     if let Some(r) = &ev.restart {
-        s.push_str(&format!(" (interrupted: {})", safe(r)));
+        s.push_str(&format!(" (interrupted: {})", safe(&r.name())));
     }
     if ev.injected {
         s.push_str(" (INJECTED)");
@@ -240,6 +240,7 @@ fn cmsg_label(c: &Cmsg) -> String {
             format!("level {level} type {kind}, {len} bytes (not decoded)")
         }
         Cmsg::Malformed { len, reason } => format!("malformed, cmsg_len {len}: {}", safe(reason)),
+        Cmsg::Other { cmsg } => format!("{} (a kind this sockwhy does not know)", safe(cmsg)),
     }
 }
 
@@ -340,6 +341,20 @@ pub(crate) fn process_summary(p: &Process) -> String {
             s.push_str(&format!(" and {} more deliveries", p.signals_omitted));
         }
     }
+    if !p.other_events.is_empty() {
+        let evs: Vec<String> = p
+            .other_events
+            .iter()
+            .map(|c| match c.count {
+                1 => safe(&c.event).into_owned(),
+                n => format!("{} x{n}", safe(&c.event)),
+            })
+            .collect();
+        s.push_str(&format!(
+            ", events this sockwhy does not know: {}",
+            evs.join(", ")
+        ));
+    }
     s
 }
 
@@ -376,13 +391,9 @@ pub(crate) fn command_label(cmd: &[String], attached: &[i32]) -> String {
         .join(" ")
 }
 
-/// `high`, `medium`, `low`.
-pub(crate) fn confidence(c: Confidence) -> &'static str {
-    match c {
-        Confidence::High => "high",
-        Confidence::Medium => "medium",
-        Confidence::Low => "low",
-    }
+/// `high`, `medium`, `low` (a word this build does not know as it is).
+pub(crate) fn confidence(c: &crate::model::Cause) -> String {
+    safe(&c.confidence.name()).into_owned()
 }
 
 /// One character per bucket: `.` none, `1`-`9` that many failures, `#` ten or more,

@@ -115,6 +115,7 @@ fn write_doc(h: &mut String, r: &Report, cmd: &str, run: &super::Run) -> std::fm
     writeln!(h, "<p><code class=\"command\">{}</code></p>", esc(cmd))?;
     writeln!(h, "<dl class=\"run\">")?;
     let result = super::result_label(r);
+    let ended = super::end_label(r);
     let calls = format!(
         "{} traced, {} failed, {} distinct failures",
         r.syscalls_total.calls,
@@ -138,6 +139,9 @@ fn write_doc(h: &mut String, r: &Report, cmd: &str, run: &super::Run) -> std::fm
         ),
     ] {
         writeln!(h, "<dt>{k}</dt><dd>{}</dd>", esc(v))?;
+    }
+    if let Some(e) = &ended {
+        writeln!(h, "<dt>Ended</dt><dd>{}</dd>", esc(e))?;
     }
     writeln!(h, "</dl></header>")?;
     for w in &r.warnings {
@@ -349,7 +353,7 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
                 h,
                 "<dt>Likely cause</dt><dd class=\"cause\">{} <em>({} confidence)</em>",
                 esc(&c.summary),
-                confidence(c.confidence)
+                confidence(c)
             )?;
             if !c.evidence.is_empty() {
                 writeln!(h, "<ul class=\"evidence\">")?;

@@ -50,7 +50,7 @@ mod tests {
             sockwhy: "0.1.0".into(),
         }));
         b.add(&Record::Process(ProcessEvent {
-            event: Some(ProcessEventKind::Spawn),
+            event: Some(ProcessEventKind::Spawn.into()),
             pid: 5,
             tid: 5,
             ..ProcessEvent::default()
@@ -67,7 +67,7 @@ mod tests {
             ..SyscallEvent::default()
         })));
         b.add(&Record::Process(ProcessEvent {
-            event: Some(ProcessEventKind::Exit),
+            event: Some(ProcessEventKind::Exit.into()),
             ts_ns: 20,
             pid: 5,
             tid: 5,

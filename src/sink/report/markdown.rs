@@ -112,6 +112,9 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         run.format_version
     )?;
     writeln!(out, "| Result | {} |", md_text(&super::result_label(r)))?;
+    if let Some(e) = super::end_label(r) {
+        writeln!(out, "| Ended | {} |", md_text(&e))?;
+    }
     writeln!(
         out,
         "| Calls | {} traced, {} failed, {} distinct failures |",
@@ -217,7 +220,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(
                 out,
                 "- **Likely cause** ({} confidence): {}",
-                confidence(c.confidence),
+                confidence(c),
                 md_text(&c.summary)
             )?;
             for e in &c.evidence {

@@ -21,8 +21,8 @@ pub mod markdown;
 pub mod text;
 
 use crate::model::{
-    Cause, Header, Pid, ProcessEvent, ProcessEventKind, Record, SockId, SyscallEvent,
-    TRACE_FORMAT_VERSION,
+    Cause, EndReason, Header, Pid, ProcessEvent, ProcessEventKind, Record, SockId, SyscallEvent,
+    SyscallName, TRACE_FORMAT_VERSION, TraceEnd,
 };
 use crate::sink::jsonl::read::{JsonlReader, ReadError};
 use crate::sink::summary::{Summary, SummaryRow};
@@ -107,6 +107,8 @@ pub struct Run {
     pub main_pid: Option<Pid>,
     /// How the main process ended, when it did within the trace.
     pub main_exit: Option<ExitStatus>,
+    /// The trace's closing record (format version 2): how the run ended.
+    pub ended: Option<TraceEnd>,
 }
 
 /// How a process ended.
@@ -165,6 +167,8 @@ pub struct Process {
     pub signals: Vec<SignalCount>,
     /// Deliveries of signals past the first [`MAX_SIGNALS_PER_PROCESS`] names.
     pub signals_omitted: u64,
+    /// Process events of kinds this sockwhy does not know (a newer trace), by name as read.
+    pub other_events: Vec<EventCount>,
     /// How it ended; None when it still ran at the end of the trace.
     pub exit: Option<ExitStatus>,
     /// sockwhy detached from it (it ran on).
@@ -196,6 +200,15 @@ pub struct SignalCount {
     /// Signal name (`SIGPIPE`).
     pub signal: String,
     /// Deliveries.
+    pub count: u64,
+}
+
+/// How often a process event of a kind this build does not know was seen.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EventCount {
+    /// The event's name as read.
+    pub event: String,
+    /// Occurrences.
     pub count: u64,
 }
 
@@ -337,6 +350,9 @@ impl Report {
         let mut r = b.finish();
         r.warnings
             .extend(reader.warnings().iter().map(ToString::to_string));
+        if r.run.ended.is_none() && r.run.format_version >= 2 {
+            r.warnings.push(NO_CLOSING_RECORD.to_owned());
+        }
         Ok(r)
     }
 
@@ -349,6 +365,34 @@ impl Report {
     pub fn failed_calls(&self) -> u64 {
         self.syscalls_total.errors
     }
+}
+
+/// What a trace of version 2 or later without its closing record says.
+const NO_CLOSING_RECORD: &str = "the trace has no closing record: sockwhy was stopped before it finished \
+writing it (killed, or it crashed), so the last events may be missing";
+
+/// How the run ended, from the closing record: None for a version 1 trace (it has none).
+pub(crate) fn end_label(r: &Report) -> Option<String> {
+    let Some(end) = &r.run.ended else {
+        return (r.run.format_version >= 2)
+            .then(|| "not recorded (the trace has no closing record)".to_owned());
+    };
+    let status = end
+        .exit_code
+        .map(|c| format!("; sockwhy exited {c}"))
+        .unwrap_or_default();
+    Some(match end.how.known() {
+        Some(EndReason::Exited) => format!("the traced program ended{status}"),
+        Some(EndReason::Detached) => "sockwhy detached; the processes ran on".to_owned(),
+        Some(EndReason::OutputClosed) => format!(
+            "sockwhy's output closed, so tracing stopped there (a spawned program is ended, \
+             an attached one detached){status}"
+        ),
+        Some(EndReason::Interrupted) => {
+            format!("sockwhy was told to stop while the program ran{status}")
+        }
+        None => format!("{}{status}", format::safe(&end.how.name())),
+    })
 }
 
 /// How the run ended, in a few words: `pid 1000 (demo) exited 1 at +0.25s`.
@@ -376,7 +420,7 @@ struct ProcState {
     /// Index in `ReportBuilder::groups` of its last failure and that call's syscall,
     /// cleared by a later success of the same syscall.
     last_failure: Option<(usize, u64)>,
-    last_failure_syscall: String,
+    last_failure_syscall: SyscallName,
     timeline_row: Option<usize>,
     fatal_ns: Option<u64>,
 }
@@ -410,6 +454,7 @@ pub struct ReportBuilder {
     group_index: HashMap<GroupKey, usize>,
     ungrouped: u64,
     summary: Summary,
+    end: Option<TraceEnd>,
     errnos: HashMap<String, (u64, Vec<String>)>,
     bucket_ns: u64,
     rows: Vec<(usize, Vec<u64>)>,
@@ -437,6 +482,7 @@ impl ReportBuilder {
             group_index: HashMap::new(),
             ungrouped: 0,
             summary: Summary::new(),
+            end: None,
             errnos: HashMap::new(),
             bucket_ns: MIN_BUCKET_NS,
             rows: Vec::new(),
@@ -458,6 +504,7 @@ impl ReportBuilder {
             }
             Record::Process(p) => self.add_process_event(p),
             Record::Syscall(ev) => self.add_call(ev),
+            Record::End(e) => self.end = Some(e.clone()),
         }
     }
 
@@ -502,13 +549,14 @@ impl ReportBuilder {
                 threads: 0,
                 signals: Vec::new(),
                 signals_omitted: 0,
+                other_events: Vec::new(),
                 exit: None,
                 detached: false,
                 calls: 0,
                 failures: 0,
             },
             last_failure: None,
-            last_failure_syscall: String::new(),
+            last_failure_syscall: SyscallName::default(),
             timeline_row: None,
             fatal_ns: None,
         });
@@ -519,7 +567,23 @@ impl ReportBuilder {
 
     fn add_process_event(&mut self, p: &ProcessEvent) {
         self.see(p.ts_ns);
-        let Some(kind) = p.event else { return };
+        let Some(event) = &p.event else { return };
+        let Some(kind) = event.known() else {
+            // A kind a later sockwhy wrote: counted for its process, shown as it is.
+            if let Some(i) = self.proc_index(p.pid, p.ts_ns) {
+                let name = event.name();
+                let others = &mut self.procs[i].info.other_events;
+                if let Some(c) = others.iter_mut().find(|c| c.event == name) {
+                    c.count += 1;
+                } else if others.len() < MAX_SIGNALS_PER_PROCESS {
+                    others.push(EventCount {
+                        event: name.into_owned(),
+                        count: 1,
+                    });
+                }
+            }
+            return;
+        };
         let i = match kind {
             ProcessEventKind::Spawn | ProcessEventKind::Attach | ProcessEventKind::Fork => {
                 if self.main_pid.is_none() && kind != ProcessEventKind::Fork {
@@ -625,8 +689,9 @@ impl ReportBuilder {
             }
             return;
         };
-        self.count_errno(errno, &ev.syscall);
-        let g = self.group_for(ev, errno);
+        let errno = errno.name();
+        self.count_errno(&errno, &ev.syscall.name());
+        let g = self.group_for(ev, &errno);
         if let Some(i) = pi {
             let st = &mut self.procs[i];
             st.info.failures += 1;
@@ -658,7 +723,7 @@ impl ReportBuilder {
     fn group_for(&mut self, ev: &SyscallEvent, errno: &str) -> Option<usize> {
         let (target_kind, target) = target_of(ev);
         let key = GroupKey {
-            syscall: ev.syscall.clone(),
+            syscall: ev.syscall.name().into_owned(),
             errno: errno.to_owned(),
             target,
         };
@@ -707,10 +772,7 @@ impl ReportBuilder {
             grp.man.clone_from(&ev.man);
         }
         if let Some(c) = &ev.cause
-            && grp
-                .cause
-                .as_ref()
-                .is_none_or(|old| c.confidence > old.confidence)
+            && grp.cause.as_ref().is_none_or(|old| c.rank() > old.rank())
         {
             grp.cause = Some(c.clone());
         }
@@ -870,6 +932,7 @@ impl ReportBuilder {
                 format_version: h.version,
                 main_pid: self.main_pid,
                 main_exit,
+                ended: self.end,
             },
             processes,
             processes_omitted: self.procs_omitted,
@@ -956,11 +1019,11 @@ fn target_of(ev: &SyscallEvent) -> (TargetKind, String) {
 /// A socket for grouping: by the path it or its peer is bound to when it has one (so
 /// failures on many connections to one server group together), else by its inode.
 fn socket_group_label(s: &SockId) -> String {
-    use crate::render::escape::quote_bytes;
-    if let Some(p) = &s.peer_path {
-        format!("{} peer {}", s.proto, quote_bytes(p.as_bytes()))
-    } else if let Some(p) = &s.path {
-        format!("{} {}", s.proto, quote_bytes(p.as_bytes()))
+    use crate::render::escape::quote_unix_name;
+    if !s.peer_path.is_unnamed() {
+        format!("{} peer {}", s.proto, quote_unix_name(&s.peer_path))
+    } else if !s.path.is_unnamed() {
+        format!("{} {}", s.proto, quote_unix_name(&s.path))
     } else if s.inode != 0 {
         format!("{}:[{}]", s.proto, s.inode)
     } else {
@@ -974,7 +1037,7 @@ mod tests {
 
     fn proc_ev(kind: ProcessEventKind, ts: u64, pid: Pid, ppid: Option<Pid>) -> Record {
         Record::Process(ProcessEvent {
-            event: Some(kind),
+            event: Some(kind.into()),
             ts_ns: ts,
             pid,
             tid: pid,
@@ -985,7 +1048,7 @@ mod tests {
 
     fn exit(ts: u64, pid: Pid, code: i32) -> Record {
         Record::Process(ProcessEvent {
-            event: Some(ProcessEventKind::Exit),
+            event: Some(ProcessEventKind::Exit.into()),
             ts_ns: ts,
             pid,
             tid: pid,
@@ -1002,13 +1065,10 @@ mod tests {
             syscall: name.into(),
             ret: if errno.is_some() { -1 } else { 0 },
             errno: errno.map(Into::into),
-            addr: Some(crate::model::SockAddr {
-                family: "AF_UNIX".into(),
-                kind: crate::model::AddrKind::Path,
-                path: Some(path.into()),
-                addrlen: 20,
-                problems: vec![],
-            }),
+            addr: Some(crate::model::SockAddr::unix(
+                crate::model::UnixName::Path(path.into()),
+                20,
+            )),
             ..SyscallEvent::default()
         }))
     }

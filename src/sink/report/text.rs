@@ -31,6 +31,9 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         run.format_version
     )?;
     writeln!(out, "Result:    {}", super::result_label(r))?;
+    if let Some(e) = super::end_label(r) {
+        writeln!(out, "Ended:     {e}")?;
+    }
     writeln!(
         out,
         "Calls:     {} traced, {} failed, {} distinct failures",
@@ -119,11 +122,7 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             writeln!(out, "    see:       {}", safe(m))?;
         }
         if let Some(c) = &g.cause {
-            let cause = format!(
-                "{} ({} confidence)",
-                safe(&c.summary),
-                confidence(c.confidence)
-            );
+            let cause = format!("{} ({} confidence)", safe(&c.summary), confidence(c));
             write_wrapped(out, "    cause:     ", "               ", &cause)?;
             for e in &c.evidence {
                 write_wrapped(out, "      - ", "        ", &safe(e))?;

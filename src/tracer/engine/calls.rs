@@ -5,10 +5,9 @@ use super::Engine;
 use crate::decode::{self, Decoded, EntryState};
 use crate::model::{Facts, Fd, Pid, SyscallEvent, Tid};
 use crate::probe::{self, ProbeCtx};
-use crate::render::call::{render_args, render_ret_text};
 use crate::tracer::TraceMsg;
 use crate::tracer::arch;
-use crate::tracer::errno::{KernelResult, Outcome, errno_name, kernel_result};
+use crate::tracer::errno::{KernelResult, Outcome, kernel_result};
 use crate::tracer::fdkind::{change_at_entry, change_at_exit};
 use crate::tracer::policy::{EntryPlan, fd_arg};
 use crate::tracer::stop::Stop;
@@ -180,7 +179,7 @@ impl Engine {
             pending_signals: None,
         };
         let result = match p.inject {
-            Some(e) => KernelResult::Done(Outcome::Error(errno_name(e))),
+            Some(e) => KernelResult::Done(Outcome::Error(crate::model::Errno::new(e))),
             None => kernel_result(rval),
         };
         match result {
@@ -205,37 +204,34 @@ impl Engine {
             s.reported += 1;
         }
         self.seq += 1;
-        let d = c.decoded;
         let mut ev = SyscallEvent {
             seq: self.seq,
             ts_ns: c.ts_ns,
             duration_ns: c.duration_ns,
             pid: c.pid,
             tid: c.tid,
-            syscall: c.sys.name().to_owned(),
-            args: render_args(&d),
-            ret_text: render_ret_text(&d),
-            fd: d.fd.or(c.fd),
-            addr: d.addr,
-            fds: d.fds,
-            msgs: d.msgs,
+            syscall: c.sys.into(),
+            fd: c.fd,
             injected: c.injected,
             ..SyscallEvent::default()
         };
+        // The record takes the structured fields; their text is made on the pipeline
+        // thread, not while the tracee waits.
+        let args = c.decoded.into_event(&mut ev);
         match outcome {
             Outcome::Success(v) => ev.ret = v,
-            Outcome::Error(name) => {
+            Outcome::Error(e) => {
                 ev.ret = -1;
-                ev.errno = Some(name);
+                ev.errno = Some(e.into());
             }
             Outcome::NotSeen(code) => {
                 ev.ret = -1;
-                ev.restart = Some(code.name().to_owned());
+                ev.restart = Some(code.errno().into());
             }
             Outcome::Eintr(code) => {
                 ev.ret = -1;
-                ev.restart = Some(code.name().to_owned());
-                ev.errno = Some("EINTR".to_owned());
+                ev.restart = Some(code.errno().into());
+                ev.errno = Some(crate::model::Errno::EINTR.into());
             }
         }
         let facts = if ev.failed()
@@ -255,7 +251,12 @@ impl Engine {
         } else {
             Facts::default()
         };
-        if !self.send(TraceMsg::Syscall(Box::new(ev), Box::new(facts))) {
+        let msg = TraceMsg::Syscall {
+            event: Box::new(ev),
+            args: Box::new(args),
+            facts: Box::new(facts),
+        };
+        if !self.send(msg) {
             self.output_gone();
         }
     }

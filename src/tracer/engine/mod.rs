@@ -174,7 +174,7 @@ impl Engine {
         f: impl FnOnce(&mut ProcessEvent),
     ) {
         let mut ev = ProcessEvent {
-            event: Some(kind),
+            event: Some(kind.into()),
             ts_ns: self.now_ns(),
             pid,
             tid,

@@ -365,7 +365,7 @@ mod tests {
         // A handler that wrote its own result into the frame.
         assert_eq!(
             outcome_after_return(sys, -(libc::ETIMEDOUT as i64), exit_ip, exit_ip),
-            Outcome::Error("ETIMEDOUT".into())
+            Outcome::Error(crate::model::Errno::ETIMEDOUT)
         );
         assert_eq!(setup_of(None, None, exit_ip), Setup::Unknown);
         assert_eq!(

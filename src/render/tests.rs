@@ -2,24 +2,33 @@
 //! pass, decodes entry and exit, and compares the rendered line with what strace 6.1
 //! `-yy` prints for the same call (checked by hand on C programs).
 
-use super::mem::BufTracee;
-use super::*;
-use crate::model::{AddrKind, Cmsg};
-use crate::render::call::{render_args, render_ret_text};
+use crate::decode::mem::BufTracee;
+use crate::decode::*;
+use crate::model::{AddrKind, ByteString, Cmsg, Fd, SockAddr, SockId, SockProto, UnixName};
+use crate::render::call::{Ids, render_args, render_ret_text};
 use crate::render::escape::is_terminal_safe;
+use syscalls::Sysno;
 
 const BASE: u64 = 0x7ffd_0000_0000;
 
 fn sock(fd: Fd, proto: &str, inode: u64, peer: Option<u64>, path: Option<&[u8]>) -> SockId {
     SockId {
         fd,
-        proto: proto.to_string(),
+        proto: proto.into(),
         inode,
         peer,
-        path: path.map(ByteString::from),
-        peer_path: None,
+        path: path.map_or(UnixName::Unnamed, UnixName::from_sun_path),
+        peer_path: UnixName::Unnamed,
         target: None,
     }
+}
+
+/// The name bytes of an address (an abstract one without its leading NUL).
+fn name_of(a: &SockAddr) -> &[u8] {
+    a.unix_name()
+        .and_then(UnixName::bytes)
+        .map(|b| b.as_bytes())
+        .expect("an AF_UNIX name")
 }
 
 fn run(t: &mut BufTracee, sys: Sysno, regs: [u64; 6], ret: i64) -> Decoded {
@@ -32,10 +41,19 @@ fn run_s(t: &mut BufTracee, sys: Sysno, regs: [u64; 6], ret: i64, strsize: usize
     decode_exit(e, ret, t, &o)
 }
 
+/// What the pipeline renders a decoded call from.
+fn args_of(d: &Decoded) -> DecodedArgs {
+    d.clone().into_event(&mut Default::default())
+}
+
 fn line(d: &Decoded) -> String {
-    let s = render_args(d).join(", ");
+    let s = render_args(&args_of(d), Ids(&d.fds)).join(", ");
     assert!(is_terminal_safe(&s), "unsafe text: {s:?}");
     s
+}
+
+fn ret_text(d: &Decoded) -> Option<String> {
+    render_ret_text(&args_of(d), Ids(&d.fds))
 }
 
 fn sun(path: &[u8]) -> Vec<u8> {
@@ -57,16 +75,13 @@ fn decode_socket_args_and_unknown_values() {
         line(&d),
         "AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0"
     );
-    assert_eq!(
-        render_ret_text(&d).as_deref(),
-        Some("3<UNIX-STREAM:[92379]>")
-    );
+    assert_eq!(ret_text(&d).as_deref(), Some("3<UNIX-STREAM:[92379]>"));
     assert_eq!(d.ret_fds, vec![3]);
     assert_eq!(d.fd, None);
 
     let d = run(&mut t, Sysno::socket, [1, 77 | 0x1000, 5, 0, 0, 0], EINVAL);
     assert_eq!(line(&d), "AF_UNIX, 0x104d /* SOCK_??? */, 5");
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
     assert!(d.ret_fds.is_empty());
     let d = run(&mut t, Sysno::socket, [12345, 2, 0, 0, 0, 0], EINVAL);
     assert_eq!(line(&d), "0x3039 /* AF_??? */, SOCK_DGRAM, 0");
@@ -87,9 +102,9 @@ fn decode_bind_path_with_identity() {
          {sa_family=AF_UNIX, sun_path=\"/run/x.sock\"}, 110"
     );
     let a = d.addr.as_ref().unwrap();
-    assert_eq!(a.kind, AddrKind::Path);
+    assert_eq!(a.kind(), AddrKind::Path);
     assert_eq!(a.family, "AF_UNIX");
-    assert_eq!(a.path.as_ref().unwrap().as_bytes(), b"/run/x.sock");
+    assert_eq!(name_of(a), b"/run/x.sock");
     assert!(a.problems.is_empty(), "{:?}", a.problems);
     assert_eq!(d.fd, Some(3));
     assert_eq!(d.fds.len(), 1);
@@ -111,8 +126,8 @@ fn decode_connect_hostile_abstract_name_is_escaped() {
          sun_path=@\"abs\\x00x\\x1b[31m\\x1b]0;pwn\\x07\\xc2\\x9b\"}, 23"
     );
     let a = d.addr.unwrap();
-    assert_eq!(a.kind, AddrKind::Abstract);
-    assert_eq!(a.path.unwrap().as_bytes(), &name[1..]);
+    assert_eq!(a.kind(), AddrKind::Abstract);
+    assert_eq!(name_of(&a), &name[1..]);
     assert!(a.problems.is_empty());
 }
 
@@ -122,11 +137,13 @@ fn decode_abstract_name_with_sizeof_addrlen_counts_trailing_nuls() {
     let p = t.put(&sun(b"\0abs"));
     let d = run(&mut t, Sysno::connect, [3, p, 110, 0, 0, 0], -111);
     let a = d.addr.as_ref().unwrap();
-    assert_eq!(a.path.as_ref().unwrap().len(), 107);
+    assert_eq!(name_of(a).len(), 107);
+    assert!(name_of(a).starts_with(b"abs\0"));
+    // The phrase holds numbers only; the name is in the record.
     assert_eq!(
         a.problems,
         vec![
-            "abstract name \"abs\" ends in 104 NUL bytes that addrlen 110 counts \
+            "abstract name (3 bytes) is followed by 104 NUL bytes that addrlen 110 counts \
              (a peer must use the same length)"
         ]
     );
@@ -139,7 +156,7 @@ fn decode_unnamed_short_null_and_unreadable_addresses() {
     let p = t.put(&sun(b"/tmp/sw/x.sock"));
     let d = run(&mut t, Sysno::bind, [3, p, 2, 0, 0, 0], 0);
     assert_eq!(line(&d), "3, {sa_family=AF_UNIX}, 2");
-    assert_eq!(d.addr.unwrap().kind, AddrKind::Unnamed);
+    assert_eq!(d.addr.unwrap().kind(), AddrKind::Unnamed);
 
     let d = run(&mut t, Sysno::bind, [3, p, 1, 0, 0, 0], EINVAL);
     assert_eq!(line(&d), format!("3, {p:#x}, 1"));
@@ -225,7 +242,7 @@ fn decode_overlong_and_unterminated_sun_path() {
     let p = t.put(&sun(&[b'B'; 108]));
     let d = run(&mut t, Sysno::bind, [3, p, 110, 0, 0, 0], 0);
     let a = d.addr.unwrap();
-    assert_eq!(a.path.unwrap().len(), 108);
+    assert_eq!(name_of(&a).len(), 108);
     assert_eq!(
         a.problems,
         vec![
@@ -241,9 +258,11 @@ fn decode_addrlen_shorter_than_the_path() {
     let p = t.put(&sun(b"/tmp/sw/x.sock"));
     let d = run(&mut t, Sysno::bind, [3, p, 5, 0, 0, 0], EINVAL);
     assert_eq!(line(&d), "3, {sa_family=AF_UNIX, sun_path=\"/tm\"}, 5");
+    let a = d.addr.unwrap();
+    assert_eq!(name_of(&a), b"/tm");
     assert_eq!(
-        d.addr.unwrap().problems,
-        vec!["addrlen 5 cuts sun_path to \"/tm\" (3 bytes); the string in memory is 14 bytes"]
+        a.problems,
+        vec!["addrlen 5 cuts sun_path to its first 3 bytes; the string in memory is 14 bytes"]
     );
     // 2 + strlen(path), the usual exact form, is fine.
     let d = run(&mut t, Sysno::bind, [3, p, 16, 0, 0, 0], 0);
@@ -264,7 +283,10 @@ fn decode_other_families() {
         "3, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr(\"127.0.0.1\")}, 16"
     );
     let a = d.addr.unwrap();
-    assert_eq!((a.family.as_str(), a.kind), ("AF_INET", AddrKind::Other));
+    assert_eq!(
+        (a.family.as_str(), a.kind()),
+        ("AF_INET", AddrKind::Other.into())
+    );
 
     let mut s6 = vec![0u8; 28];
     s6[..2].copy_from_slice(&(libc::AF_INET6 as u16).to_ne_bytes());
@@ -315,12 +337,12 @@ fn decode_accept4_value_result_and_returned_fd() {
         "6<UNIX-STREAM:[100,\"/tmp/l.sock\"]>, {sa_family=AF_UNIX}, [110 => 2], SOCK_CLOEXEC"
     );
     assert_eq!(
-        render_ret_text(&d).as_deref(),
+        ret_text(&d).as_deref(),
         Some("8<UNIX-STREAM:[102->101,\"/tmp/l.sock\"]>")
     );
     assert_eq!(d.ret_fds, vec![8]);
     assert_eq!(d.fds.len(), 2);
-    assert_eq!(d.addr.unwrap().kind, AddrKind::Unnamed);
+    assert_eq!(d.addr.unwrap().kind(), AddrKind::Unnamed);
 
     // NULL, NULL and unknown flag bits.
     let d = run(&mut t, Sysno::accept4, [6, 0, 0, 0x80804, 0, 0], EINVAL);
@@ -395,7 +417,7 @@ fn decode_socketpair_fds() {
         "AF_UNIX, SOCK_DGRAM, 0, [4<UNIX:[1->2]>, 5<UNIX:[2->1]>]"
     );
     assert_eq!(d.ret_fds, vec![4, 5]);
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
     let d = run(&mut t, Sysno::socketpair, [1, 2, 0, sv, 0, 0], -24);
     assert_eq!(line(&d), format!("AF_UNIX, SOCK_DGRAM, 0, {sv:#x}"));
 }
@@ -579,7 +601,7 @@ fn decode_sendmsg_rights_and_credentials() {
         Cmsg::Rights { fds, targets } => {
             assert_eq!(fds, &vec![6, 7, 3]);
             assert_eq!(targets.len(), 3);
-            assert_eq!(targets[0].as_ref().unwrap().proto, "file");
+            assert_eq!(targets[0].as_ref().unwrap().proto, SockProto::File);
             assert!(targets[1].is_none());
             assert_eq!(targets[2].as_ref().unwrap().inode, 10);
         }
@@ -594,7 +616,7 @@ fn decode_sendmsg_rights_and_credentials() {
         }
     );
     // Rights fds are in the call's fd list too.
-    assert!(d.identity(6).is_some());
+    assert!(d.fds.iter().any(|s| s.fd == 6));
 }
 
 #[test]
@@ -657,11 +679,11 @@ fn decode_recvmsg_received_rights_and_named_sender() {
          msg_controllen=24, msg_flags=0}, MSG_CMSG_CLOEXEC"
     );
     assert_eq!(d.msgs[0].name.as_ref().unwrap().addrlen, 14);
-    assert!(d.identity(9).is_some());
+    assert!(d.fds.iter().any(|s| s.fd == 9));
     // The received fd is new in this process; the return value (1 byte) is not an fd.
     assert_eq!(d.ret_fds, vec![9]);
     assert!(!d.ret_is_fd);
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
 }
 
 #[test]
@@ -772,17 +794,7 @@ fn decode_sendmsg_with_name_and_iov_limits() {
         d.addr, None,
         "the call's addr is for address arguments, msg_name lives in msgs"
     );
-    assert_eq!(
-        d.msgs[0]
-            .name
-            .as_ref()
-            .unwrap()
-            .path
-            .as_ref()
-            .unwrap()
-            .as_bytes(),
-        b"/nonexistent"
-    );
+    assert_eq!(name_of(d.msgs[0].name.as_ref().unwrap()), b"/nonexistent");
     // A huge msg_iovlen and msg_controllen are capped, not trusted.
     let m = t.put(&msghdr(0, 0, iov, u64::MAX, data, u64::MAX, 0));
     let d = run(&mut t, Sysno::sendmsg, [3, m, 0, 0, 0, 0], EINVAL);
@@ -1024,20 +1036,14 @@ fn decode_dup_and_fcntl_return_fds_with_identity() {
     }
     let d = run(&mut t, Sysno::fcntl, [3, 1030, 10, 0, 0, 0], 11);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_DUPFD_CLOEXEC, 10");
-    assert_eq!(
-        render_ret_text(&d).as_deref(),
-        Some("11<UNIX:[374754->374755]>")
-    );
+    assert_eq!(ret_text(&d).as_deref(), Some("11<UNIX:[374754->374755]>"));
     let d = run(&mut t, Sysno::dup, [3, 0, 0, 0, 0, 0], 7);
-    assert_eq!(
-        render_ret_text(&d).as_deref(),
-        Some("7<UNIX:[374754->374755]>")
-    );
+    assert_eq!(ret_text(&d).as_deref(), Some("7<UNIX:[374754->374755]>"));
     let d = run(&mut t, Sysno::dup3, [3, 21, 0x80000, 0, 0, 0], 21);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, 21, O_CLOEXEC");
     let d = run(&mut t, Sysno::fcntl, [3, 4, 0x800, 0, 0, 0], 0);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_SETFL, O_NONBLOCK");
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
     let d = run(
         &mut t,
         Sysno::close_range,
@@ -1049,7 +1055,7 @@ fn decode_dup_and_fcntl_return_fds_with_identity() {
     assert_eq!(line(&d), "5, 7, 0x8 /* CLOSE_RANGE_??? */");
     let d = run(&mut t, Sysno::fcntl, [3, 1, 0, 0, 0, 0], 1);
     assert_eq!(line(&d), "3<UNIX:[374754->374755]>, F_GETFD");
-    assert_eq!(render_ret_text(&d), None);
+    assert_eq!(ret_text(&d), None);
 }
 
 #[test]
@@ -1067,7 +1073,7 @@ fn decode_netlink_unspec_and_empty_abstract() {
     let a = t.put(&sun(b""));
     let d = run(&mut t, Sysno::connect, [3, a, 3, 0, 0, 0], -111);
     assert_eq!(line(&d), "3, {sa_family=AF_UNIX, sun_path=@\"\"}, 3");
-    assert_eq!(d.addr.unwrap().kind, AddrKind::Abstract);
+    assert_eq!(d.addr.unwrap().kind(), AddrKind::Abstract);
 }
 
 #[test]
