@@ -3,6 +3,7 @@
 
 use super::TraceConfig;
 use super::fdkind::FdKind;
+use crate::decode::operated_fd;
 use crate::model::{Fd, traced};
 use syscalls::{Sysno, SysnoSet};
 
@@ -86,7 +87,7 @@ impl Policy {
             }
             Sysno::dup | Sysno::dup2 | Sysno::dup3 => report = false,
             _ => {
-                if report && let Some(fd) = fd_arg(sys, args) {
+                if report && let Some(fd) = operated_fd(sys, *args) {
                     report = self.reportable(fd_kind(fd), traced::is_fd_io(sys));
                 }
             }
@@ -117,14 +118,6 @@ impl Policy {
             // that is worth showing; a read of a file is not.
             FdKind::NotSocket => !fd_io,
         }
-    }
-}
-
-/// The fd argument of calls that take one first.
-pub fn fd_arg(sys: Sysno, args: &[u64; 6]) -> Option<Fd> {
-    match sys {
-        Sysno::socket | Sysno::socketpair | Sysno::close_range => None,
-        _ => Some(args[0] as i32),
     }
 }
 

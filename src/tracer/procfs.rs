@@ -21,10 +21,9 @@ pub fn read_tgid(tid: Tid) -> Option<Pid> {
     status_field(&read_status(tid)?, "Tgid")?.parse().ok()
 }
 
-/// /proc/PID/comm, escaped.
+/// /proc/PID/comm (read by the probe module, the one reader of it), escaped for records.
 pub fn read_comm(pid: Pid) -> Option<String> {
-    let b = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
-    Some(escape_bytes(b.strip_suffix(b"\n").unwrap_or(&b)))
+    crate::probe::owners::probe_comm(pid).map(|c| escape_bytes(c.as_bytes()))
 }
 
 /// Program path and argv after an exec, escaped.

@@ -2,6 +2,7 @@
 //! decoding, the fd cache, and the report.
 
 use super::Engine;
+use crate::decode::operated_fd;
 use crate::decode::{self, Decoded, EntryState};
 use crate::model::{Facts, Fd, Pid, SyscallEvent, Tid};
 use crate::probe::{self, ProbeCtx};
@@ -9,7 +10,7 @@ use crate::tracer::TraceMsg;
 use crate::tracer::arch;
 use crate::tracer::errno::{KernelResult, Outcome, kernel_result};
 use crate::tracer::fdkind::{change_at_entry, change_at_exit};
-use crate::tracer::policy::{EntryPlan, fd_arg};
+use crate::tracer::policy::EntryPlan;
 use crate::tracer::stop::Stop;
 use crate::tracer::sysinfo::{self, SysInfo, SysStop};
 use crate::tracer::tracee::StoppedTask;
@@ -92,7 +93,7 @@ impl Engine {
     fn on_entry(&mut self, stop: Stop, sys: Sysno, args: [u64; 6]) {
         let tid = stop.tid();
         let pid = self.pid_of(tid);
-        let fd = fd_arg(sys, &args);
+        let fd = operated_fd(sys, args);
         let fds = &mut self.fds;
         let plan = self
             .policy
