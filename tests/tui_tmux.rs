@@ -1,9 +1,10 @@
 //! End to end: the real binary in tmux, `sockwhy view FILE` on a trace written here.
 //! Moves to a failure, opens its detail, filters, searches, saves, quits, and checks
-//! what the screen showed at each step. Skipped (with a message) only if tmux is missing.
+//! what the screen showed at each step. Ignored where tmux is missing (see build.rs).
 
 mod common;
 use common::tmux::Tmux;
+use common::unique_dir;
 
 use sockwhy::model::{
     AddrKind, Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr,
@@ -140,9 +141,9 @@ fn write_trace(dir: &Path) -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn view_in_tmux() {
-    let dir = std::env::temp_dir().join(format!("sockwhy-tmux-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = unique_dir(&std::env::temp_dir(), "sockwhy-tmux");
     write_trace(&dir);
     let saved = dir.join("trace-saved.jsonl");
     let _ = std::fs::remove_file(&saved);
@@ -152,9 +153,7 @@ fn view_in_tmux() {
         "cd '{}' && '{bin}' view trace.jsonl; echo SOCKWHY-EXIT=$?; sleep 60",
         dir.display()
     );
-    let Some(tmux) = Tmux::start("view", 120, 40, &cmd) else {
-        return;
-    };
+    let tmux = Tmux::start("view", 120, 40, &cmd);
 
     let s = tmux.wait_for_all(&["Events 5/5", "saved trace", "2 failed"]);
     assert!(s.contains("= -1 ENOENT"), "{s}");
@@ -222,8 +221,7 @@ fn view_in_tmux() {
 
 #[test]
 fn view_reports_a_bad_file_without_touching_the_terminal() {
-    let dir = std::env::temp_dir().join(format!("sockwhy-tmux-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = unique_dir(&std::env::temp_dir(), "sockwhy-tmux-bad");
     let bad = dir.join("bad.jsonl");
     std::fs::write(&bad, "{\"type\":\"nonsense\"}\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sockwhy"))
