@@ -238,3 +238,34 @@ fn view_reports_a_bad_file_without_touching_the_terminal() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The `s` save opens its file as every output file is opened: a symlink planted where
+/// the save goes is refused, and what it points to is left alone (issue 10).
+#[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
+fn saving_through_a_planted_symlink_is_refused() {
+    let dir = unique_dir(&std::env::temp_dir(), "sockwhy-tmux-symlink");
+    write_trace(&dir);
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("trace-saved.jsonl")).unwrap();
+    let cmd = format!(
+        "cd '{}' && '{}' view trace.jsonl; echo SOCKWHY-EXIT=$?; sleep 60",
+        dir.display(),
+        env!("CARGO_BIN_EXE_sockwhy")
+    );
+    let tmux = Tmux::start("save-symlink", 160, 30, &cmd);
+    tmux.wait_for("Events 5/5");
+    tmux.keys(&["s"]);
+    tmux.wait_for_all(&["save to:", "trace-saved.jsonl"]);
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("failed");
+    assert!(
+        s.contains("refusing to write trace-saved.jsonl: it is a symbolic link"),
+        "{s}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    tmux.keys(&["q"]);
+    tmux.wait_for("SOCKWHY-EXIT=0");
+    let _ = std::fs::remove_dir_all(&dir);
+}

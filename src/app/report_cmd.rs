@@ -64,11 +64,8 @@ fn write_out(
 ) -> Result<i32> {
     match out {
         Some(p) => {
-            let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
-            let mut w = BufWriter::new(f);
-            body(&mut w)
-                .and_then(|()| w.flush())
-                .with_context(|| format!("cannot write {}", p.display()))?;
+            let mut w = BufWriter::new(crate::sink::outfile::create(p)?);
+            body(&mut w).and_then(|()| w.flush())?;
         }
         None => {
             let mut w = BufWriter::new(io::stdout().lock());

@@ -24,10 +24,7 @@ pub fn run_trace(opts: &TraceOpts, command: &[String]) -> Result<i32> {
     let header = make_header(opts, command);
     let (out, is_tty): (Box<dyn Write + Send>, bool) = match &opts.output {
         Some(p) => (
-            Box::new(LineWriter::new(
-                std::fs::File::create(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?,
-            )),
+            Box::new(LineWriter::new(crate::sink::outfile::create(p)?)),
             false,
         ),
         None => (
@@ -76,7 +73,7 @@ pub fn start(cfg: TraceConfig) -> Result<tracer::Handle> {
 /// The sinks of a live trace and the diagnosis state.
 pub struct Pipeline {
     text: Option<TextSink<Box<dyn Write + Send>>>,
-    jsonl: Option<JsonlWriter<std::io::BufWriter<std::fs::File>>>,
+    jsonl: Option<JsonlWriter<std::io::BufWriter<crate::sink::outfile::OutFile>>>,
     summary: Option<crate::sink::summary::Summary>,
     history: History,
     /// First output error: the trace is being stopped.
@@ -93,8 +90,7 @@ impl Pipeline {
     ) -> Result<Self> {
         let jsonl = match &opts.save {
             Some(p) => {
-                let mut w = JsonlWriter::create(p)
-                    .with_context(|| format!("cannot create {}", p.display()))?;
+                let mut w = JsonlWriter::create(p)?;
                 w.write(&Record::Header(header.clone()))?;
                 Some(w)
             }

@@ -1,9 +1,8 @@
 //! Writing the JSON Lines trace, flushed line by line so a crash loses nothing seen.
 
 use crate::model::Record;
-use std::fs::{File, OpenOptions};
+use crate::sink::outfile::{self, OutFile};
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// A JSON Lines writer.
@@ -11,17 +10,12 @@ pub struct JsonlWriter<W: Write> {
     out: W,
 }
 
-impl JsonlWriter<BufWriter<File>> {
-    /// Create (or truncate) `path` with mode 0600: the trace can hold payload bytes.
+impl JsonlWriter<BufWriter<OutFile>> {
+    /// Create `path` as every output file is (0600, no symlink, see [`outfile`]): the
+    /// trace can hold payload bytes.
     pub fn create(path: &Path) -> io::Result<Self> {
-        let f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
         Ok(JsonlWriter {
-            out: BufWriter::new(f),
+            out: BufWriter::new(outfile::create(path)?),
         })
     }
 }
