@@ -26,17 +26,17 @@ pub fn run_report(file: &Path, f: ReportFormat, out: Option<&Path>, summary: boo
     if summary {
         let (table, warnings) = read_summary(input).with_context(|| name.clone())?;
         for w in &warnings {
-            eprintln!("sockwhy: warning: {name}: {w}");
+            super::warn(&format!("warning: {name}: {w}"));
         }
         return write_out(out, |w| table.write_table(w));
     }
 
     let report = Report::from_reader(input).with_context(|| name.clone())?;
     for w in &report.warnings {
-        eprintln!(
-            "sockwhy: warning: {name}: {}",
+        super::warn(&format!(
+            "warning: {name}: {}",
             crate::render::escape::escape_str(w)
-        );
+        ));
     }
     write_out(out, |w| match f {
         ReportFormat::Text => text::write_text(&report, w),

@@ -135,7 +135,7 @@ impl Pipeline {
     /// Diagnose and write one message.
     pub fn handle(&mut self, msg: TraceMsg) -> Result<()> {
         if let TraceMsg::Warning(w) = &msg {
-            eprintln!("sockwhy: {w}");
+            super::warn(w);
         }
         if let Some(rec) = self.process(msg) {
             self.write(&rec)?;
@@ -177,8 +177,9 @@ impl Pipeline {
             }
             t.flush()?;
         } else {
+            let mut err = std::io::stderr().lock();
             for l in &lines {
-                eprintln!("{l}");
+                writeln!(err, "{l}")?;
             }
         }
         Ok(())

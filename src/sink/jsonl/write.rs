@@ -28,7 +28,7 @@ impl<W: Write> JsonlWriter<W> {
 
     /// Write one record as one line and flush it.
     pub fn write(&mut self, rec: &Record) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, rec).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut self.out, rec).map_err(io::Error::from)?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }
