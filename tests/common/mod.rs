@@ -9,11 +9,30 @@ use std::time::{Duration, Instant};
 
 /// The sockwhy binary under test.
 pub fn sockwhy() -> Command {
+    watchdog();
     Command::new(env!("CARGO_BIN_EXE_sockwhy"))
+}
+
+/// How long one test process may run. `cargo test` runs a file's tests in one process
+/// and has no timeout of its own (nextest has, in .config/nextest.toml): a test that
+/// hangs on a stuck tracee must fail, not hold CI until its own limit.
+const WATCHDOG: Duration = Duration::from_secs(300);
+
+/// Start (once per process) the thread that ends this test process after [`WATCHDOG`].
+pub fn watchdog() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| {
+            std::thread::sleep(WATCHDOG);
+            eprintln!("a test of this file hangs: still running after {WATCHDOG:?}");
+            std::process::exit(124);
+        });
+    });
 }
 
 /// The fixture program, compiled once per test binary with gcc.
 pub fn tracee() -> &'static Path {
+    watchdog();
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| compile_fixture("tracee"))
 }

@@ -17,6 +17,7 @@ impl Tmux {
     /// CI=true they run, and a missing tmux fails them here.
     pub fn start(name: &str, cols: u16, rows: u16, cmd: &str) -> Tmux {
         static NEXT: AtomicU32 = AtomicU32::new(0);
+        super::watchdog();
         if let Err(e) = Command::new("tmux").arg("-V").output() {
             panic!("{name}: cannot run tmux ({e}); CI installs it (apt-get install tmux)");
         }
