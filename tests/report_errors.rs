@@ -191,3 +191,33 @@ fn output_file_and_formats() {
             .starts_with("{\n  \"format\": \"sockwhy-report\",\n  \"version\": 1,")
     );
 }
+
+/// Regression (the fuzz target's seeds): a timeline ending near u64::MAX nanoseconds made
+/// the text, Markdown and HTML reports overflow computing its span.
+#[test]
+fn extreme_numbers_render_in_every_format() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extremes.jsonl");
+    for args in [
+        &["--format", "text"][..],
+        &["--format", "markdown"],
+        &["--format", "html"],
+        &["--format", "json"],
+        &["-c"],
+    ] {
+        let o = report(args, &f);
+        assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+        assert_eq!(o.stderr, "", "{args:?}");
+        assert!(!o.stdout.is_empty(), "{args:?}");
+    }
+    let o = report(&[], &f);
+    assert!(
+        o.stdout.contains("Duration:  18446744073.709551s"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("killed by SIGSEGV (core dumped)"),
+        "{}",
+        o.stdout
+    );
+}
