@@ -3,6 +3,7 @@
 
 use clap::Parser;
 use sockwhy::app::{self, cli::Cli};
+use std::io::Write;
 
 fn main() {
     let cli = match Cli::try_parse() {
@@ -10,8 +11,11 @@ fn main() {
         Err(e) => {
             // --help and --version are not errors; usage errors print clap's usage line.
             let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            std::process::exit(code);
+            // --help into a full file is an error; into a closed pipe, a quiet stop.
+            match e.print() {
+                Err(p) if p.kind() != std::io::ErrorKind::BrokenPipe => std::process::exit(1),
+                _ => std::process::exit(code),
+            }
         }
     };
     match app::run(cli) {
@@ -22,7 +26,9 @@ fn main() {
                 std::process::exit(0);
             }
             let code = app::exit_code_for(&e);
-            eprintln!("sockwhy: {}", app::one_line(&e));
+            // Not eprintln!, which panics when stderr is full: with nowhere to say it,
+            // the exit code is all there is.
+            let _ = writeln!(std::io::stderr().lock(), "sockwhy: {}", app::one_line(&e));
             std::process::exit(code);
         }
     }

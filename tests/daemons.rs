@@ -86,6 +86,7 @@ fn gone(pid: i32) -> bool {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn leader_exit_detach_leaves_the_tmux_server_running_untraced() {
     let t = Tmux::new("daemon-detach");
     let mut c = t
@@ -117,6 +118,7 @@ fn leader_exit_detach_leaves_the_tmux_server_running_untraced() {
 }
 
 #[test]
+#[cfg_attr(not(has_ssh_agent), ignore = "ssh-agent is not installed")]
 fn leader_exit_detach_leaves_ssh_agent_answering() {
     let dir = tempdir("daemon-ssh-agent");
     let sock = dir.join("agent.sock");
@@ -161,6 +163,7 @@ impl Drop for KillOnDrop {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn by_default_sockwhy_names_the_daemon_and_ctrl_c_ends_the_trace() {
     let t = Tmux::new("daemon-wait");
     let mut c = t
@@ -202,6 +205,7 @@ fn by_default_sockwhy_names_the_daemon_and_ctrl_c_ends_the_trace() {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn leader_exit_kill_ends_the_daemon_with_the_command() {
     let t = Tmux::new("daemon-kill");
     let mut c = t

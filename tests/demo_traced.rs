@@ -216,6 +216,9 @@ fn every_listed_scenario_has_an_expectation() {
 }
 
 fn check(name: &str) {
+    if sockwhy::scenario::find(name).is_some_and(|s| s.needs_root) {
+        require_root();
+    }
     let (_, syscall, errno, needles) = EXPECT.iter().find(|e| e.0 == name).unwrap();
     let dir = tempdir(&format!("demo-{name}"));
     let save = dir.join("t.jsonl");
@@ -257,7 +260,9 @@ fn check(name: &str) {
 }
 
 macro_rules! scenario_tests {
-    ($($f:ident => $name:literal),* $(,)?) => { $( #[test] fn $f() { check($name); } )* };
+    ($($(#[$m:meta])* $f:ident => $name:literal),* $(,)?) => {
+        $( #[test] $(#[$m])* fn $f() { check($name); } )*
+    };
 }
 
 scenario_tests! {
@@ -297,6 +302,7 @@ scenario_tests! {
     eprotonosupport => "eprotonosupport",
     eprototype => "eprototype",
     esocktnosupport => "esocktnosupport",
+    #[cfg_attr(not(is_root), ignore = "needs root")]
     esrch => "esrch",
     etoomanyrefs => "etoomanyrefs",
 }

@@ -1,5 +1,7 @@
 //! `sockwhy probe` run as a real binary against real sockets and files.
 
+mod common;
+
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 use std::os::unix::process::CommandExt;
@@ -7,9 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sockwhy-pc-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
+    let d = common::unique_dir(&std::env::temp_dir(), &format!("sockwhy-pc-{tag}"));
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o755)).unwrap();
     d
 }
@@ -96,7 +96,9 @@ impl Drop for Nobody {
 }
 
 #[test]
+#[cfg_attr(not(is_root), ignore = "needs root")]
 fn probe_cmd_permission_denied_for_another_pid() {
+    common::require_root();
     let d = tmpdir("perm");
     let locked = d.join("locked");
     std::fs::create_dir(&locked).unwrap();

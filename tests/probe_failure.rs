@@ -1,5 +1,7 @@
 //! probe_failure against real sockets in this process: the facts a rule needs are found.
 
+mod common;
+
 use sockwhy::model::facts::{SockState, WalkEnd};
 use sockwhy::model::{AddrName, ByteString, Pid, SockAddr, SyscallEvent, UnixName};
 use sockwhy::probe::{ProbeCtx, probe_failure};
@@ -14,10 +16,7 @@ fn me() -> ProbeCtx {
 }
 
 fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sockwhy-pf-{tag}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::unique_dir(&std::env::temp_dir(), &format!("sockwhy-pf-{tag}"))
 }
 
 fn path_addr(p: &Path) -> SockAddr {
@@ -107,7 +106,17 @@ fn probe_failure_peer_closed() {
     drop(b);
     let mut ev = failed("write", "EPIPE", None, Some(fd));
     ev.fds = vec![id];
-    let f = probe_failure(&me(), &ev);
+    // Under `cargo test` another test thread may be between fork and exec, its child
+    // holding a copy of `b` for a moment: wait (with a deadline) until the peer is gone.
+    let mut f = probe_failure(&me(), &ev);
+    common::wait_for(
+        "the peer socket to go",
+        std::time::Duration::from_secs(5),
+        || {
+            f = probe_failure(&me(), &ev);
+            f.peer.as_ref().is_some_and(|p| p.exists == Some(false))
+        },
+    );
     let p = f.peer.unwrap();
     assert_eq!(p.known, Some(peer));
     assert_eq!(p.exists, Some(false));
@@ -147,7 +156,9 @@ impl Drop for Nobody {
 }
 
 #[test]
+#[cfg_attr(not(is_root), ignore = "needs root")]
 fn probe_failure_eacces_relative_path_with_the_tracee_credentials() {
+    common::require_root();
     use sockwhy::model::facts::Access;
     use std::os::unix::fs::PermissionsExt;
     let d = tmpdir("eacces");

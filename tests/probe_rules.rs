@@ -2,6 +2,8 @@
 //! and the rules name the specific cause. Nothing here is built by hand except the event
 //! the tracer would have decoded.
 
+mod common;
+
 use nix::errno::Errno;
 use nix::sys::socket::{
     AddressFamily, Backlog, ControlMessage, MsgFlags, SockFlag, SockType, UnixAddr,
@@ -24,10 +26,7 @@ fn me() -> Pid {
 }
 
 fn tmpdir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("sockwhy-pr-{tag}-{}", me()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::unique_dir(&std::env::temp_dir(), &format!("sockwhy-pr-{tag}"))
 }
 
 fn sock(ty: SockType, flags: SockFlag) -> OwnedFd {
@@ -340,7 +339,9 @@ fn msg(cmsgs: Vec<Cmsg>) -> MsgHdr {
 }
 
 #[test]
+#[cfg_attr(not(is_root), ignore = "needs root")]
 fn probe_rules_scm_rights_ebadf_and_credentials_esrch() {
+    common::require_root();
     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
     let bad: RawFd = 987;
     let iov = [IoSlice::new(b"x")];

@@ -2,6 +2,8 @@
 //! empty, foreign, corrupt or newer-version file is one clear line and a non-zero exit.
 //! The damaged files are made from tests/fixtures/demo.jsonl, so they follow the fixture.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,8 +14,7 @@ fn demo() -> String {
 }
 
 fn write_case(name: &str, body: &[u8]) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_errors");
-    fs::create_dir_all(&dir).unwrap();
+    let dir = common::tempdir("report_errors");
     let p = dir.join(name);
     fs::write(&p, body).unwrap();
     p
@@ -156,7 +157,7 @@ fn newer_format_version_is_refused() {
 
 #[test]
 fn missing_file_is_one_line() {
-    let f = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-trace.jsonl");
+    let f = common::tempdir("report_errors_missing").join("no-such-trace.jsonl");
     let o = report(&[], &f);
     assert_ne!(o.code, 0);
     assert_eq!(o.stderr.lines().count(), 1, "{}", o.stderr);
@@ -169,7 +170,7 @@ fn missing_file_is_one_line() {
 #[test]
 fn output_file_and_formats() {
     let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/demo.jsonl");
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report_errors_out.md");
+    let out = common::tempdir("report_errors_out").join("out.md");
     let o = Command::new(env!("CARGO_BIN_EXE_sockwhy"))
         .args(["report", "--format", "markdown", "-o"])
         .arg(&out)
@@ -188,5 +189,35 @@ fn output_file_and_formats() {
     assert!(
         o.stdout
             .starts_with("{\n  \"format\": \"sockwhy-report\",\n  \"version\": 1,")
+    );
+}
+
+/// Regression (the fuzz target's seeds): a timeline ending near u64::MAX nanoseconds made
+/// the text, Markdown and HTML reports overflow computing its span.
+#[test]
+fn extreme_numbers_render_in_every_format() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/extremes.jsonl");
+    for args in [
+        &["--format", "text"][..],
+        &["--format", "markdown"],
+        &["--format", "html"],
+        &["--format", "json"],
+        &["-c"],
+    ] {
+        let o = report(args, &f);
+        assert_eq!(o.code, 0, "{args:?}: {}", o.stderr);
+        assert_eq!(o.stderr, "", "{args:?}");
+        assert!(!o.stdout.is_empty(), "{args:?}");
+    }
+    let o = report(&[], &f);
+    assert!(
+        o.stdout.contains("Duration:  18446744073.709551s"),
+        "{}",
+        o.stdout
+    );
+    assert!(
+        o.stdout.contains("killed by SIGSEGV (core dumped)"),
+        "{}",
+        o.stdout
     );
 }

@@ -24,6 +24,11 @@ fn report(name: &str) -> Report {
 fn check_golden(name: &str, got: &str) {
     let path = fixtures().join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
+        // Rewriting compares nothing: never where the result counts.
+        assert!(
+            std::env::var_os("CI").is_none_or(|v| v != "true"),
+            "UPDATE_GOLDEN=1 under CI=true: CI compares, it does not rewrite"
+        );
         fs::write(&path, got).expect("write golden");
         return;
     }

@@ -3,27 +3,19 @@
 mod common;
 
 use common::*;
+use nix::sys::signal::Signal;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
-    let t = Instant::now();
-    while !f() {
-        assert!(t.elapsed() < timeout, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+fn read_pid(path: &std::path::Path) -> i32 {
+    read_line_file(path).trim().parse().unwrap()
 }
 
-fn read_pid(path: &std::path::Path) -> i32 {
-    wait_for("pid file", Duration::from_secs(10), || {
-        std::fs::read_to_string(path).is_ok_and(|s| s.ends_with('\n'))
-    });
-    std::fs::read_to_string(path)
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+/// The state letter of any task (thread) by its tid, from /proc/TID/stat.
+fn task_state(tid: i32) -> Option<char> {
+    let s = std::fs::read_to_string(format!("/proc/{tid}/stat")).ok()?;
+    s[s.rfind(')')? + 1..].trim_start().chars().next()
 }
 
 #[test]
@@ -183,34 +175,32 @@ fn group_stop_behaves_as_without_the_tracer() {
     wait_for("the tracee to stop", Duration::from_secs(10), || {
         proc_state(pid).is_some_and(|(s, _)| s.starts_with('t') || s.starts_with('T'))
     });
-    // It stays stopped: the tracer does not resume it behind the job's back.
-    std::thread::sleep(Duration::from_millis(300));
+    // It stays stopped: the tracer does not resume it behind the job's back. Wait until
+    // nothing can move any more: the tracee stopped and its tracer thread asleep, seen on
+    // three polls in a row (a stop wakes the tracer at once, so a tracer that was going to
+    // resume the tracee is not asleep while it is stopped).
+    let mut quiet = 0;
+    wait_for(
+        "the tracee stopped and its tracer idle",
+        Duration::from_secs(10),
+        || {
+            let (state, tracer) = proc_state(pid).expect("tracee alive");
+            let stopped = state.starts_with(['t', 'T']) && task_state(tracer) == Some('S');
+            quiet = if stopped { quiet + 1 } else { 0 };
+            quiet == 3
+        },
+    );
     assert!(!marker.exists(), "the tracee ran on while stopped");
-    nix_kill(pid, libc::SIGCONT);
+    kill(pid, Signal::SIGCONT);
     let st = child.wait().unwrap();
     assert_eq!(st.code(), Some(0));
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), "resumed\n");
 }
 
-fn nix_kill(pid: i32, sig: i32) {
-    let st = std::process::Command::new("kill")
-        .arg(format!("-{sig}"))
-        .arg(pid.to_string())
-        .status()
-        .unwrap();
-    assert!(st.success());
-}
-
 #[test]
 fn attach_and_detach_leave_the_process_running() {
     let dir = tempdir("attach");
-    let pidf = dir.join("pid");
-    let mut target = std::process::Command::new(tracee())
-        .arg("loop")
-        .arg(&pidf)
-        .spawn()
-        .unwrap();
-    let pid = read_pid(&pidf);
+    let (mut target, pid) = spawn_fixture_loop("loop", &dir);
     let mut tracer = sockwhy()
         .arg("-p")
         .arg(pid.to_string())
@@ -228,7 +218,7 @@ fn attach_and_detach_leave_the_process_running() {
         std::path::Path::new(&format!("/proc/{}/task/{tracer_tid}", tracer.id())).exists(),
         "a sockwhy thread is the tracer"
     );
-    nix_kill(tracer.id() as i32, libc::SIGINT);
+    kill(tracer.id() as i32, Signal::SIGINT);
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let st = tracer.wait().unwrap();
     assert_eq!(st.code(), Some(0), "{rest:?}");
@@ -239,13 +229,11 @@ fn attach_and_detach_leave_the_process_running() {
         "left stopped: {state}"
     );
     // Still working: it keeps running its loop.
-    std::thread::sleep(Duration::from_millis(200));
+    wait_running(pid, 3);
     assert!(
-        target.try_wait().unwrap().is_none(),
+        target.0.try_wait().unwrap().is_none(),
         "target died after detach"
     );
-    target.kill().unwrap();
-    let _ = target.wait();
 }
 
 #[test]
@@ -472,13 +460,8 @@ fn no_follow_traces_only_the_first_process_and_children_still_work() {
 #[test]
 fn attach_follows_every_thread_and_detaches_them_all() {
     let dir = tempdir("attach-threads");
-    let (pidf, save) = (dir.join("pid"), dir.join("t.jsonl"));
-    let mut target = std::process::Command::new(tracee())
-        .arg("threads-loop")
-        .arg(&pidf)
-        .spawn()
-        .unwrap();
-    let pid = read_pid(&pidf);
+    let save = dir.join("t.jsonl");
+    let (mut target, pid) = spawn_fixture_loop("threads-loop", &dir);
     let mut tracer = sockwhy()
         .arg("--save")
         .arg(&save)
@@ -500,7 +483,7 @@ fn attach_follows_every_thread_and_detaches_them_all() {
         }
     }
     assert_eq!(seen.len(), 2, "both threads' connects seen");
-    nix_kill(tracer.id() as i32, libc::SIGTERM);
+    kill(tracer.id() as i32, Signal::SIGTERM);
     let _rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert_eq!(tracer.wait().unwrap().code(), Some(0));
     // Every thread is untraced and running.
@@ -530,13 +513,11 @@ fn attach_follows_every_thread_and_detaches_them_all() {
     );
     let detached = trace.iter().filter(|r| r["event"] == "detach").count();
     assert!(detached >= 3, "each of the 3 threads detached: {detached}");
-    std::thread::sleep(Duration::from_millis(100));
+    wait_running(pid, 3);
     assert!(
-        target.try_wait().unwrap().is_none(),
+        target.0.try_wait().unwrap().is_none(),
         "target died after detach"
     );
-    target.kill().unwrap();
-    let _ = target.wait();
 }
 
 #[test]

@@ -56,12 +56,14 @@ fn records() -> Vec<Record> {
     v
 }
 
-/// The TUI process: a live session whose "tracer" is this thread.
+/// The TUI process: a live session whose "tracer" is this thread. Not a test of its own:
+/// the tests below run it in tmux (`--ignored --exact live_child`), with
+/// SOCKWHY_LIVE_CHILD naming where it writes its outcome.
 #[test]
+#[ignore = "run by the other tests of this file, in tmux"]
 fn live_child() {
-    let Ok(out) = std::env::var("SOCKWHY_LIVE_CHILD") else {
-        return;
-    };
+    let out =
+        std::env::var("SOCKWHY_LIVE_CHILD").expect("SOCKWHY_LIVE_CHILD names the outcome file");
     let out = PathBuf::from(out);
     let attached = std::env::var("SOCKWHY_LIVE_ATTACHED").is_ok();
     std::fs::write(out.with_extension("pid"), std::process::id().to_string()).unwrap();
@@ -123,19 +125,18 @@ fn program_on_a_pty() -> std::fs::File {
     std::fs::File::from(pty.master)
 }
 
-fn start(name: &str, env: &str) -> Option<(Tmux, PathBuf)> {
-    let dir = std::env::temp_dir().join(format!("sockwhy-live-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+fn start(name: &str, env: &str) -> (Tmux, PathBuf) {
+    let dir = common::unique_dir(&std::env::temp_dir(), &format!("sockwhy-live-{name}"));
     let out = dir.join("outcome");
     let exe = std::env::current_exe().unwrap();
     let cmd = format!(
-        "RUST_BACKTRACE=0 SOCKWHY_LIVE_CHILD='{}' {} '{}' --exact live_child --nocapture; echo CHILD-EXIT=$?; sleep 60",
+        "RUST_BACKTRACE=0 SOCKWHY_LIVE_CHILD='{}' {} '{}' --ignored --exact live_child --nocapture; echo CHILD-EXIT=$?; sleep 60",
         out.display(),
         env,
         exe.display()
     );
-    let tmux = Tmux::start(&format!("live-{name}"), 80, 24, &cmd)?;
-    Some((tmux, out))
+    let tmux = Tmux::start(&format!("live-{name}"), 80, 24, &cmd);
+    (tmux, out)
 }
 
 fn read(p: &Path) -> String {
@@ -143,10 +144,9 @@ fn read(p: &Path) -> String {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn quitting_ends_a_spawned_child_and_restores_the_terminal() {
-    let Some((tmux, out)) = start("quit", "") else {
-        return;
-    };
+    let (tmux, out) = start("quit", "");
     let s = tmux.wait_for("Events 3/3");
     assert!(s.contains("tracing"), "{s}");
     assert!(s.contains("EADDRINUSE"), "{s}");
@@ -161,19 +161,15 @@ fn quitting_ends_a_spawned_child_and_restores_the_terminal() {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn sigterm_detaches_from_an_attached_program_and_restores_the_terminal() {
-    let Some((tmux, out)) = start("term", "SOCKWHY_LIVE_ATTACHED=1") else {
-        return;
-    };
+    let (tmux, out) = start("term", "SOCKWHY_LIVE_ATTACHED=1");
     tmux.wait_for("Events 3/3");
     let pid = read(&out.with_extension("pid"));
     assert!(!pid.is_empty());
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", pid.trim()])
-            .status()
-            .unwrap()
-            .success()
+    common::kill(
+        pid.trim().parse().unwrap(),
+        nix::sys::signal::Signal::SIGTERM,
     );
     let s = tmux.wait_for("CHILD-EXIT=0");
     assert!(s.contains("OUTCOME=Detached"), "{s}");
@@ -183,10 +179,9 @@ fn sigterm_detaches_from_an_attached_program_and_restores_the_terminal() {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn a_panic_restores_the_terminal_before_its_message() {
-    let Some((tmux, out)) = start("panic", "SOCKWHY_LIVE_PANIC=1") else {
-        return;
-    };
+    let (tmux, out) = start("panic", "SOCKWHY_LIVE_PANIC=1");
     let s = tmux.wait_for("CHILD-EXIT=");
     assert!(
         s.contains("exploded"),
@@ -200,10 +195,9 @@ fn a_panic_restores_the_terminal_before_its_message() {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn the_program_terminal_shows_output_takes_keys_and_follows_the_pane_size() {
-    let Some((tmux, out)) = start("pty", "SOCKWHY_LIVE_PTY=1") else {
-        return;
-    };
+    let (tmux, out) = start("pty", "SOCKWHY_LIVE_PTY=1");
     let s = tmux.wait_for("hello-from-pty");
     assert!(s.contains("Program (i: type into it)"), "{s}");
     assert!(

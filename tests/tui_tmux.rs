@@ -1,9 +1,10 @@
 //! End to end: the real binary in tmux, `sockwhy view FILE` on a trace written here.
 //! Moves to a failure, opens its detail, filters, searches, saves, quits, and checks
-//! what the screen showed at each step. Skipped (with a message) only if tmux is missing.
+//! what the screen showed at each step. Ignored where tmux is missing (see build.rs).
 
 mod common;
 use common::tmux::Tmux;
+use common::unique_dir;
 
 use sockwhy::model::{
     Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SyscallEvent,
@@ -134,9 +135,9 @@ fn write_trace(dir: &Path) -> PathBuf {
 }
 
 #[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
 fn view_in_tmux() {
-    let dir = std::env::temp_dir().join(format!("sockwhy-tmux-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = unique_dir(&std::env::temp_dir(), "sockwhy-tmux");
     write_trace(&dir);
     let saved = dir.join("trace-saved.jsonl");
     let _ = std::fs::remove_file(&saved);
@@ -146,9 +147,7 @@ fn view_in_tmux() {
         "cd '{}' && '{bin}' view trace.jsonl; echo SOCKWHY-EXIT=$?; sleep 60",
         dir.display()
     );
-    let Some(tmux) = Tmux::start("view", 120, 40, &cmd) else {
-        return;
-    };
+    let tmux = Tmux::start("view", 120, 40, &cmd);
 
     let s = tmux.wait_for_all(&["Events 5/5", "saved trace", "2 failed"]);
     assert!(s.contains("= -1 ENOENT"), "{s}");
@@ -216,8 +215,7 @@ fn view_in_tmux() {
 
 #[test]
 fn view_reports_a_bad_file_without_touching_the_terminal() {
-    let dir = std::env::temp_dir().join(format!("sockwhy-tmux-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = unique_dir(&std::env::temp_dir(), "sockwhy-tmux-bad");
     let bad = dir.join("bad.jsonl");
     std::fs::write(&bad, "{\"type\":\"nonsense\"}\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_sockwhy"))
@@ -232,5 +230,36 @@ fn view_reports_a_bad_file_without_touching_the_terminal() {
         !err.contains('\x1b'),
         "no terminal control on a plain error: {err:?}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The `s` save opens its file as every output file is opened: a symlink planted where
+/// the save goes is refused, and what it points to is left alone (issue 10).
+#[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
+fn saving_through_a_planted_symlink_is_refused() {
+    let dir = unique_dir(&std::env::temp_dir(), "sockwhy-tmux-symlink");
+    write_trace(&dir);
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    std::os::unix::fs::symlink(&victim, dir.join("trace-saved.jsonl")).unwrap();
+    let cmd = format!(
+        "cd '{}' && '{}' view trace.jsonl; echo SOCKWHY-EXIT=$?; sleep 60",
+        dir.display(),
+        env!("CARGO_BIN_EXE_sockwhy")
+    );
+    let tmux = Tmux::start("save-symlink", 160, 30, &cmd);
+    tmux.wait_for("Events 5/5");
+    tmux.keys(&["s"]);
+    tmux.wait_for_all(&["save to:", "trace-saved.jsonl"]);
+    tmux.keys(&["Enter"]);
+    let s = tmux.wait_for("failed");
+    assert!(
+        s.contains("refusing to write trace-saved.jsonl: it is a symbolic link"),
+        "{s}"
+    );
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    tmux.keys(&["q"]);
+    tmux.wait_for("SOCKWHY-EXIT=0");
     let _ = std::fs::remove_dir_all(&dir);
 }

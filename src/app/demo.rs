@@ -2,7 +2,8 @@
 
 use super::ExitError;
 use super::cli::TraceOpts;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
+use std::io::Write;
 
 /// The scenario `sockwhy demo` runs without a name: a client that fails to reach its
 /// daemon the ways real programs do, then succeeds.
@@ -11,9 +12,12 @@ pub const DEFAULT_SCENARIO: &str = "daemon";
 /// List the scenarios, or trace one.
 pub fn run_demo(scenario: Option<&str>, list: bool, opts: &TraceOpts) -> Result<i32> {
     if list {
+        // Written, not println!: a closed or full stdout is an error to return, not a panic.
+        let mut out = std::io::stdout().lock();
         for (name, what) in crate::scenario::list() {
-            println!("{name:<22} {what}");
+            writeln!(out, "{name:<22} {what}").context("cannot write to stdout")?;
         }
+        out.flush().context("cannot write to stdout")?;
         return Ok(0);
     }
     let name = scenario.unwrap_or(DEFAULT_SCENARIO);

@@ -43,9 +43,7 @@ impl Write for Later {
 /// temp directory (or here, when that cannot be made).
 fn backing_trace(opts: &TraceOpts) -> Result<(Trace, std::fs::File)> {
     let w = match &opts.save {
-        Some(p) => {
-            JsonlWriter::create(p).with_context(|| format!("cannot create {}", p.display()))?
-        }
+        Some(p) => JsonlWriter::create(p)?,
         None => JsonlWriter::spool(&std::env::temp_dir())
             .or_else(|_| JsonlWriter::spool(Path::new(".")))
             .context("cannot create the TUI's copy of the trace (in the temp directory or here)")?,
@@ -55,7 +53,7 @@ fn backing_trace(opts: &TraceOpts) -> Result<(Trace, std::fs::File)> {
 }
 
 /// The trace file the pipeline writes for the TUI.
-type Trace = JsonlWriter<std::io::BufWriter<std::fs::File>>;
+type Trace = JsonlWriter<std::io::BufWriter<crate::sink::outfile::OutFile>>;
 
 /// Trace with the live TUI.
 pub fn run_live_tui(opts: &TraceOpts, cfg: TraceConfig) -> Result<i32> {

@@ -52,6 +52,13 @@ pub fn run(cli: Cli) -> Result<i32> {
     }
 }
 
+/// A warning line on stderr. A closed or full stderr loses it: a warning is not worth
+/// ending a trace for (that would end the traced program too), and `eprintln!` would panic.
+pub fn warn(msg: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "sockwhy: {msg}");
+}
+
 /// True when the error chain holds a broken pipe (output closed by the reader).
 pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
@@ -67,12 +74,17 @@ pub fn exit_code_for(e: &anyhow::Error) -> i32 {
         .unwrap_or(1)
 }
 
-/// The error as one line: contexts joined with ": ", newlines removed.
+/// The error as one line: contexts joined with ": ", newlines removed. A cause that its
+/// context already ends with (`read failed: {0}` over the same io::Error) is said once.
 pub fn one_line(e: &anyhow::Error) -> String {
-    let s = e
-        .chain()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(": ");
+    let mut s = String::new();
+    for c in e.chain().map(|c| c.to_string()) {
+        if s.is_empty() {
+            s = c;
+        } else if !s.ends_with(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+    }
     crate::render::escape::escape_str(&s.replace('\n', " ")).replace("\\\"", "\"")
 }

@@ -26,17 +26,17 @@ pub fn run_report(file: &Path, f: ReportFormat, out: Option<&Path>, summary: boo
     if summary {
         let (table, warnings) = read_summary(input).with_context(|| name.clone())?;
         for w in &warnings {
-            eprintln!("sockwhy: warning: {name}: {w}");
+            super::warn(&format!("warning: {name}: {w}"));
         }
         return write_out(out, |w| table.write_table(w));
     }
 
     let report = Report::from_reader(input).with_context(|| name.clone())?;
     for w in &report.warnings {
-        eprintln!(
-            "sockwhy: warning: {name}: {}",
+        super::warn(&format!(
+            "warning: {name}: {}",
             crate::render::escape::escape_str(w)
-        );
+        ));
     }
     write_out(out, |w| match f {
         ReportFormat::Text => text::write_text(&report, w),
@@ -64,11 +64,8 @@ fn write_out(
 ) -> Result<i32> {
     match out {
         Some(p) => {
-            let f = File::create(p).with_context(|| format!("cannot create {}", p.display()))?;
-            let mut w = BufWriter::new(f);
-            body(&mut w)
-                .and_then(|()| w.flush())
-                .with_context(|| format!("cannot write {}", p.display()))?;
+            let mut w = BufWriter::new(crate::sink::outfile::create(p)?);
+            body(&mut w).and_then(|()| w.flush())?;
         }
         None => {
             let mut w = BufWriter::new(io::stdout().lock());

@@ -11,7 +11,7 @@ use crate::sink::jsonl::write::JsonlWriter;
 use crate::sink::summary::SummarySink;
 use crate::sink::text::TextSink;
 use crate::tracer::{self, Control, Finish, LeaderExit, Target, TraceConfig};
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Result, anyhow, bail};
 use std::ffi::OsString;
 use std::io::{IsTerminal, LineWriter, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -74,17 +74,13 @@ type TextOut = Box<dyn Write + Send>;
 fn text_sinks(opts: &TraceOpts) -> Result<(Vec<Box<dyn Sink + Send>>, TextOut)> {
     let is_tty = opts.output.is_none() && std::io::stderr().is_terminal();
     let file = match &opts.output {
-        Some(p) => Some(
-            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        ),
+        Some(p) => Some(crate::sink::outfile::create(p)?),
         None => None,
     };
     // Handles on an -o file share its offset: each writes after the lines before it.
     let handle = || -> Result<TextOut> {
         Ok(match &file {
-            Some(f) => Box::new(LineWriter::new(
-                f.try_clone().context("cannot open the text output again")?,
-            )),
+            Some(f) => Box::new(LineWriter::new(f.try_clone()?)),
             None => Box::new(LineWriter::new(std::io::stderr())),
         })
     };
@@ -94,9 +90,7 @@ fn text_sinks(opts: &TraceOpts) -> Result<(Vec<Box<dyn Sink + Send>>, TextOut)> 
         opts.failed,
     ))];
     if let Some(p) = &opts.save {
-        sinks.push(Box::new(
-            JsonlWriter::create(p).with_context(|| format!("cannot create {}", p.display()))?,
-        ));
+        sinks.push(Box::new(JsonlWriter::create(p)?));
     }
     if opts.summary {
         sinks.push(Box::new(SummarySink::new(handle()?)));

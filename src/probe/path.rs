@@ -361,6 +361,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(not(is_root), ignore = "needs root")]
     fn probe_path_permissions_against_given_creds() {
         let d = tmp("perm");
         let locked = d.join("locked");

@@ -4,6 +4,7 @@
 //! through [`Sink::write`], then [`Sink::finish`] once with how the trace ended.
 
 pub mod jsonl;
+pub mod outfile;
 pub mod report;
 pub mod summary;
 pub mod text;

@@ -6,14 +6,13 @@ use super::{Feed, LineAt};
 use crate::model::{Record, SyscallEvent, TraceEnd};
 use crate::sink::Sink;
 use crate::sink::jsonl::write::JsonlWriter;
-use std::fs::File;
 use std::io::{self, BufWriter};
 use std::sync::mpsc::Sender;
 
 /// Feeds the live TUI through the pipeline, like any other sink.
 pub struct FeedSink {
     tx: Sender<Feed>,
-    out: JsonlWriter<BufWriter<File>>,
+    out: JsonlWriter<BufWriter<crate::sink::outfile::OutFile>>,
     what: &'static str,
     /// Writing the trace failed: the list goes on, without the details of later events.
     failed: Option<io::Error>,
@@ -22,7 +21,11 @@ pub struct FeedSink {
 impl FeedSink {
     /// A feed to `tx` whose records are written to `out` first; `saving` when `out` is
     /// the user's `--save` file (for the messages).
-    pub fn new(tx: Sender<Feed>, out: JsonlWriter<BufWriter<File>>, saving: bool) -> FeedSink {
+    pub fn new(
+        tx: Sender<Feed>,
+        out: JsonlWriter<BufWriter<crate::sink::outfile::OutFile>>,
+        saving: bool,
+    ) -> FeedSink {
         FeedSink {
             tx,
             out,

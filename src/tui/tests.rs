@@ -171,10 +171,16 @@ pub(crate) fn fixture() -> Vec<Record> {
     v
 }
 
-/// A file in the temp directory for this test process; tests unlink what they write
-/// (an open trace reads on after the unlink).
+/// A file in the temp directory of its own (the pid, and a count for the tests that
+/// `cargo test` runs as threads of one process); tests unlink what they write (an open
+/// trace reads on after the unlink).
 fn temp_path(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("sockwhy-tui-test-{}-{name}", std::process::id()))
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    std::env::temp_dir().join(format!(
+        "sockwhy-tui-test-{}-{n}-{name}",
+        std::process::id()
+    ))
 }
 
 fn write_trace(name: &str, recs: &[Record]) -> PathBuf {

@@ -2,27 +2,23 @@
 //! Included with `#[path = "common/cbuild.rs"] mod cbuild;`.
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus};
+use std::process::{Child, ExitStatus};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// tests/fixtures/NAME.c, compiled (with -pthread) into the test's target directory.
+/// tests/fixtures/NAME.c, compiled (with -pthread) once per test process: tests of one
+/// file run as threads of one process under `cargo test`, and must not build the same
+/// fixture at once.
 pub fn fixture(name: &str) -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let out = dir.join(format!("{name}-{}", std::process::id()));
-    if !out.exists() {
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.c"));
-        let tmp = out.with_extension("tmp");
-        let st = Command::new("gcc")
-            .args(["-O1", "-Wall", "-pthread", "-o"])
-            .arg(&tmp)
-            .arg(&src)
-            .status()
-            .expect("gcc is needed to build the test fixtures");
-        assert!(st.success(), "compiling {} failed", src.display());
-        std::fs::rename(&tmp, &out).unwrap();
-    }
-    out
+    static BUILT: Mutex<BTreeMap<String, PathBuf>> = Mutex::new(BTreeMap::new());
+    crate::common::watchdog();
+    let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
+    built
+        .entry(name.to_owned())
+        .or_insert_with(|| crate::common::compile_fixture(name))
+        .clone()
 }
 
 /// Wait for `child` to exit, killing it and failing the test after `timeout`.

@@ -4,37 +4,127 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 /// The sockwhy binary under test.
 pub fn sockwhy() -> Command {
+    watchdog();
     Command::new(env!("CARGO_BIN_EXE_sockwhy"))
+}
+
+/// How long one test process may run. `cargo test` runs a file's tests in one process
+/// and has no timeout of its own (nextest has, in .config/nextest.toml): a test that
+/// hangs on a stuck tracee must fail, not hold CI until its own limit.
+const WATCHDOG: Duration = Duration::from_secs(300);
+
+/// Start (once per process) the thread that ends this test process after [`WATCHDOG`].
+pub fn watchdog() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| {
+            std::thread::sleep(WATCHDOG);
+            eprintln!("a test of this file hangs: still running after {WATCHDOG:?}");
+            std::process::exit(124);
+        });
+    });
 }
 
 /// The fixture program, compiled once per test binary with gcc.
 pub fn tracee() -> &'static Path {
+    watchdog();
     static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let out = dir.join(format!("tracee-{}", std::process::id()));
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tracee.c");
-        let st = Command::new("gcc")
-            .args(["-O1", "-pthread", "-o"])
-            .arg(&out)
-            .arg(&src)
-            .status()
-            .expect("gcc is needed to build the test fixture");
-        assert!(st.success(), "compiling {} failed", src.display());
-        out
-    })
+    BIN.get_or_init(|| compile_fixture("tracee"))
 }
 
-/// A fresh temporary directory for one test.
+/// Compile tests/fixtures/NAME.c with gcc into the target's temp directory.
+pub fn compile_fixture(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let out = dir.join(format!("{name}-{}", std::process::id()));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/fixtures/{name}.c"));
+    let st = Command::new("gcc")
+        .args(["-O1", "-Wall", "-pthread", "-o"])
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("gcc is needed to build the test fixture");
+    assert!(st.success(), "compiling {} failed", src.display());
+    out
+}
+
+/// A fresh temporary directory for one test, under the target directory.
 pub fn tempdir(name: &str) -> PathBuf {
-    let d =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    unique_dir(Path::new(env!("CARGO_TARGET_TMPDIR")), name)
+}
+
+/// A fresh directory `PARENT/NAME-PID-N`: the pid tells test processes apart (nextest) and
+/// N the tests of one process (`cargo test` runs a file's tests as threads of one process),
+/// so no two tests ever share a directory, whatever names they pass.
+pub fn unique_dir(parent: &Path, name: &str) -> PathBuf {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let d = parent.join(format!("{name}-{}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+/// Poll `f` every 20 ms until it holds; fail naming `what` after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
+    let t = Instant::now();
+    while !f() {
+        assert!(t.elapsed() < timeout, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The voluntary context switches of all threads of `pid`: the count grows while the
+/// process runs a loop that sleeps, so a test can see it running instead of sleeping on it.
+pub fn context_switches(pid: i32) -> Option<u64> {
+    let mut n = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).ok()? {
+        let s = std::fs::read_to_string(task.ok()?.path().join("status")).ok()?;
+        n += s
+            .lines()
+            .find_map(|l| l.strip_prefix("voluntary_ctxt_switches:"))?
+            .trim()
+            .parse::<u64>()
+            .ok()?;
+    }
+    Some(n)
+}
+
+/// Wait until `pid` has gone on running (at least `n` more context switches, its state
+/// never stopped), within 10 s: the positive check that it was left working.
+pub fn wait_running(pid: i32, n: u64) {
+    let start = context_switches(pid).expect("process alive");
+    wait_for(
+        &format!("pid {pid} to keep running"),
+        Duration::from_secs(10),
+        || {
+            let (state, _) = proc_state(pid).expect("process alive");
+            assert!(
+                !state.starts_with(['t', 'T', 'Z', 'X']),
+                "pid {pid} is {state}"
+            );
+            context_switches(pid).expect("process alive") >= start + n
+        },
+    );
+}
+
+/// Send `sig` to `pid`.
+pub fn kill(pid: i32, sig: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig)
+        .unwrap_or_else(|e| panic!("kill({pid}, {sig}): {e}"));
+}
+
+/// For a test compiled with `is_root` (build.rs): say so clearly if it runs without root
+/// after all (built as root, run as someone else).
+pub fn require_root() {
+    assert!(
+        nix::unistd::geteuid().is_root(),
+        "this test needs root (it was built as root; rebuild as this user to ignore it)"
+    );
 }
 
 /// Parse a JSON Lines trace into values.
@@ -103,3 +193,38 @@ pub fn proc_state(pid: i32) -> Option<(String, i32)> {
     Some((state, tracer))
 }
 pub mod tmux;
+
+/// A child killed and reaped when dropped, so a failing test leaves no process behind.
+pub struct Reaped(pub std::process::Child);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The contents of `path` once a whole line is there (a shell or the fixture writes it
+/// while the test watches), within 10 s.
+pub fn read_line_file(path: &Path) -> String {
+    wait_for(
+        &format!("a line in {}", path.display()),
+        Duration::from_secs(10),
+        || std::fs::read_to_string(path).is_ok_and(|s| s.ends_with('\n')),
+    );
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// Start the fixture in a long-running `mode` (loop, threads-loop) that writes its pid to
+/// a file in `dir`; the child and its pid once it is running.
+pub fn spawn_fixture_loop(mode: &str, dir: &Path) -> (Reaped, i32) {
+    let pidf = dir.join(format!("{mode}.pid"));
+    let child = Command::new(tracee())
+        .arg(mode)
+        .arg(&pidf)
+        .spawn()
+        .expect("start the fixture");
+    let child = Reaped(child);
+    let pid = read_line_file(&pidf).trim().parse().unwrap();
+    (child, pid)
+}

@@ -2,9 +2,9 @@
 
 use crate::model::{Record, SyscallEvent, TraceEnd};
 use crate::sink::Sink;
-use std::fs::{File, OpenOptions};
+use crate::sink::outfile::{self, OutFile};
+use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 /// A JSON Lines writer.
@@ -14,41 +14,26 @@ pub struct JsonlWriter<W: Write> {
     written: u64,
 }
 
-impl JsonlWriter<BufWriter<File>> {
-    /// Create (or truncate) `path` with mode 0600: the trace can hold payload bytes.
-    /// Opened for reading too, so a viewer can read lines back ([`Self::reader`]).
+impl JsonlWriter<BufWriter<OutFile>> {
+    /// Create `path` as every output file is (0600, no symlink, see [`outfile`]): the
+    /// trace can hold payload bytes. Opened for reading too, so a viewer can read lines
+    /// back ([`Self::reader`]).
     pub fn create(path: &Path) -> io::Result<Self> {
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
-        Ok(Self::new(BufWriter::new(f)))
+        Ok(Self::new(BufWriter::new(outfile::create(path)?)))
     }
 
-    /// A private trace in `dir` that no one else can open: created 0600 under a new name
-    /// and unlinked at once, so nothing is left behind however the process ends.
+    /// A private trace in `dir` that no one else can open (see [`outfile::spool`]).
     pub fn spool(dir: &Path) -> io::Result<Self> {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let path = dir.join(format!(".sockwhy-spool-{}-{nanos}", std::process::id()));
-        let f = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)?;
-        std::fs::remove_file(&path)?;
-        Ok(Self::new(BufWriter::with_capacity(1 << 16, f)))
+        Ok(Self::new(BufWriter::with_capacity(
+            1 << 16,
+            outfile::spool(dir)?,
+        )))
     }
 
     /// A handle that reads the file being written (lines are there once written: each
     /// is flushed).
     pub fn reader(&self) -> io::Result<File> {
-        self.out.get_ref().try_clone()
+        self.out.get_ref().try_clone_file()
     }
 }
 

@@ -392,7 +392,7 @@ fn write_svg(h: &mut String, t: &Timeline, duration_ns: u64) -> std::fmt::Result
     const PLOT_W: f64 = 680.0;
     const ROW_H: f64 = 26.0;
     const TOP: f64 = 28.0;
-    let range = (t.bucket_ns * t.buckets as u64).max(1) as f64;
+    let range = t.span_ns().max(1) as f64;
     let x = |ns: u64| LABEL_W + (ns as f64 / range).min(1.0) * PLOT_W;
     let width = LABEL_W + PLOT_W + 20.0;
     let height = TOP + ROW_H * t.rows.len() as f64 + 8.0;
@@ -406,7 +406,7 @@ fn write_svg(h: &mut String, t: &Timeline, duration_ns: u64) -> std::fmt::Result
         esc(&span(t.bucket_ns))
     )?;
     for k in 0..=4u64 {
-        let ns = (range as u64) * k / 4;
+        let ns = (u128::from(t.span_ns().max(1)) * u128::from(k) / 4) as u64;
         let xx = x(ns);
         writeln!(
             h,
@@ -462,7 +462,7 @@ fn write_svg(h: &mut String, t: &Timeline, duration_ns: u64) -> std::fmt::Result
             } else {
                 "fail"
             };
-            let from = t.bucket_ns * b as u64;
+            let from = t.bucket_start_ns(b);
             writeln!(
                 h,
                 "<rect class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\"><title>{}</title></rect>",
@@ -474,7 +474,7 @@ fn write_svg(h: &mut String, t: &Timeline, duration_ns: u64) -> std::fmt::Result
                     row.process.pid,
                     if c == 1 { "" } else { "s" },
                     at(from),
-                    at(from + t.bucket_ns),
+                    at(from.saturating_add(t.bucket_ns)),
                     if class == "fatal" {
                         ", the last before it exited"
                     } else {

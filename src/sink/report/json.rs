@@ -27,7 +27,7 @@ pub fn write_json(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         version: REPORT_FORMAT_VERSION,
         report: r,
     };
-    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &doc).map_err(io::Error::from)?;
     writeln!(out)
 }
 

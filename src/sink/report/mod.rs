@@ -339,6 +339,19 @@ pub struct TimelineRow {
     pub fatal_ns: Option<u64>,
 }
 
+impl Timeline {
+    /// The time the buckets cover. Saturating: a trace's timestamps are input, and the
+    /// buckets of one that ends near u64::MAX nanoseconds cover more than a u64 holds.
+    pub fn span_ns(&self) -> u64 {
+        self.bucket_ns.saturating_mul(self.buckets as u64)
+    }
+
+    /// Where bucket `b` starts (saturating, as [`Timeline::span_ns`]).
+    pub fn bucket_start_ns(&self, b: usize) -> u64 {
+        self.bucket_ns.saturating_mul(b as u64)
+    }
+}
+
 impl Report {
     /// Read a whole trace and build its report, streaming.
     pub fn from_reader<R: BufRead>(input: R) -> Result<Report, ReadError> {

@@ -193,7 +193,7 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
         .collect();
     let w = labels.iter().map(String::len).max().unwrap_or(0);
     let start = "+0s";
-    let end = at(t.bucket_ns * t.buckets as u64);
+    let end = at(t.span_ns());
     let gap = (t.buckets + 2).saturating_sub(start.len() + end.len());
     writeln!(out, "{:w$} {start}{}{end}", "", " ".repeat(gap))?;
     for (row, label) in t.rows.iter().zip(&labels) {
