@@ -159,6 +159,7 @@ fn generate(path: &Path, n: u64) {
             "parent directory exists: owner root:root, mode 0755".into(),
         ],
         confidence: Confidence::High.into(),
+        ..Default::default()
     };
     for i in 0..calls {
         let pid = procs[(i % procs.len() as u64) as usize];

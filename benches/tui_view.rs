@@ -111,6 +111,7 @@ fn event(i: u64) -> SyscallEvent {
                     "/run/app: exists, mode 0755, owner root".into(),
                 ],
                 confidence: Confidence::High.into(),
+                ..Cause::default()
             });
         }
     }

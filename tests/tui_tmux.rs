@@ -77,6 +77,7 @@ fn trace() -> Vec<Record> {
         summary: "The server is not running yet.".into(),
         evidence: vec!["/run/app.sock: no such file".into()],
         confidence: Confidence::High.into(),
+        ..Cause::default()
     });
     recs.push(Record::Syscall(failed));
     recs.push(Record::Process(ProcessEvent {

@@ -155,6 +155,7 @@ fn cause(
         summary: summary.into(),
         evidence,
         confidence: confidence.into(),
+        ..Cause::default()
     })
 }
 

@@ -129,6 +129,9 @@ pub struct SyscallEvent {
     /// The likely cause on this machine, found by probing at the failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<Cause>,
+    /// Failures only: consequential or expected (harmless), and why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<FailureClass>,
 }
 
 impl SyscallEvent {
@@ -156,14 +159,51 @@ name_set!(Confidence {
 });
 
 /// The likely cause of a failure, with what was checked.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cause {
+    /// The stable id of the rule that found it (`connect.stale-socket`), so tests and
+    /// people can refer to it (`sockwhy explain` lists them). Empty in traces written
+    /// before rules had ids.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub rule: String,
     /// One sentence.
     pub summary: String,
     /// What was observed, one fact per entry (escaped text).
     pub evidence: Vec<String>,
     /// How sure (`high`, `medium`, `low`, or a word a later sockwhy uses).
     pub confidence: Named<Confidence>,
+    /// What to do next, when a fix is known (one or two sentences, escaped text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+/// Whether a failure matters to the person debugging.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FailureKind {
+    /// A failure that changes what the program does: the one to look at.
+    Consequential,
+    /// A normal, harmless failure: glibc's nscd lookup, a getpeername probe on a
+    /// non-socket, EAGAIN in an event loop, a refused connect followed by a fallback
+    /// that worked, an EINTR the program retried.
+    Expected,
+}
+
+name_set!(FailureKind {
+    Consequential => "consequential",
+    Expected => "expected",
+});
+
+/// How a failure was classified, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailureClass {
+    /// Consequential or expected.
+    pub kind: Named<FailureKind>,
+    /// Why, in a few words (escaped text): "glibc's nscd probe; nscd is not running".
+    pub reason: String,
+    /// The `seq` of the later call that recovered from this failure (a fallback connect
+    /// that worked, a retry that succeeded), when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovered_by: Option<u64>,
 }
 
 impl Cause {

@@ -15,8 +15,8 @@ pub mod traced;
 pub use bytes::ByteString;
 pub use errno::{Errno, ErrnoName};
 pub use event::{
-    Cause, Confidence, EndReason, Header, ProcessEvent, ProcessEventKind, Record, SyscallEvent,
-    SyscallName, TraceEnd,
+    Cause, Confidence, EndReason, FailureClass, FailureKind, Header, ProcessEvent,
+    ProcessEventKind, Record, SyscallEvent, SyscallName, TraceEnd,
 };
 pub use facts::Facts;
 pub use msg::{Cmsg, IoVec, MsgHdr};

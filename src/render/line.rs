@@ -182,7 +182,7 @@ mod tests {
             errno: Some("ENOENT".into()),
             explanation: Some("The socket path does not exist: no file at that name, or a directory on the way to it is missing.".into()),
             man: Some("connect(2)".into()),
-            cause: Some(Cause { summary: "Directory /run/app is missing.".into(), evidence: vec!["lstat /run/app: ENOENT".into()], confidence: Confidence::High.into() }),
+            cause: Some(Cause { summary: "Directory /run/app is missing.".into(), evidence: vec!["lstat /run/app: ENOENT".into()], confidence: Confidence::High.into(), ..Cause::default() }),
             ..Default::default()
         };
         let s = format_syscall(&ev, false);

@@ -114,6 +114,7 @@ pub(crate) fn fixture() -> Vec<Record> {
             "/run: exists, a directory".into(),
         ],
         confidence: Confidence::High.into(),
+        ..Cause::default()
     });
     v.push(Record::Syscall(Box::new(e)));
 
@@ -148,6 +149,7 @@ pub(crate) fn fixture() -> Vec<Record> {
         summary: "uid 1000 cannot write to /var/lib/app.".into(),
         evidence: vec!["/var/lib/app: owner root, mode 0755".into()],
         confidence: Confidence::Medium.into(),
+        ..Cause::default()
     });
     v.push(Record::Syscall(Box::new(e)));
     v.push(Record::Syscall(Box::new(call(
