@@ -70,13 +70,14 @@ pub fn run_live_tui(opts: &TraceOpts, cfg: TraceConfig) -> Result<i32> {
     let tables = Later::default();
     let mut sinks: Vec<Box<dyn Sink + Send>> =
         vec![Box::new(FeedSink::new(feed_tx, trace, opts.save.is_some()))];
-    if opts.summary {
+    if opts.summary || opts.summary_and_trace {
         sinks.push(Box::new(SummarySink::new(tables.clone())));
     }
     let stop = stop_control(handle.attached);
     let pipe_controller = handle.controller();
     let ui_controller = handle.controller();
-    let mut pipe = Pipeline::new(sinks);
+    let mut pipe =
+        Pipeline::new(sinks).with_style(crate::model::escape::StrStyle::from_count(opts.hex));
     pipe.start(make_header(opts, &command));
     // The user quit (or the TUI failed) with the program still traced.
     let interrupted = Arc::new(AtomicBool::new(false));

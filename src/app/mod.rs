@@ -3,7 +3,9 @@
 
 pub mod cli;
 pub mod demo;
+pub mod docs;
 pub mod explain;
+pub mod expr;
 pub mod live_tui;
 pub mod pipeline;
 pub mod probe_cmd;
@@ -11,7 +13,7 @@ pub mod report_cmd;
 pub mod trace;
 pub mod view;
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use cli::{Cli, Sub};
 
 /// Exit code for "command not found / not executable", as shells and strace use.
@@ -29,23 +31,42 @@ pub struct ExitError {
 
 /// Run what the command line asks for; Ok(exit code).
 pub fn run(cli: Cli) -> Result<i32> {
+    let given = cli.trace != cli::TraceOpts::default();
     match cli.sub {
         None => trace::run_trace(&cli.trace, &cli.command),
-        Some(Sub::External(cmd)) => trace::run_trace(&cli.trace, &cmd),
-        Some(Sub::Demo { scenario, list }) => demo::run_demo(scenario.as_deref(), list, &cli.trace),
-        Some(Sub::Explain { errno, syscall }) => explain::run_explain(&errno, syscall.as_deref()),
-        // `probe --pid`, `report -o` and `report -c` are the global options of the same
-        // names (one meaning per flag across subcommands).
-        Some(Sub::Probe { path }) => {
-            probe_cmd::run_probe(&path, cli.trace.pids.first().map(String::as_str))
+        Some(Sub::Demo {
+            scenario,
+            list,
+            trace,
+        }) => {
+            // `sockwhy -c demo` and `sockwhy demo -c` both work; options on both sides
+            // would have to be merged, and one side is enough.
+            if given && *trace != cli::TraceOpts::default() {
+                bail!(ExitError {
+                    msg: "give the trace options either before or after `demo`, not both".into(),
+                    code: 2
+                });
+            }
+            let opts = if given { &cli.trace } else { &trace };
+            demo::run_demo(scenario.as_deref(), list, opts)
         }
-        Some(Sub::Report { file, format }) => report_cmd::run_report(
-            &file,
+        Some(_) if given => bail!(ExitError {
+            msg: "the options before the subcommand are options of a trace; \
+                  the subcommand's own go after it (see sockwhy SUBCOMMAND --help)"
+                .into(),
+            code: 2
+        }),
+        Some(Sub::Explain { errno, syscall }) => explain::run_explain(&errno, syscall.as_deref()),
+        Some(Sub::Probe { path, pid }) => probe_cmd::run_probe(&path, pid.as_deref()),
+        Some(Sub::Report {
+            file,
             format,
-            cli.trace.output.as_deref(),
-            cli.trace.summary,
-        ),
+            output,
+            summary,
+        }) => report_cmd::run_report(&file, format, output.as_deref(), summary),
         Some(Sub::View { file }) => view::run_view(&file),
+        Some(Sub::Completions { shell }) => docs::write_completions(shell),
+        Some(Sub::Manpage) => docs::write_manpage(),
         Some(Sub::Scenario { name, args }) => {
             crate::scenario::run(&name, &args).map_err(|msg| ExitError { msg, code: 2 }.into())
         }

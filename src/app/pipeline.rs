@@ -7,6 +7,7 @@
 //! the exit records of the processes and its closing record.
 
 use crate::diagnose::{self, History};
+use crate::model::escape::StrStyle;
 use crate::model::{EndReason, Header, Record, TraceEnd};
 use crate::render::call::render_call;
 use crate::sink::Sink;
@@ -24,6 +25,8 @@ struct Output {
 pub struct Pipeline {
     outputs: Vec<Output>,
     history: History,
+    /// How the strings of a call's text are written (-x, -xx).
+    style: StrStyle,
     /// The first output error.
     error: Option<anyhow::Error>,
 }
@@ -68,8 +71,15 @@ impl Pipeline {
                 })
                 .collect(),
             history: History::default(),
+            style: StrStyle::default(),
             error: None,
         }
+    }
+
+    /// Write the strings of a call's text in `style` (strace's -x and -xx).
+    pub fn with_style(mut self, style: StrStyle) -> Pipeline {
+        self.style = style;
+        self
     }
 
     /// The header, first of all records.
@@ -107,7 +117,7 @@ impl Pipeline {
                             .iter()
                             .any(|o| !o.failed && o.sink.wants_text(&ev))
                     {
-                        render_call(&mut ev, &args);
+                        render_call(&mut ev, &args, self.style);
                     }
                     diagnose::diagnose(&mut ev, &facts, &self.history);
                     self.history.record(&ev);

@@ -2,35 +2,49 @@
 //! the sinks) on this thread.
 
 use super::cli::{ColorChoice, LeaderExitChoice, TraceOpts};
+use super::expr::parse_selection;
 use super::pipeline::Pipeline;
 use super::{EXIT_NOT_FOUND, ExitError};
 use crate::decode::DecodeOpts;
+use crate::model::escape::StrStyle;
 use crate::model::{Header, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, traced};
+use crate::render::clock::{Absolute, Clock};
 use crate::sink::Sink;
+use crate::sink::filter::Filter;
 use crate::sink::jsonl::write::JsonlWriter;
 use crate::sink::summary::SummarySink;
-use crate::sink::text::TextSink;
+use crate::sink::text::{TextOptions, TextSink};
 use crate::tracer::{self, Control, Finish, LeaderExit, Target, TraceConfig};
 use anyhow::{Result, anyhow, bail};
 use std::ffi::OsString;
 use std::io::{IsTerminal, LineWriter, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::str::FromStr;
-use syscalls::{Sysno, SysnoSet};
+use std::time::SystemTime;
+use syscalls::Sysno;
 
 /// Trace `command` (or the -p pids in `opts`).
 pub fn run_trace(opts: &TraceOpts, command: &[OsString]) -> Result<i32> {
+    if opts.tui {
+        need_terminal("--tui")?;
+    }
+    let sel = parse_selection(&opts.expr, &opts.paths, opts.failed, opts.successful)?;
     let cfg = build_config(opts, command)?;
     if opts.tui {
         return super::live_tui::run_live_tui(opts, cfg);
     }
+    let attaching = matches!(cfg.target, Target::Attach(_));
+    // The tracer's clock starts as it takes the first process: for a command, just
+    // before `start` returns; when attaching, as it begins (before the attach work).
+    let before = SystemTime::now();
     let handle = start(cfg)?;
+    let zero = if attaching { before } else { SystemTime::now() };
     let stop = stop_control(handle.attached);
-    let (sinks, mut trailer) = match text_sinks(opts) {
+    let (sinks, mut trailer) = match text_sinks(opts, sel.show, zero) {
         Ok(s) => s,
         Err(e) => return Err(abandon(handle, e)),
     };
-    let mut pipe = Pipeline::new(sinks);
+    let mut pipe = Pipeline::new(sinks).with_style(StrStyle::from_count(opts.hex));
     pipe.start(make_header(opts, command));
     // An output is gone (closed pipe, full disk): stop tracing cleanly, detaching
     // attached processes; the saved trace goes on to its end.
@@ -69,9 +83,29 @@ pub fn stop_control(attached: bool) -> Control {
 /// A handle on where the text trace goes (stderr, or the -o file).
 type TextOut = Box<dyn Write + Send>;
 
-/// The sinks of a text trace (text, `--save`, `-c`), and a handle on the text's
-/// destination for `--stats`, printed after everything else.
-fn text_sinks(opts: &TraceOpts) -> Result<(Vec<Box<dyn Sink + Send>>, TextOut)> {
+/// One line when the TUI has no terminal to draw on (its screen would be escape codes
+/// written into a pipe or a file).
+pub fn need_terminal(what: &str) -> Result<()> {
+    if std::io::stdout().is_terminal() {
+        return Ok(());
+    }
+    bail!(ExitError {
+        msg: format!(
+            "{what} needs a terminal, and stdout is not one (a text trace or `sockwhy report` \
+             works in a pipe)"
+        ),
+        code: 2
+    })
+}
+
+/// The sinks of a text trace (text unless `-c`, `--save`, `-c`/`-C`), and a handle on the
+/// text's destination for `--stats`, printed after everything else. `zero` is the wall
+/// clock at the trace's time 0.
+fn text_sinks(
+    opts: &TraceOpts,
+    show: Filter,
+    zero: SystemTime,
+) -> Result<(Vec<Box<dyn Sink + Send>>, TextOut)> {
     let is_tty = opts.output.is_none() && std::io::stderr().is_terminal();
     let file = match &opts.output {
         Some(p) => Some(crate::sink::outfile::create(p)?),
@@ -84,16 +118,26 @@ fn text_sinks(opts: &TraceOpts) -> Result<(Vec<Box<dyn Sink + Send>>, TextOut)> 
             None => Box::new(LineWriter::new(std::io::stderr())),
         })
     };
-    let mut sinks: Vec<Box<dyn Sink + Send>> = vec![Box::new(TextSink::new(
-        handle()?,
-        use_color(opts.color, is_tty),
-        opts.failed,
-    ))];
+    let mut sinks: Vec<Box<dyn Sink + Send>> = Vec::new();
+    // -c is the table alone, as in strace; -C the trace and the table.
+    if !opts.summary {
+        let absolute = Absolute::from_count(opts.timestamps);
+        let clock = Clock::new(absolute, opts.relative, zero);
+        let text = TextOptions {
+            color: use_color(opts.color, is_tty),
+            filter: show.clone(),
+            clock: clock.is_on().then_some(clock),
+            durations: opts.durations,
+            expected_in_full: opts.expected,
+            quiet: opts.quiet,
+        };
+        sinks.push(Box::new(TextSink::with_options(handle()?, text)));
+    }
     if let Some(p) = &opts.save {
         sinks.push(Box::new(JsonlWriter::create(p)?));
     }
-    if opts.summary {
-        sinks.push(Box::new(SummarySink::new(handle()?)));
+    if opts.summary || opts.summary_and_trace {
+        sinks.push(Box::new(SummarySink::new(handle()?).with_filter(show)));
     }
     Ok((sinks, handle()?))
 }
@@ -251,7 +295,7 @@ pub fn build_config(opts: &TraceOpts, command: &[OsString]) -> Result<TraceConfi
         follow: !opts.no_follow,
         seccomp: !opts.no_seccomp,
         all_families: opts.all_families,
-        report: parse_trace_expr(&opts.expr)?,
+        report: parse_selection(&opts.expr, &opts.paths, opts.failed, opts.successful)?.trace,
         inject: opts
             .inject
             .iter()
@@ -271,58 +315,24 @@ pub fn build_config(opts: &TraceOpts, command: &[OsString]) -> Result<TraceConfi
 fn parse_pids(pids: &[String]) -> Result<Vec<i32>> {
     pids.iter()
         .flat_map(|p| p.split(','))
-        .map(|p| match p.trim().parse::<i32>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(anyhow!(ExitError {
-                msg: format!("invalid PID {:?}", crate::render::escape::escape_str(p)),
-                code: 2
-            })),
+        .map(|p| {
+            let bad = |why: &str| {
+                anyhow!(ExitError {
+                    msg: format!(
+                        "invalid PID {:?}: {why}",
+                        crate::render::escape::escape_str(p)
+                    ),
+                    code: 2
+                })
+            };
+            match p.trim().parse::<i64>() {
+                Ok(n) if n < 0 => Err(bad("must be a non-negative number")),
+                Ok(0) => Err(bad("0 is not a process")),
+                Ok(n) => i32::try_from(n).map_err(|_| bad("too large for a process id")),
+                Err(_) => Err(bad("must be a non-negative number")),
+            }
         })
         .collect()
-}
-
-/// `-e trace=connect,bind` (also `%net` for the socket calls, `%fdio` for read/write/close).
-pub fn parse_trace_expr(exprs: &[String]) -> Result<SysnoSet> {
-    if exprs.is_empty() {
-        return Ok(traced::all_reportable());
-    }
-    let mut set = SysnoSet::empty();
-    for e in exprs {
-        let list = e.strip_prefix("trace=").ok_or_else(|| {
-            anyhow!(ExitError {
-                msg: format!("unsupported -e expression {e:?} (only trace=LIST)"),
-                code: 2
-            })
-        })?;
-        for name in list.split(',').filter(|n| !n.is_empty()) {
-            match name {
-                "%net" | "%network" => traced::SOCKET_CALLS.iter().for_each(|s| {
-                    set.insert(*s);
-                }),
-                "%fdio" => traced::FD_IO_CALLS.iter().for_each(|s| {
-                    set.insert(*s);
-                }),
-                _ => {
-                    let s = Sysno::from_str(name).map_err(|_| {
-                        anyhow!(ExitError {
-                            msg: format!("-e trace: unknown syscall {name:?}"),
-                            code: 2
-                        })
-                    })?;
-                    if !traced::all_reportable().contains(s) {
-                        bail!(ExitError {
-                            msg: format!(
-                                "-e trace: {name} is not a call sockwhy traces (socket calls and read/write/close on sockets)"
-                            ),
-                            code: 2
-                        });
-                    }
-                    set.insert(s);
-                }
-            }
-        }
-    }
-    Ok(set)
 }
 
 /// `connect=ENOMEM` (or a number).
@@ -341,6 +351,14 @@ pub fn parse_inject(s: &str) -> Result<(Sysno, i32)> {
             code: 2
         });
     }
-    let e = crate::model::errno::parse_errno(errno).ok_or_else(bad)?;
+    let e = crate::model::errno::parse_errno(errno).ok_or_else(|| {
+        anyhow!(ExitError {
+            msg: format!(
+                "--inject {name}=...: unknown errno {}",
+                crate::render::escape::escape_str(errno)
+            ),
+            code: 2
+        })
+    })?;
     Ok((sys, e.into_raw()))
 }

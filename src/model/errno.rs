@@ -50,9 +50,12 @@ pub fn parse_errno(s: &str) -> Option<Errno> {
     }
 }
 
-/// libc's one-line description, or `unknown error`.
+/// The one-line description: glibc's strerror() text (what strace, perror() and Python
+/// print), the kernel's for the codes glibc does not name (ERESTARTSYS), or `unknown error`.
 pub fn description(e: Errno) -> &'static str {
-    e.description().unwrap_or("unknown error")
+    super::errno_text::glibc_text(e.into_raw())
+        .or_else(|| e.description())
+        .unwrap_or("unknown error")
 }
 
 impl NameSet for Errno {
@@ -110,5 +113,14 @@ mod tests {
         assert_eq!(parse_errno("0"), None);
         assert_eq!(parse_errno("-1"), None);
         assert_eq!(description(Errno::ENOENT), "No such file or directory");
+        assert_eq!(
+            description(Errno::EAGAIN),
+            "Resource temporarily unavailable"
+        );
+        assert_eq!(
+            description(Errno::new(512)),
+            Errno::new(512).description().unwrap(),
+            "glibc has no text for ERESTARTSYS"
+        );
     }
 }

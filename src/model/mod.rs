@@ -3,6 +3,7 @@
 
 pub mod bytes;
 pub mod errno;
+mod errno_text;
 pub mod escape;
 pub mod event;
 pub mod facts;

@@ -9,23 +9,26 @@ use crate::decode::msghdr::{CmsgItem, IovArg, MsgArg, cmsg_type_name};
 use crate::decode::sockaddr::{AddrArg, AddrDetail};
 use crate::decode::sockopt::OptVal;
 use crate::decode::{Arg, DecodedArgs, consts};
-use crate::model::{AddrName, Cmsg, Fd, SockId, SyscallEvent, UnixName};
-use crate::render::escape::{escape_bytes, escape_str, quote_bytes, quote_unix_name};
+use crate::model::escape::StrStyle;
+use crate::model::{
+    AddrName, Cmsg, Fd, Named, SockId, SockKind, SockProto, SyscallEvent, UnixName,
+};
+use crate::render::escape::{escape_str, quote_strace, quote_unix_name_as};
 use std::fmt::Write as _;
 
 /// Fill the record's text fields, `args` and `ret_text`, from the decoded arguments and
 /// the fd identities the record holds.
-pub fn render_call(ev: &mut SyscallEvent, a: &DecodedArgs) {
-    let ids = Ids(&ev.fds);
+pub fn render_call(ev: &mut SyscallEvent, a: &DecodedArgs, style: StrStyle) {
+    let ids = Ids(&ev.fds, style);
     let args = render_args(a, ids);
     let ret_text = render_ret_text(a, ids);
     ev.args = args;
     ev.ret_text = ret_text;
 }
 
-/// The fd identities a call's text is shown with.
+/// The fd identities a call's text is shown with, and how its strings are written.
 #[derive(Clone, Copy, Debug)]
-pub struct Ids<'a>(pub &'a [SockId]);
+pub struct Ids<'a>(pub &'a [SockId], pub StrStyle);
 
 impl Ids<'_> {
     /// The identity of `fd` in this call, when it was found.
@@ -46,36 +49,49 @@ pub fn render_ret_text(a: &DecodedArgs, ids: Ids) -> Option<String> {
         return None;
     }
     let fd = Fd::try_from(a.ret).ok()?;
-    ids.get(fd).map(|id| render_identity(fd, id))
+    ids.get(fd).map(|id| render_identity(ids, fd, id))
 }
 
 /// An fd as strace -yy shows it: `3<UNIX-STREAM:[48213->48214,"/run/x.sock"]>`, or the
 /// bare number when its identity is unknown.
 pub fn render_fd(ids: Ids, fd: Fd) -> String {
     match ids.get(fd) {
-        Some(id) => render_identity(fd, id),
+        Some(id) => render_identity(ids, fd, id),
         None => fd.to_string(),
     }
 }
 
 /// `fd<what it is>` for a known identity.
-pub fn render_identity(fd: Fd, id: &SockId) -> String {
+pub fn render_identity(d: Ids, fd: Fd, id: &SockId) -> String {
     if id.is_file() {
         return match &id.target {
-            Some(t) => format!("{fd}<{}>", escape_bytes(t.as_bytes())),
+            Some(t) => {
+                let q = quote_strace(t.as_bytes(), d.1);
+                format!("{fd}<{}>", &q[1..q.len() - 1])
+            }
             None => fd.to_string(),
         };
     }
-    let mut s = format!("{fd}<{}:[{}", escape_str(&id.proto.name()), id.inode);
+    let mut s = format!("{fd}<{}:[{}", proto_label(&id.proto), id.inode);
     if let Some(p) = id.peer {
         let _ = write!(s, "->{p}");
     }
     if !id.path.is_unnamed() {
         s.push(',');
-        s.push_str(&quote_unix_name(&id.path));
+        s.push_str(&quote_unix_name_as(&id.path, d.1));
     }
     s.push_str("]>");
     s
+}
+
+/// The socket's label as strace -yy prints it, which is the kernel's protocol name:
+/// `UNIX-STREAM` for a stream socket, `UNIX` for datagram and seqpacket sockets (they
+/// share the kernel's datagram protocol). The saved trace keeps the type (`proto`).
+fn proto_label(p: &Named<SockProto>) -> String {
+    match p.known() {
+        Some(SockProto::Unix(k)) if k != SockKind::Stream => "UNIX".to_owned(),
+        _ => escape_str(&p.name()),
+    }
 }
 
 /// A pointer: `NULL` or `0x7ffd1234`.
@@ -97,11 +113,11 @@ fn render_arg(d: Ids, a: &Arg) -> String {
             debug_assert!(crate::render::escape::is_terminal_safe(t), "{t:?}");
             t.clone()
         }
-        Arg::Addr(a) => render_addr(a),
+        Arg::Addr(a) => render_addr(d, a),
         Arg::Len { before, after } => render_len(*before, *after),
         Arg::FdPair([a, b]) => format!("[{}, {}]", render_fd(d, *a), render_fd(d, *b)),
-        Arg::Bytes { data, truncated } => render_bytes(data.as_bytes(), *truncated),
-        Arg::Iov(v) => render_iov(v),
+        Arg::Bytes { data, truncated } => render_bytes(d, data.as_bytes(), *truncated),
+        Arg::Iov(v) => render_iov(d, v),
         Arg::Msg(m) => render_msg(d, m),
         Arg::MsgVec { items, more } => {
             let mut parts: Vec<String> = items
@@ -125,13 +141,13 @@ fn render_arg(d: Ids, a: &Arg) -> String {
 }
 
 /// An iovec array: `[{iov_base="hello", iov_len=5}, ...]`.
-pub fn render_iov(v: &IovArg) -> String {
+pub fn render_iov(d: Ids, v: &IovArg) -> String {
     let mut parts: Vec<String> = v
         .items
         .iter()
         .map(|i| {
             let base = match &i.iov.data {
-                Some(data) => render_bytes(data.as_bytes(), i.truncated),
+                Some(data) => render_bytes(d, data.as_bytes(), i.truncated),
                 None => render_ptr(i.iov.base),
             };
             format!("{{iov_base={base}, iov_len={}}}", i.iov.len)
@@ -146,7 +162,7 @@ pub fn render_iov(v: &IovArg) -> String {
 /// A msghdr as strace prints it.
 pub fn render_msg(d: Ids, m: &MsgArg) -> String {
     let name = match &m.name {
-        Some(a) => render_addr(a),
+        Some(a) => render_addr(d, a),
         None => render_ptr(m.name_ptr),
     };
     let namelen = match m.namelen_in {
@@ -156,7 +172,7 @@ pub fn render_msg(d: Ids, m: &MsgArg) -> String {
         _ => (m.hdr.namelen as i32).to_string(),
     };
     let iov = match &m.iov {
-        Some(v) => render_iov(v),
+        Some(v) => render_iov(d, v),
         None => render_ptr(m.iov_ptr),
     };
     let mut s = format!(
@@ -200,7 +216,7 @@ pub fn render_cmsg(d: Ids, c: &CmsgItem) -> String {
                 .iter()
                 .enumerate()
                 .map(|(i, &fd)| match targets.get(i).and_then(Option::as_ref) {
-                    Some(id) => render_identity(fd, id),
+                    Some(id) => render_identity(d, fd, id),
                     None => render_fd(d, fd),
                 })
                 .collect();
@@ -210,7 +226,7 @@ pub fn render_cmsg(d: Ids, c: &CmsgItem) -> String {
             let _ = write!(s, ", cmsg_data={{pid={pid}, uid={uid}, gid={gid}}}}}");
         }
         Cmsg::Security { context } => {
-            let _ = write!(s, ", cmsg_data={}}}", quote_bytes(context.as_bytes()));
+            let _ = write!(s, ", cmsg_data={}}}", quote_strace(context.as_bytes(), d.1));
         }
         Cmsg::Pidfd { fd } => {
             let _ = write!(s, ", cmsg_data=[{}]}}", render_fd(d, *fd));
@@ -242,7 +258,7 @@ pub fn render_optval(d: Ids, v: &OptVal) -> String {
         OptVal::Ucred { pid, uid, gid } => format!("{{pid={pid}, uid={uid}, gid={gid}}}"),
         OptVal::Timeval { sec, usec } => format!("{{tv_sec={sec}, tv_usec={usec}}}"),
         OptVal::Linger { onoff, linger } => format!("{{l_onoff={onoff}, l_linger={linger}}}"),
-        OptVal::Bytes { data, truncated } => render_bytes(data.as_bytes(), *truncated),
+        OptVal::Bytes { data, truncated } => render_bytes(d, data.as_bytes(), *truncated),
     }
 }
 
@@ -255,8 +271,8 @@ pub fn render_len(before: u32, after: Option<u32>) -> String {
 }
 
 /// A buffer preview: `"hello"`, with `...` after it when there was more.
-pub fn render_bytes(data: &[u8], truncated: bool) -> String {
-    let mut s = quote_bytes(data);
+pub fn render_bytes(d: Ids, data: &[u8], truncated: bool) -> String {
+    let mut s = quote_strace(data, d.1);
     if truncated {
         s.push_str("...");
     }
@@ -264,12 +280,15 @@ pub fn render_bytes(data: &[u8], truncated: bool) -> String {
 }
 
 /// A socket address as strace prints it: `{sa_family=AF_UNIX, sun_path="/run/x.sock"}`.
-pub fn render_addr(a: &AddrArg) -> String {
+pub fn render_addr(d: Ids, a: &AddrArg) -> String {
     let fam = consts::family_name(a.family);
     match &a.detail {
         AddrDetail::Unix => match &a.addr.name {
             AddrName::Unix(n @ (UnixName::Path(_) | UnixName::Abstract(_))) => {
-                format!("{{sa_family={fam}, sun_path={}}}", quote_unix_name(n))
+                format!(
+                    "{{sa_family={fam}, sun_path={}}}",
+                    quote_unix_name_as(n, d.1)
+                )
             }
             _ => format!("{{sa_family={fam}}}"),
         },
@@ -294,7 +313,7 @@ pub fn render_addr(a: &AddrArg) -> String {
         AddrDetail::Data(data) => {
             format!(
                 "{{sa_family={fam}, sa_data={}}}",
-                quote_bytes(data.as_bytes())
+                quote_strace(data.as_bytes(), d.1)
             )
         }
     }

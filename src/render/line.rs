@@ -2,18 +2,23 @@
 //! indented under a failure, wrapped to stay readable at 80 columns.
 
 use crate::model::errno::description;
-use crate::model::{ErrnoName, ProcessEvent, ProcessEventKind, SyscallEvent};
+use crate::model::{
+    ErrnoName, FailureClass, FailureKind, ProcessEvent, ProcessEventKind, SyscallEvent,
+};
 use crate::render::escape::escape_str;
 
-const RED: &str = "\x1b[1;31m";
+/// Bold red: a failing call's line.
+pub const RED: &str = "\x1b[1;31m";
 const YELLOW: &str = "\x1b[33m";
-const DIM: &str = "\x1b[2m";
+/// Dim: evidence, expected failures, counts of repeats.
+pub const DIM: &str = "\x1b[2m";
 const RESET: &str = "\x1b[0m";
 
 /// Width the explanation lines are wrapped to.
 const WRAP: usize = 80;
 
-fn paint(s: &str, code: &str, color: bool) -> String {
+/// `s` in the colour `code` when `color`.
+pub fn paint(s: &str, code: &str, color: bool) -> String {
     if color {
         format!("{code}{s}{RESET}")
     } else {
@@ -51,9 +56,13 @@ pub fn errno_description(e: &ErrnoName) -> &'static str {
 
 /// The call itself on one line: `[pid N] name(args) = result`.
 pub fn format_call(ev: &SyscallEvent) -> String {
+    format!("[pid {}] {}", ev.tid, format_body(ev))
+}
+
+/// The call without its pid: `name(args) = result`.
+pub fn format_body(ev: &SyscallEvent) -> String {
     format!(
-        "[pid {}] {}({}) = {}",
-        ev.tid,
+        "{}({}) = {}",
         escape_str(&ev.syscall.name()),
         ev.args.join(", "),
         format_result(ev)
@@ -67,6 +76,14 @@ pub fn format_syscall(ev: &SyscallEvent, color: bool) -> String {
         return line;
     }
     let mut out = paint(&line, RED, color);
+    out.push_str(&format_explanation(ev, color));
+    out
+}
+
+/// What goes under a failing call's line, each line after a newline: its meaning,
+/// likely cause with the evidence, and for an expected failure why it is expected.
+pub fn format_explanation(ev: &SyscallEvent, color: bool) -> String {
+    let mut out = String::new();
     if let Some(x) = &ev.explanation {
         let man = ev
             .man
@@ -77,26 +94,66 @@ pub fn format_syscall(ev: &SyscallEvent, color: bool) -> String {
             &mut out,
             "    meaning: ",
             "             ",
-            &format!("{x}{man}"),
+            words(&format!("{x}{man}")),
         );
     }
     if let Some(c) = &ev.cause {
-        let conf = escape_str(&c.confidence.name());
+        let conf = format!("[confidence: {}]", escape_str(&c.confidence.name()));
         let mut cause = String::new();
         push_wrapped(
             &mut cause,
             "    likely cause: ",
             "                  ",
-            &format!("{} [confidence: {conf}]", c.summary),
+            words(&c.summary).chain(std::iter::once(conf.as_str())),
         );
         out.push_str(&paint(&cause, YELLOW, color));
         for e in &c.evidence {
             let mut ev_line = String::new();
-            push_wrapped(&mut ev_line, "      - ", "        ", e);
+            push_wrapped(&mut ev_line, "      - ", "        ", words(e));
             out.push_str(&paint(&ev_line, DIM, color));
         }
+        if let Some(fix) = &c.fix {
+            push_wrapped(&mut out, "    fix: ", "         ", words(fix));
+        }
+    }
+    if let Some(class) = ev.class.as_ref().filter(|c| is_expected(c)) {
+        let mut note = String::new();
+        push_wrapped(
+            &mut note,
+            "    expected: ",
+            "              ",
+            words(&expected_reason(class)),
+        );
+        out.push_str(&paint(&note, DIM, color));
     }
     out
+}
+
+/// True for a failure classified as expected (harmless).
+pub fn is_expected(c: &FailureClass) -> bool {
+    c.kind.known() == Some(FailureKind::Expected)
+}
+
+/// Why a failure is expected, with the call that recovered from it.
+fn expected_reason(c: &FailureClass) -> String {
+    let reason = if c.reason.is_empty() {
+        "a harmless failure".to_owned()
+    } else {
+        escape_str(&c.reason)
+    };
+    match c.recovered_by {
+        Some(seq) => format!("{reason}; recovered by #{seq}"),
+        None => reason,
+    }
+}
+
+/// The note an expected failure's one line ends with: ` (expected: glibc's nscd probe)`.
+pub fn expected_note(c: &FailureClass) -> String {
+    format!(" (expected: {})", expected_reason(c))
+}
+
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split_whitespace()
 }
 
 /// A process event as strace shows them (`+++ exited with 1 +++`), or None for events
@@ -145,12 +202,18 @@ pub fn format_process(pe: &ProcessEvent) -> Option<String> {
     }
 }
 
-/// Append `text` word-wrapped at WRAP columns, on a new line, `first` before the first
-/// line and `rest` before the others.
-fn push_wrapped(out: &mut String, first: &str, rest: &str, text: &str) {
+/// Append `words` wrapped at WRAP columns, on a new line, `first` before the first
+/// line and `rest` before the others. A word too long for a line of its own (a long
+/// path) is cut at the margin, so no line is wider than WRAP.
+fn push_wrapped<'a>(
+    out: &mut String,
+    first: &str,
+    rest: &str,
+    words: impl Iterator<Item = &'a str>,
+) {
     let mut line = String::from(first);
     let mut empty = true;
-    for word in text.split_whitespace() {
+    for word in words {
         if !empty && line.len() + 1 + word.len() > WRAP {
             out.push('\n');
             out.push_str(&line);
@@ -159,6 +222,16 @@ fn push_wrapped(out: &mut String, first: &str, rest: &str, text: &str) {
         }
         if !empty {
             line.push(' ');
+        }
+        let mut word = word;
+        // Text here is escaped ASCII, so any byte index is a char boundary.
+        while line.len() + word.len() > WRAP && WRAP > line.len() {
+            let (head, tail) = word.split_at(WRAP - line.len());
+            line.push_str(head);
+            out.push('\n');
+            out.push_str(&line);
+            line = String::from(rest);
+            word = tail;
         }
         line.push_str(word);
         empty = false;
@@ -192,6 +265,34 @@ mod tests {
         );
         for l in s.lines().skip(1) {
             assert!(l.len() <= 80, "{l}");
+        }
+    }
+
+    #[test]
+    fn a_long_cause_stays_within_80_columns_and_keeps_its_confidence_whole() {
+        let long_path = format!("\"/{}\"", "very-long-directory-name/".repeat(12));
+        for n in 0..40 {
+            let summary = format!("{} {long_path} is missing.", "word ".repeat(n));
+            let ev = SyscallEvent {
+                syscall: "connect".into(),
+                ret: -1,
+                errno: Some("ENOENT".into()),
+                cause: Some(Cause {
+                    summary,
+                    evidence: vec![format!("lstat {long_path}: ENOENT")],
+                    confidence: Confidence::Medium.into(),
+                    ..Cause::default()
+                }),
+                ..Default::default()
+            };
+            let s = format_syscall(&ev, false);
+            for l in s.lines().skip(1) {
+                assert!(l.len() <= 80, "{} columns: {l}", l.len());
+            }
+            assert!(s.contains("[confidence: medium]"), "{s}");
+            // The path is all there, cut only at line ends.
+            let joined: String = s.lines().skip(1).map(str::trim).collect();
+            assert!(joined.contains(&long_path.replace(' ', "")), "{s}");
         }
     }
 

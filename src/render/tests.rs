@@ -47,13 +47,20 @@ fn args_of(d: &Decoded) -> DecodedArgs {
 }
 
 fn line(d: &Decoded) -> String {
-    let s = render_args(&args_of(d), Ids(&d.fds)).join(", ");
+    let s = render_args(
+        &args_of(d),
+        Ids(&d.fds, crate::model::escape::StrStyle::Strace),
+    )
+    .join(", ");
     assert!(is_terminal_safe(&s), "unsafe text: {s:?}");
     s
 }
 
 fn ret_text(d: &Decoded) -> Option<String> {
-    render_ret_text(&args_of(d), Ids(&d.fds))
+    render_ret_text(
+        &args_of(d),
+        Ids(&d.fds, crate::model::escape::StrStyle::Strace),
+    )
 }
 
 fn sun(path: &[u8]) -> Vec<u8> {
@@ -122,8 +129,8 @@ fn decode_connect_hostile_abstract_name_is_escaped() {
     let s = line(&d);
     assert_eq!(
         s,
-        "3<UNIX-STREAM:[7,@\"\\x1b[2Jsrv\\\"q\"]>, {sa_family=AF_UNIX, \
-         sun_path=@\"abs\\x00x\\x1b[31m\\x1b]0;pwn\\x07\\xc2\\x9b\"}, 23"
+        "3<UNIX-STREAM:[7,@\"\\33[2Jsrv\\\"q\"]>, {sa_family=AF_UNIX, \
+         sun_path=@\"abs\\0x\\33[31m\\33]0;pwn\\7\\302\\233\"}, 23"
     );
     let a = d.addr.unwrap();
     assert_eq!(a.kind(), AddrKind::Abstract);
@@ -147,7 +154,7 @@ fn decode_abstract_name_with_sizeof_addrlen_counts_trailing_nuls() {
              (a peer must use the same length)"
         ]
     );
-    assert!(line(&d).contains("sun_path=@\"abs\\x00\\x00"));
+    assert!(line(&d).contains("sun_path=@\"abs\\0\\0"));
 }
 
 #[test]
@@ -307,7 +314,7 @@ fn decode_other_families() {
     let d = run(&mut t, Sysno::connect, [3, p, 6, 0, 0, 0], EINVAL);
     assert_eq!(
         line(&d),
-        "3, {sa_family=0x3039 /* AF_??? */, sa_data=\"\\x1b[1m\"}, 6"
+        "3, {sa_family=0x3039 /* AF_??? */, sa_data=\"\\33[1m\"}, 6"
     );
     assert_eq!(d.addr.unwrap().family, "12345");
 }
@@ -429,7 +436,7 @@ fn decode_fd_rendering_kinds() {
     f.target = Some(ByteString::from(&b"/tmp/\x1b[1mlog"[..]));
     t.ids.insert(5, f);
     let d = run(&mut t, Sysno::close, [5, 0, 0, 0, 0, 0], 0);
-    assert_eq!(line(&d), "5</tmp/\\x1b[1mlog>");
+    assert_eq!(line(&d), "5</tmp/\\33[1mlog>");
     let d = run(
         &mut t,
         Sysno::close,
@@ -447,7 +454,7 @@ fn decode_read_write_previews() {
     let d = run(&mut t, Sysno::write, [7, p, 60, 0, 0, 0], 60);
     assert_eq!(
         line(&d),
-        "7, \"hello\\n\\x1b[2Jworld, this is a long \"..., 60"
+        "7, \"hello\\n\\33[2Jworld, this is a long \"..., 60"
     );
     // A read shows only what was read.
     let d = run(&mut t, Sysno::read, [7, p, 100, 0, 0, 0], 5);
@@ -588,7 +595,7 @@ fn decode_sendmsg_rights_and_credentials() {
     assert_eq!(
         line(&d),
         "3<UNIX-STREAM:[10->11]>, {msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"payload\", \
-         iov_len=7}, {iov_base=\"\\x1b[31m\", iov_len=5}], msg_iovlen=2, msg_control=[{cmsg_len=28, \
+         iov_len=7}, {iov_base=\"\\33[31m\", iov_len=5}], msg_iovlen=2, msg_control=[{cmsg_len=28, \
          cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[6<pipe:[94948]>, 7, \
          3<UNIX-STREAM:[10->11]>]}, {cmsg_len=28, cmsg_level=SOL_SOCKET, cmsg_type=SCM_CREDENTIALS, \
          cmsg_data={pid=17296, uid=0, gid=0}}], msg_controllen=64, msg_flags=0}, MSG_NOSIGNAL"
@@ -640,7 +647,7 @@ fn decode_recvmsg_truncated_control_and_name() {
     assert_eq!(
         line(&d),
         format!(
-            "4, {{msg_name={name:#x}, msg_namelen=110 => 0, msg_iov=[{{iov_base=\"payload\\x1b[31m\", \
+            "4, {{msg_name={name:#x}, msg_namelen=110 => 0, msg_iov=[{{iov_base=\"payload\\33[31m\", \
              iov_len=64}}], msg_iovlen=1, msg_control=[{{cmsg_len=24, cmsg_level=SOL_SOCKET, \
              cmsg_type=SCM_CREDENTIALS}}], msg_controllen=24, msg_flags=MSG_CTRUNC}}, 0"
         )
@@ -757,7 +764,7 @@ fn decode_security_pidfd_and_unknown_cmsgs() {
     assert!(
         s.contains(
             "msg_iov=[], msg_iovlen=0, msg_control=[{cmsg_len=30, cmsg_level=SOL_SOCKET, \
-             cmsg_type=SCM_SECURITY, cmsg_data=\"system_u:\\x1b[1m\\x00\"}, {cmsg_len=20, \
+             cmsg_type=SCM_SECURITY, cmsg_data=\"system_u:\\33[1m\\0\"}, {cmsg_len=20, \
              cmsg_level=SOL_SOCKET, cmsg_type=SCM_PIDFD, cmsg_data=[12]}, {cmsg_len=24, \
              cmsg_level=SOL_IP, cmsg_type=8}]"
         ),
@@ -856,7 +863,7 @@ fn decode_sendmmsg_recvmmsg() {
         line(&d),
         "12, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"payload\", \
          iov_len=7}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=7}, \
-         {msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"\\x1b[31m\", iov_len=5}], \
+         {msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"\\33[31m\", iov_len=5}], \
          msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 2, 0"
     );
     assert_eq!(d.msgs.len(), 2);
@@ -882,7 +889,7 @@ fn decode_sendmmsg_recvmmsg() {
         line(&d),
         "13, [{msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"payload\", \
          iov_len=10}], msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=7}, \
-         {msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"\\x1b[31m\", iov_len=10}], \
+         {msg_hdr={msg_name=NULL, msg_namelen=0, msg_iov=[{iov_base=\"\\33[31m\", iov_len=10}], \
          msg_iovlen=1, msg_controllen=0, msg_flags=0}, msg_len=5}], 3, MSG_DONTWAIT, \
          {tv_sec=1, tv_nsec=0}"
     );
@@ -946,7 +953,7 @@ fn decode_setsockopt_getsockopt() {
     );
     assert_eq!(
         get(&mut t, 17, &ints(&[17296, 0, 0]), 2, 2),
-        "3, SOL_SOCKET, SO_PEERCRED, \"\\x90C\", [2]"
+        "3, SOL_SOCKET, SO_PEERCRED, \"\\220C\", [2]"
     );
     assert_eq!(
         get(&mut t, 42, &ints(&[-1]), 4, 4),
@@ -962,7 +969,7 @@ fn decode_setsockopt_getsockopt() {
     );
     assert_eq!(
         get(&mut t, 31, b"unconfined\x1b[2J", 100, 14),
-        "3, SOL_SOCKET, SO_PEERSEC, \"unconfined\\x1b[2J\", [100 => 14]"
+        "3, SOL_SOCKET, SO_PEERSEC, \"unconfined\\33[2J\", [100 => 14]"
     );
     t.ids.insert(7, sock(7, "file", 0, None, None));
     t.ids.get_mut(&7).unwrap().target = Some(ByteString::from("anon_inode:[pidfd]"));

@@ -3,6 +3,7 @@
 //! Every front end feeds its sinks the same way (`app::pipeline`): each record, in order,
 //! through [`Sink::write`], then [`Sink::finish`] once with how the trace ended.
 
+pub mod filter;
 pub mod jsonl;
 pub mod outfile;
 pub mod report;

@@ -5,6 +5,7 @@
 
 use crate::model::{Record, SyscallEvent, TraceEnd};
 use crate::sink::Sink;
+use crate::sink::filter::Filter;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -46,6 +47,8 @@ impl SummaryRow {
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     rows: HashMap<String, SummaryRow>,
+    /// Failures per (syscall, errno): what strace -c does not break down.
+    errnos: HashMap<(String, String), u64>,
 }
 
 impl Summary {
@@ -80,6 +83,44 @@ impl Summary {
         row.calls += 1;
         row.errors += u64::from(ev.failed());
         row.time_ns = row.time_ns.saturating_add(ev.duration_ns);
+        if let Some(e) = &ev.errno {
+            let key = (row.syscall.clone(), e.name().into_owned());
+            // Bounded like the rows: an errno past the limit counts under `other`.
+            let key = if self.errnos.len() < MAX_NAMES || self.errnos.contains_key(&key) {
+                key
+            } else {
+                (row.syscall.clone(), "other".to_owned())
+            };
+            *self.errnos.entry(key).or_default() += 1;
+        }
+    }
+
+    /// Failures per syscall and errno: in the order of [`Summary::rows`], most first
+    /// within a call (then by name).
+    pub fn errno_rows(&self) -> Vec<ErrnoRow> {
+        let order: HashMap<String, usize> = self
+            .rows()
+            .into_iter()
+            .enumerate()
+            .map(|(i, r)| (r.syscall, i))
+            .collect();
+        let mut v: Vec<ErrnoRow> = self
+            .errnos
+            .iter()
+            .map(|((syscall, errno), n)| ErrnoRow {
+                syscall: syscall.clone(),
+                errno: errno.clone(),
+                errors: *n,
+            })
+            .collect();
+        v.sort_by(|a, b| {
+            order
+                .get(&a.syscall)
+                .cmp(&order.get(&b.syscall))
+                .then(b.errors.cmp(&a.errors))
+                .then(a.errno.cmp(&b.errno))
+        });
+        v
     }
 
     /// True when no call was counted.
@@ -116,13 +157,55 @@ impl Summary {
     /// Write the table as `strace -c` prints it: `% time`, `seconds`, `usecs/call`,
     /// `calls`, `errors` (blank when none), `syscall`, then a `total` line.
     pub fn write_table(&self, out: &mut dyn Write) -> io::Result<()> {
-        write_rows(out, &self.rows(), &self.total())
+        write_rows(out, &self.rows(), &self.total())?;
+        write_errno_rows(out, &self.errno_rows())
     }
 }
 
-/// `-c` in a live trace: counts every call, prints the table when the trace is over.
+/// Failures of one syscall with one errno.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrnoRow {
+    /// Syscall name.
+    pub syscall: String,
+    /// Errno name (`ECONNREFUSED`).
+    pub errno: String,
+    /// How many calls failed so.
+    pub errors: u64,
+}
+
+/// The errors of the table by errno, under it (nothing when no call failed).
+pub fn write_errno_rows(out: &mut dyn Write, rows: &[ErrnoRow]) -> io::Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let rule = "--------- ---------------- ----------------------------------------";
+    writeln!(out)?;
+    writeln!(out, "   errors syscall          errno")?;
+    writeln!(out, "{rule}")?;
+    for r in rows {
+        let desc = crate::model::ErrnoName::parse(&r.errno)
+            .known()
+            .map(crate::model::errno::description);
+        let errno = crate::render::escape::escape_str(&r.errno);
+        writeln!(
+            out,
+            "{:>9} {:<16} {}",
+            r.errors,
+            crate::render::escape::escape_str(&r.syscall),
+            match desc {
+                Some(d) => format!("{errno} ({d})"),
+                None => errno,
+            }
+        )?;
+    }
+    Ok(())
+}
+
+/// `-c` in a live trace: counts every call (that the filter shows), prints the table when
+/// the trace is over.
 pub struct SummarySink<W: Write> {
     summary: Summary,
+    filter: Filter,
     out: W,
 }
 
@@ -131,8 +214,15 @@ impl<W: Write> SummarySink<W> {
     pub fn new(out: W) -> Self {
         SummarySink {
             summary: Summary::new(),
+            filter: Filter::default(),
             out,
         }
+    }
+
+    /// Count only the calls `filter` shows (`-c -Z`, `-c -e errno=...`), as strace does.
+    pub fn with_filter(mut self, filter: Filter) -> Self {
+        self.filter = filter;
+        self
     }
 }
 
@@ -142,7 +232,11 @@ impl<W: Write> Sink for SummarySink<W> {
     }
 
     fn write(&mut self, rec: &Record) -> io::Result<()> {
-        self.summary.add(rec);
+        if let Record::Syscall(ev) = rec
+            && self.filter.shows_call(ev)
+        {
+            self.summary.add_call(ev);
+        }
         Ok(())
     }
 
@@ -207,16 +301,24 @@ mod tests {
         s.add(&call("connect", None, 10_000));
         s.add(&call("sendmsg", None, 10_000));
         let mut out = Vec::new();
+        s.add(&call("connect", Some("ECONNREFUSED"), 0));
+        s.add(&call("connect", Some("ECONNREFUSED"), 0));
+        s.add(&call("sendmsg", Some("EPIPE"), 0));
         s.write_table(&mut out).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(
             text,
             "% time     seconds  usecs/call     calls    errors syscall\n\
              ------ ----------- ----------- --------- --------- ----------------\n \
-             80.00    0.000040          20         2         1 connect\n \
-             20.00    0.000010          10         1           sendmsg\n\
+             80.00    0.000040          10         4         3 connect\n \
+             20.00    0.000010           5         2         1 sendmsg\n\
              ------ ----------- ----------- --------- --------- ----------------\n\
-             100.00    0.000050          16         3         1 total\n"
+             100.00    0.000050           8         6         4 total\n\
+             \n   errors syscall          errno\n\
+             --------- ---------------- ----------------------------------------\n        \
+             2 connect          ECONNREFUSED (Connection refused)\n        \
+             1 connect          ENOENT (No such file or directory)\n        \
+             1 sendmsg          EPIPE (Broken pipe)\n"
         );
     }
 
