@@ -26,9 +26,19 @@ fn hostile_names_are_escaped_in_text_and_lossless_in_json() {
         );
     }
     let text = stderr(&o);
+    // In the call's line as strace 6.1 writes it (octal); in sockwhy's own text as \xNN.
     assert!(
-        text.contains(r#"@"\x1b[2J\x1b]0;pwned\x07\xc2\x9b31m\xffend"#),
+        text.contains(r#"sun_path=@"\33[2J\33]0;pwned\7\302\23331m\377end""#),
         "abstract name not escaped as expected: {text}"
+    );
+    let x = run(sockwhy()
+        .args(["--color=never", "-x", "--"])
+        .arg(tracee())
+        .arg("hostile"));
+    assert!(
+        stderr(&x).contains(r#"sun_path=@"\x1b\x5b\x32\x4a\x1b\x5d\x30"#),
+        "-x: {}",
+        stderr(&x)
     );
     assert!(text.contains(r#"/nonexistent/\x1b[2J"#), "{text}");
 

@@ -396,7 +396,7 @@ fn injected_failure_is_not_performed() {
     let c = syscalls(&t, "connect");
     assert_eq!(c[0]["errno"], "ENOMEM");
     assert_eq!(c[0]["injected"], true);
-    assert!(stderr(&o).contains("= -1 ENOMEM (Out of memory) (INJECTED)"));
+    assert!(stderr(&o).contains("= -1 ENOMEM (Cannot allocate memory) (INJECTED)"));
 }
 
 #[test]

@@ -125,7 +125,7 @@ fn text_sinks(
         let clock = Clock::new(absolute, opts.relative, zero);
         let text = TextOptions {
             color: use_color(opts.color, is_tty),
-            filter: show.clone(),
+            filter: show,
             clock: clock.is_on().then_some(clock),
             durations: opts.durations,
             expected_in_full: opts.expected,
@@ -137,7 +137,7 @@ fn text_sinks(
         sinks.push(Box::new(JsonlWriter::create(p)?));
     }
     if opts.summary || opts.summary_and_trace {
-        sinks.push(Box::new(SummarySink::new(handle()?).with_filter(show)));
+        sinks.push(Box::new(SummarySink::new(handle()?)));
     }
     Ok((sinks, handle()?))
 }

@@ -5,7 +5,6 @@
 
 use crate::model::{Record, SyscallEvent, TraceEnd};
 use crate::sink::Sink;
-use crate::sink::filter::Filter;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::{self, Write};
@@ -201,11 +200,10 @@ pub fn write_errno_rows(out: &mut dyn Write, rows: &[ErrnoRow]) -> io::Result<()
     Ok(())
 }
 
-/// `-c` in a live trace: counts every call (that the filter shows), prints the table when
-/// the trace is over.
+/// `-c` in a live trace: counts every traced call, prints the table when the trace is
+/// over. As in strace, what the text trace shows (`-Z`, `-e status=`) does not narrow it.
 pub struct SummarySink<W: Write> {
     summary: Summary,
-    filter: Filter,
     out: W,
 }
 
@@ -214,15 +212,8 @@ impl<W: Write> SummarySink<W> {
     pub fn new(out: W) -> Self {
         SummarySink {
             summary: Summary::new(),
-            filter: Filter::default(),
             out,
         }
-    }
-
-    /// Count only the calls `filter` shows (`-c -Z`, `-c -e errno=...`), as strace does.
-    pub fn with_filter(mut self, filter: Filter) -> Self {
-        self.filter = filter;
-        self
     }
 }
 
@@ -232,11 +223,7 @@ impl<W: Write> Sink for SummarySink<W> {
     }
 
     fn write(&mut self, rec: &Record) -> io::Result<()> {
-        if let Record::Syscall(ev) = rec
-            && self.filter.shows_call(ev)
-        {
-            self.summary.add_call(ev);
-        }
+        self.summary.add(rec);
         Ok(())
     }
 
