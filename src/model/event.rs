@@ -1,6 +1,6 @@
 //! The records of a trace: one header, then syscall and process events in the order seen.
 
-use super::{Fd, MsgHdr, Pid, SockAddr, SockId, Tid};
+use super::{Fd, MsgHdr, Pid, SockAddr, SockId, StackEnd, StackFrame, Tid};
 use serde::{Deserialize, Serialize};
 
 /// One line of the saved trace (JSON Lines), tagged by `type`.
@@ -88,6 +88,12 @@ pub struct SyscallEvent {
     /// The likely cause on this machine, found by probing at the failure.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<Cause>,
+    /// The user-space stack at the call, innermost first (with -k).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack: Vec<StackFrame>,
+    /// Why the stack walk stopped short of the outermost frame; None when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_end: Option<StackEnd>,
 }
 
 impl SyscallEvent {

@@ -7,6 +7,7 @@ pub mod facts;
 pub mod msg;
 pub mod sockaddr;
 pub mod socket;
+pub mod stack;
 pub mod traced;
 
 pub use bytes::ByteString;
@@ -15,6 +16,7 @@ pub use facts::Facts;
 pub use msg::{Cmsg, IoVec, MsgHdr};
 pub use sockaddr::{AddrKind, SockAddr};
 pub use socket::SockId;
+pub use stack::{RawStack, StackEnd, StackFrame};
 
 /// A process id (thread-group leader), as the kernel numbers it in our pid namespace.
 pub type Pid = i32;

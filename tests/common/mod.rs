@@ -102,4 +102,5 @@ pub fn proc_state(pid: i32) -> Option<(String, i32)> {
         .ok()?;
     Some((state, tracer))
 }
+pub mod stackfix;
 pub mod tmux;

@@ -1,0 +1,90 @@
+//! Which frames belong to the C library and the language runtimes, so a stack can be shown
+//! with them folded and the program's own first frame in view.
+
+use crate::model::StackFrame;
+
+/// File names of runtime libraries (by prefix of the file name).
+const RUNTIME_LIBS: &[&str] = &[
+    "libc.so",
+    "libc-",
+    "ld-linux",
+    "ld-musl",
+    "libc.musl",
+    "libpthread",
+    "libdl",
+    "libm.so",
+    "librt",
+    "libresolv",
+    "libstdc++",
+    "libc++",
+    "libgcc_s",
+];
+
+/// Function names of runtime code linked into the program itself (Rust's std, the C
+/// start-up code).
+const RUNTIME_FUNCTIONS: &[&str] = &[
+    "std::",
+    "core::",
+    "alloc::",
+    "<std::",
+    "<core::",
+    "<alloc::",
+    "__rust_",
+    "_start",
+    "__libc_start",
+];
+
+/// True for a frame of the C library, the dynamic loader or a language runtime.
+pub fn is_runtime(f: &StackFrame) -> bool {
+    let lib = f
+        .module
+        .as_deref()
+        .map(|m| m.rsplit('/').next().unwrap_or(m))
+        .is_some_and(|name| RUNTIME_LIBS.iter().any(|p| name.starts_with(p)));
+    let func = f
+        .function
+        .as_deref()
+        .is_some_and(|n| RUNTIME_FUNCTIONS.iter().any(|p| n.starts_with(p)));
+    lib || func
+}
+
+/// The first frame of the program's own code, if any.
+pub fn first_own(frames: &[StackFrame]) -> Option<&StackFrame> {
+    frames.iter().find(|f| !is_runtime(f))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(module: &str, function: &str) -> StackFrame {
+        StackFrame {
+            module: Some(module.into()),
+            function: Some(function.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn libc_and_rust_std_are_runtime_the_program_is_not() {
+        assert!(is_runtime(&frame(
+            "/usr/lib/x86_64-linux-gnu/libc.so.6",
+            "__connect"
+        )));
+        assert!(is_runtime(&frame(
+            "/tmp/prog",
+            "std::os::unix::net::UnixStream::connect"
+        )));
+        assert!(is_runtime(&frame("/tmp/prog", "_start")));
+        assert!(!is_runtime(&frame("/tmp/prog", "connect_to_daemon")));
+        assert!(!is_runtime(&frame("/tmp/libclient.so", "main")));
+        let frames = [
+            frame("/lib/libc.so.6", "__connect"),
+            frame("/tmp/prog", "connect_to_daemon"),
+        ];
+        assert_eq!(
+            first_own(&frames).and_then(|f| f.function.as_deref()),
+            Some("connect_to_daemon")
+        );
+    }
+}

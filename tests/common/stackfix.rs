@@ -1,0 +1,96 @@
+//! The -k fixtures (tests/fixtures/stack/): a C client built four ways and a Rust one, each
+//! failing a connect from `connect_to_daemon`, called from `try_daemon`, called from `main`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How a fixture is built.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Build {
+    /// gcc -g -O2 -fomit-frame-pointer, with rbp zeroed in try_daemon: only CFI gets past it.
+    CfiOnly,
+    /// gcc -g -O1 -fno-omit-frame-pointer.
+    FramePointers,
+    /// gcc -O2, no -g: names from the symbol table, no file:line.
+    NoDebugInfo,
+    /// gcc -O2 -s: no symbol table either (only CFI and the dynamic symbols).
+    Stripped,
+    /// rustc -g -C opt-level=1.
+    Rust,
+}
+
+impl Build {
+    /// Every way.
+    pub const ALL: [Build; 5] = [
+        Build::CfiOnly,
+        Build::FramePointers,
+        Build::NoDebugInfo,
+        Build::Stripped,
+        Build::Rust,
+    ];
+
+    /// Whether the build has DWARF line information.
+    pub fn has_lines(self) -> bool {
+        matches!(self, Build::CfiOnly | Build::FramePointers | Build::Rust)
+    }
+}
+
+/// The fixture's source file.
+pub fn source(b: Build) -> PathBuf {
+    let name = if b == Build::Rust {
+        "stackfix.rs"
+    } else {
+        "stackfix.c"
+    };
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/stack")
+        .join(name)
+}
+
+/// Build the fixture into `dir` (once per directory and way); returns the program.
+pub fn build(b: Build, dir: &Path) -> PathBuf {
+    let out = dir.join(format!("stackfix-{b:?}").to_lowercase());
+    if out.exists() {
+        return out;
+    }
+    let src = source(b);
+    let mut cmd = match b {
+        Build::Rust => {
+            let mut c = Command::new(std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into()));
+            c.args(["-g", "-C", "opt-level=1", "--edition", "2021", "-o"]);
+            c
+        }
+        _ => {
+            let mut c = Command::new("gcc");
+            c.args(match b {
+                Build::CfiOnly => &["-g", "-O2", "-fomit-frame-pointer", "-DCLOBBER_RBP"][..],
+                Build::FramePointers => &["-g", "-O1", "-fno-omit-frame-pointer"][..],
+                Build::NoDebugInfo => &["-O2"][..],
+                _ => &["-O2", "-s"][..],
+            });
+            c.arg("-o");
+            c
+        }
+    };
+    let st = cmd
+        .arg(&out)
+        .arg(&src)
+        .status()
+        .expect("gcc and rustc are needed to build the stack fixtures");
+    assert!(st.success(), "building {} ({b:?}) failed", src.display());
+    out
+}
+
+/// The line of the source marked `@mark`.
+pub fn line_of(b: Build, mark: &str) -> u32 {
+    let text = std::fs::read_to_string(source(b)).unwrap();
+    let tag = format!("@{mark}");
+    let i = text
+        .lines()
+        .position(|l| l.contains(&tag) && !l.trim_start().starts_with("/*"))
+        .unwrap_or_else(|| panic!("no {tag} in the fixture"));
+    i as u32 + 1
+}
+
+/// The fixture's function names, innermost first, as the stack must show them.
+pub const CALL_CHAIN: [&str; 3] = ["connect_to_daemon", "try_daemon", "main"];
