@@ -5,12 +5,11 @@
 
 mod common;
 
-use common::stackfix::{Build, CALL_CHAIN, build, line_of};
+use common::stackfix::{Build, build, check_chain};
 use nix::sys::ptrace;
 use nix::sys::signal::Signal;
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::Pid;
-use sockwhy::model::StackFrame;
 use sockwhy::model::stack::{RawStack, StackEnd};
 use sockwhy::stack::{Capturer, Regs, StackOpts, Symbolizer};
 use sockwhy::tracer::memory::read_tracee;
@@ -68,69 +67,6 @@ fn capture_at_connects(prog: &Path, args: &[&str], cap: &mut Capturer) -> Vec<Ra
     stacks
 }
 
-fn name_of(f: &StackFrame) -> &str {
-    f.function.as_deref().unwrap_or("")
-}
-
-/// `fn_name` as the frame names it: `connect_to_daemon`, or `stackfix::connect_to_daemon`.
-fn is_fn(f: &StackFrame, fn_name: &str) -> bool {
-    let n = name_of(f);
-    n == fn_name || n.ends_with(&format!("::{fn_name}"))
-}
-
-/// The chain connect_to_daemon <- try_daemon <- main appears in order, each with its call
-/// site's file:line when the build has line info; the frame before it is the C library's.
-fn check(b: Build, frames: &[StackFrame]) {
-    let shown: Vec<String> = frames
-        .iter()
-        .map(|f| {
-            format!(
-                "{} {:?} {:?}:{:?} inlined={}",
-                f.module.as_deref().unwrap_or("?"),
-                f.function,
-                f.file,
-                f.line,
-                f.inlined
-            )
-        })
-        .collect();
-    let ctx = format!("{b:?}:\n  {}", shown.join("\n  "));
-    let first = frames
-        .iter()
-        .position(|f| is_fn(f, CALL_CHAIN[0]))
-        .unwrap_or_else(|| panic!("no connect_to_daemon frame in {ctx}"));
-    assert!(first > 0, "the connect wrapper comes first: {ctx}");
-    let own: Vec<&StackFrame> = frames[first..].iter().filter(|f| !f.inlined).collect();
-    for (i, name) in CALL_CHAIN.iter().enumerate() {
-        let f = own
-            .get(i)
-            .unwrap_or_else(|| panic!("frame for {name} missing in {ctx}"));
-        assert!(is_fn(f, name), "expected {name} at own frame {i} in {ctx}");
-        if b.has_lines() {
-            let mark = if i == 0 {
-                "connect".to_owned()
-            } else {
-                format!("call-{}", CALL_CHAIN[i - 1])
-            };
-            // Each frame's line is where it is in its own function: for the caller of an
-            // inlined call, the line of that call.
-            let site = f;
-            let want = line_of(b, &mark);
-            assert_eq!(site.line, Some(want), "line of @{mark} in {ctx}");
-            assert!(
-                site.file
-                    .as_deref()
-                    .is_some_and(|p| p.ends_with(if b == Build::Rust {
-                        "stackfix.rs"
-                    } else {
-                        "stackfix.c"
-                    })),
-                "file of @{mark} in {ctx}"
-            );
-        }
-    }
-}
-
 fn run(b: Build) {
     let dir = common::tempdir(&format!("stack-capture-{b:?}"));
     let prog = build(b, &dir);
@@ -154,7 +90,7 @@ fn run(b: Build) {
                 .count();
             assert!(own >= 3, "three frames in the stripped program: {frames:?}");
         } else {
-            check(b, &frames);
+            check_chain(b, &frames);
         }
         let libc = &frames[0];
         assert!(

@@ -5,9 +5,10 @@ use super::cli::{ColorChoice, TraceOpts};
 use super::{EXIT_NOT_FOUND, ExitError};
 use crate::decode::DecodeOpts;
 use crate::diagnose::{self, History};
-use crate::model::{Header, Record, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, traced};
+use crate::model::{Header, Record, StackEnd, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, traced};
 use crate::sink::jsonl::write::JsonlWriter;
 use crate::sink::text::TextSink;
+use crate::stack::Symbolizer;
 use crate::tracer::{self, Control, Finish, Target, TraceConfig, TraceMsg};
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::{IsTerminal, LineWriter, Write};
@@ -79,6 +80,7 @@ pub struct Pipeline {
     jsonl: Option<JsonlWriter<std::io::BufWriter<std::fs::File>>>,
     summary: Option<crate::sink::summary::Summary>,
     history: History,
+    symbolizer: Symbolizer,
     /// First output error: the trace is being stopped.
     pub error: Option<anyhow::Error>,
 }
@@ -105,10 +107,13 @@ impl Pipeline {
             s.add(&Record::Header(header.clone()));
         }
         Ok(Pipeline {
-            text: Some(TextSink::new(text_out, color, opts.failed)),
+            text: Some(
+                TextSink::new(text_out, color, opts.failed).unfold_stacks(opts.stack_unfold),
+            ),
             jsonl,
             summary,
             history: History::default(),
+            symbolizer: Symbolizer::new(),
             error: None,
         })
     }
@@ -122,7 +127,11 @@ impl Pipeline {
     /// Diagnose one message and write it everywhere; returns the record it became.
     pub fn process(&mut self, msg: TraceMsg) -> Option<Record> {
         match msg {
-            TraceMsg::Syscall(mut ev, facts) => {
+            TraceMsg::Syscall(mut ev, mut facts) => {
+                if let Some(raw) = facts.stack.take() {
+                    ev.stack = self.symbolizer.symbolize(&raw);
+                    ev.stack_end = (raw.end != StackEnd::Complete).then_some(raw.end);
+                }
                 diagnose::diagnose(&mut ev, &facts, &self.history);
                 self.history.record(&ev);
                 Some(Record::Syscall(ev))
@@ -304,7 +313,27 @@ pub fn build_config(opts: &TraceOpts, command: &[String]) -> Result<TraceConfig>
         decode: DecodeOpts {
             strsize: opts.strsize,
         },
+        stack: stack_opts(opts)?,
     })
+}
+
+/// -k and its options.
+fn stack_opts(opts: &TraceOpts) -> Result<Option<crate::stack::StackOpts>> {
+    if !opts.stacks() {
+        return Ok(None);
+    }
+    let max = crate::stack::MAX_FRAME_LIMIT;
+    if !(1..=max).contains(&opts.stack_frame_limit) {
+        bail!(ExitError {
+            msg: format!("--stack-trace-frame-limit: expected 1 to {max}"),
+            code: 2
+        });
+    }
+    Ok(Some(crate::stack::StackOpts {
+        frame_limit: opts.stack_frame_limit,
+        every_call: opts.stack_all_calls,
+        ..Default::default()
+    }))
 }
 
 fn parse_pids(pids: &[String]) -> Result<Vec<i32>> {

@@ -3,3 +3,4 @@
 pub mod call;
 pub mod escape;
 pub mod line;
+pub mod stack;

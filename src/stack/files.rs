@@ -100,9 +100,4 @@ impl FileCache {
     pub fn insert(&mut self, id: FileId, t: Option<Arc<UnwindInfo>>) {
         self.tables.insert(id, t);
     }
-
-    /// The tables already read for this identity.
-    pub fn get(&self, id: &FileId) -> Option<Option<Arc<UnwindInfo>>> {
-        self.tables.get(id).cloned()
-    }
 }

@@ -20,32 +20,38 @@ const RUNTIME_LIBS: &[&str] = &[
     "libgcc_s",
 ];
 
-/// Function names of runtime code linked into the program itself (Rust's std, the C
-/// start-up code).
-const RUNTIME_FUNCTIONS: &[&str] = &[
-    "std::",
-    "core::",
-    "alloc::",
-    "<std::",
-    "<core::",
-    "<alloc::",
-    "__rust_",
-    "_start",
-    "__libc_start",
+/// Function names of Rust's std linked into the program itself.
+const RUST_STD: &[&str] = &[
+    "std::", "core::", "alloc::", "<std::", "<core::", "<alloc::", "__rust_",
 ];
 
-/// True for a frame of the C library, the dynamic loader or a language runtime.
-pub fn is_runtime(f: &StackFrame) -> bool {
+/// Function names of the C start-up code linked into the program.
+const C_START: &[&str] = &["_start", "__libc_start"];
+
+/// What runtime a frame belongs to: the library's file name (`libc.so.6`), `Rust std`, or
+/// `C start-up`; None for the program's own code.
+pub fn runtime_of(f: &StackFrame) -> Option<String> {
     let lib = f
         .module
         .as_deref()
         .map(|m| m.rsplit('/').next().unwrap_or(m))
-        .is_some_and(|name| RUNTIME_LIBS.iter().any(|p| name.starts_with(p)));
-    let func = f
-        .function
-        .as_deref()
-        .is_some_and(|n| RUNTIME_FUNCTIONS.iter().any(|p| n.starts_with(p)));
-    lib || func
+        .filter(|name| RUNTIME_LIBS.iter().any(|p| name.starts_with(p)));
+    if let Some(lib) = lib {
+        return Some(lib.to_owned());
+    }
+    let func = f.function.as_deref()?;
+    if RUST_STD.iter().any(|p| func.starts_with(p)) {
+        Some("Rust std".into())
+    } else if C_START.iter().any(|p| func.starts_with(p)) {
+        Some("C start-up".into())
+    } else {
+        None
+    }
+}
+
+/// True for a frame of the C library, the dynamic loader or a language runtime.
+pub fn is_runtime(f: &StackFrame) -> bool {
+    runtime_of(f).is_some()
 }
 
 /// The first frame of the program's own code, if any.
@@ -76,6 +82,10 @@ mod tests {
             "std::os::unix::net::UnixStream::connect"
         )));
         assert!(is_runtime(&frame("/tmp/prog", "_start")));
+        assert_eq!(
+            runtime_of(&frame("/tmp/prog", "core::ops::FnOnce::call_once")).as_deref(),
+            Some("Rust std")
+        );
         assert!(!is_runtime(&frame("/tmp/prog", "connect_to_daemon")));
         assert!(!is_runtime(&frame("/tmp/libclient.so", "main")));
         let frames = [

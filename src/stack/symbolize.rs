@@ -18,7 +18,7 @@ const MAX_MEMO: usize = 1 << 16;
 /// Names stacks; keeps what it has read.
 #[derive(Default)]
 pub struct Symbolizer {
-    modules: HashMap<FileId, Option<Arc<ModuleSymbols>>>,
+    modules: HashMap<FileId, Option<ModuleSymbols>>,
     memo: HashMap<(FileId, u64, bool), Arc<[Named]>>,
 }
 
@@ -71,7 +71,7 @@ impl Symbolizer {
         if let Some(n) = self.memo.get(&key) {
             return n.clone();
         }
-        let names: Arc<[Named]> = match self.module(m) {
+        let names: Arc<[Named]> = match module(&mut self.modules, m) {
             // The call instruction ends just before a return address.
             Some(s) => s
                 .lookup(offset.wrapping_sub(u64::from(is_return)), offset)
@@ -84,21 +84,24 @@ impl Symbolizer {
         self.memo.insert(key, names.clone());
         names
     }
+}
 
-    fn module(&mut self, m: &ModuleRef) -> Option<Arc<ModuleSymbols>> {
-        if let Some(s) = self.modules.get(&m.id) {
-            return s.clone();
-        }
-        if self.modules.len() >= MAX_MODULES {
-            self.modules.clear();
+/// The names of module `m`, read on first use.
+fn module<'a>(
+    modules: &'a mut HashMap<FileId, Option<ModuleSymbols>>,
+    m: &ModuleRef,
+) -> Option<&'a ModuleSymbols> {
+    if !modules.contains_key(&m.id) {
+        if modules.len() >= MAX_MODULES {
+            modules.clear();
         }
         let found = Found {
             open_path: m.open_path.clone(),
             id: m.id.clone(),
         };
         // Opened only if it is still the file the stop saw (same inode, size, mtime).
-        let s = ModuleSymbols::load(&found, m.build_id.as_deref()).map(Arc::new);
-        self.modules.insert(m.id.clone(), s.clone());
-        s
+        let s = ModuleSymbols::load(&found, m.build_id.as_deref());
+        modules.insert(m.id.clone(), s);
     }
+    modules.get(&m.id)?.as_ref()
 }

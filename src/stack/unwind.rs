@@ -2,13 +2,13 @@
 //! pointers where a module has none), one framehop unwinder per process holding the
 //! modules its maps show, their tables shared through the file cache.
 
-use super::elf::Bytes;
+use super::elf::{Bytes, UnwindInfo};
 use super::files::{FileCache, Found, find_mapped};
 use super::maps::{Mapping, Maps};
 use super::memory::{ReadMemory, Refused, StackWindow};
 use super::{Regs, StackOpts};
 use crate::model::Pid;
-use crate::model::stack::{ModuleRef, RawFrame, RawStack, StackEnd};
+use crate::model::stack::{FileId, ModuleRef, RawFrame, RawStack, StackEnd};
 use framehop::x86_64::{CacheX86_64, UnwindRegsX86_64, UnwinderX86_64};
 use framehop::{Error, FrameAddress, Module, Unwinder};
 use std::collections::HashMap;
@@ -176,6 +176,12 @@ impl Capturer {
         raw.bytes_read = window.bytes_read;
         raw.capture_ns = t0.elapsed().as_nanos() as u64;
         raw
+    }
+
+    /// Give the tables for a file identity without a file behind it (fuzzing: tables
+    /// parsed from arbitrary bytes).
+    pub fn insert_tables(&mut self, id: FileId, tables: Option<UnwindInfo>) {
+        self.files.insert(id, tables.map(std::sync::Arc::new));
     }
 
     fn evict(&mut self) {

@@ -74,6 +74,8 @@ pub struct Engine {
     /// The SIGCONT we sent the new child to start it: delivered, but not shown as if
     /// someone else had sent it.
     our_sigcont: Option<Tid>,
+    /// -k: walks stacks at reported calls.
+    stacks: Option<crate::stack::Capturer>,
 }
 
 impl Engine {
@@ -86,6 +88,7 @@ impl Engine {
         spawned: bool,
     ) -> Self {
         Engine {
+            stacks: cfg.stack.clone().map(crate::stack::Capturer::new),
             cfg,
             tx,
             tasks: HashMap::new(),
@@ -590,11 +593,14 @@ impl Engine {
             }
         }
         // Probe now, while the tracee is still stopped and the system as it failed.
-        let facts = if ev.failed() {
+        let mut facts = if ev.failed() {
             probe::probe_failure(&ProbeCtx { pid, tid }, &ev)
         } else {
             Default::default()
         };
+        if let Some(c) = self.stacks.as_mut().filter(|c| c.wants(ev.failed())) {
+            facts.stack = Some(super::stack::capture(c, pid, tid));
+        }
         if !self.send(TraceMsg::Syscall(Box::new(ev), Box::new(facts))) && self.spawned {
             self.kill_all();
         }

@@ -37,6 +37,8 @@ pub struct TraceConfig {
     pub inject: Vec<(Sysno, i32)>,
     /// Decoder options.
     pub decode: DecodeOpts,
+    /// Take user-space stacks (-k) with these bounds; None: no stacks.
+    pub stack: Option<crate::stack::StackOpts>,
 }
 
 /// What the tracer thread sends, in order.
@@ -82,6 +84,7 @@ pub mod memory;
 mod seccomp;
 mod signals;
 mod spawn;
+mod stack;
 mod sysinfo;
 mod tracee;
 
