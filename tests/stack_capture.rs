@@ -153,3 +153,42 @@ fn frame_and_byte_limits_end_the_walk_with_a_marker() {
     assert_eq!(s[0].end, StackEnd::ByteLimit, "{:?}", s[0]);
     assert!(s[0].bytes_read <= 64);
 }
+
+#[test]
+fn a_corrupt_return_address_ends_the_walk_with_a_marker() {
+    let dir = common::tempdir("stack-capture-corrupt");
+    let prog = build(Build::CorruptReturn, &dir);
+    let mut cap = Capturer::new(StackOpts::default());
+    let s = capture_at_connects(&prog, &["/nonexistent/x.sock"], &mut cap);
+    assert_eq!(s[0].end, StackEnd::NotCode { addr: 0x12345 }, "{:?}", s[0]);
+    let frames = Symbolizer::new().symbolize(&s[0]);
+    let names: Vec<_> = frames.iter().map(|f| f.function.as_deref()).collect();
+    assert_eq!(names.len(), 2, "{frames:?}");
+    assert_eq!(names[1], Some("connect_to_daemon"));
+}
+
+#[test]
+fn a_module_replaced_before_symbolisation_gets_no_names() {
+    let dir = common::tempdir("stack-capture-replaced");
+    let prog = build(Build::FramePointers, &dir);
+    let mut cap = Capturer::new(StackOpts::default());
+    let s = capture_at_connects(&prog, &["/nonexistent/x.sock"], &mut cap);
+    // Another program under the same path (a new inode), as an upgrade would leave it.
+    let other = build(Build::CfiOnly, &dir);
+    let tmp = dir.join("replacement");
+    std::fs::copy(&other, &tmp).unwrap();
+    std::fs::rename(&tmp, &prog).unwrap();
+    let frames = Symbolizer::new().symbolize(&s[0]);
+    let exe = prog.to_str().unwrap();
+    let own: Vec<_> = frames
+        .iter()
+        .filter(|f| f.module.as_deref() == Some(exe))
+        .collect();
+    assert!(own.len() >= 3, "{frames:?}");
+    for f in own {
+        assert!(
+            f.function.is_none() && f.file.is_none() && f.offset.is_some(),
+            "names from the replacement file would be wrong: {f:?}"
+        );
+    }
+}

@@ -167,3 +167,22 @@ fn without_k_no_stack_is_taken() {
     );
     assert!(!text.contains("stack:"));
 }
+
+#[test]
+fn a_corrupt_stack_is_marked_and_the_program_runs_on() {
+    let dir = tempdir("stack-trace-corrupt");
+    let prog = build(Build::CorruptReturn, &dir);
+    // `trace` asserts exit status 0: the program restored its frame and went on.
+    let (t, text) = trace(&prog, &dir, &["-k"]);
+    for c in syscalls(&t, "connect") {
+        assert_eq!(c["stack_end"]["reason"], "not-code", "{c}");
+        assert_eq!(c["stack_end"]["addr"], 0x12345);
+        assert_eq!(frames(c).len(), 2);
+    }
+    assert!(
+        text.contains(
+            "(walk stopped: return address 0x12345 is not in mapped code (corrupt stack?))"
+        ),
+        "{text}"
+    );
+}

@@ -18,18 +18,12 @@ pub enum Build {
     Stripped,
     /// rustc -g -C opt-level=1.
     Rust,
+    /// gcc -g -O1 -fno-omit-frame-pointer, connect_to_daemon's return address garbage
+    /// (0x12345) while connect runs.
+    CorruptReturn,
 }
 
 impl Build {
-    /// Every way.
-    pub const ALL: [Build; 5] = [
-        Build::CfiOnly,
-        Build::FramePointers,
-        Build::NoDebugInfo,
-        Build::Stripped,
-        Build::Rust,
-    ];
-
     /// Whether the build has DWARF line information.
     pub fn has_lines(self) -> bool {
         matches!(self, Build::CfiOnly | Build::FramePointers | Build::Rust)
@@ -67,6 +61,9 @@ pub fn build(b: Build, dir: &Path) -> PathBuf {
                 Build::CfiOnly => &["-g", "-O2", "-fomit-frame-pointer", "-DCLOBBER_RBP"][..],
                 Build::FramePointers => &["-g", "-O1", "-fno-omit-frame-pointer"][..],
                 Build::NoDebugInfo => &["-O2"][..],
+                Build::CorruptReturn => {
+                    &["-g", "-O1", "-fno-omit-frame-pointer", "-DCORRUPT_RA"][..]
+                }
                 _ => &["-O2", "-s"][..],
             });
             c.arg("-o");
