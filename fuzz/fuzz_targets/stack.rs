@@ -1,6 +1,7 @@
 //! Fuzz the stack walk's inputs: /proc/PID/maps text, the registers, the stack bytes, and
-//! the unwind tables themselves (a hostile ELF file). Real CFI comes from this fuzzer's own
-//! executable, mapped wherever the input says. Nothing may panic or hang, every bound must
+//! the unwind tables themselves (a hostile ELF file). Real CFI comes from a small system
+//! program (/usr/bin/true: small enough that reading it does not count against a run's
+//! time), mapped wherever the input says. Nothing may panic or hang, every bound must
 //! hold, and the rendered stack must be terminal-safe.
 #![no_main]
 
@@ -30,10 +31,10 @@ impl ModuleSource for OneFile {
     }
 }
 
-fn own_exe() -> &'static Found {
+fn real_elf() -> &'static Found {
     static EXE: OnceLock<Found> = OnceLock::new();
     EXE.get_or_init(|| {
-        let p = std::fs::read_link("/proc/self/exe").unwrap();
+        let p = std::fs::canonicalize("/usr/bin/true").unwrap();
         let md = std::fs::metadata(&p).unwrap();
         Found {
             open_path: p,
@@ -112,7 +113,7 @@ fuzz_target!(|data: &[u8]| {
             }
         }
         1 | 2 => {
-            // A walk: this executable mapped by fuzzed lines (mode 1) or fuzzed raw maps
+            // A walk: the real program mapped by fuzzed lines (mode 1) or fuzzed raw maps
             // text (mode 2), fuzzed registers, fuzzed stack bytes.
             let base = inp.u64() & 0x0000_7fff_ffff_f000;
             let ip_off = inp.u64() & 0xf_ffff;
@@ -144,7 +145,7 @@ fuzz_target!(|data: &[u8]| {
                 sp: STACK_BASE + sp_off,
                 bp,
             };
-            let mut src = OneFile(own_exe().clone());
+            let mut src = OneFile(real_elf().clone());
             let maps = Maps::parse(&text);
             let (raw, again) = CAPTURER.with(|c| {
                 let mut c = c.borrow_mut();
