@@ -2,7 +2,7 @@
 //! frames folded to one line each so the program's own first frame stands out.
 
 use crate::model::{StackEnd, StackFrame, SyscallEvent};
-use crate::stack::fold::{is_runtime, runtime_of};
+use crate::stack::fold::runtime_of_each;
 
 const BOLD: &str = "\x1b[1m";
 const DIM: &str = "\x1b[2m";
@@ -44,18 +44,17 @@ pub fn format_stack(ev: &SyscallEvent, unfold: bool, color: bool) -> Vec<String>
         return out;
     }
     out.push("    stack:".to_owned());
+    let kinds = runtime_of_each(&ev.stack);
     let mut own_seen = false;
     let mut i = 0;
     while i < ev.stack.len() {
         let f = &ev.stack[i];
-        if !unfold && is_runtime(f) {
-            let run = ev.stack[i..].iter().take_while(|g| is_runtime(g)).count();
-            let mut libs: Vec<String> = Vec::new();
-            for g in &ev.stack[i..i + run] {
-                if let Some(lib) = runtime_of(g)
-                    && !libs.contains(&lib)
-                {
-                    libs.push(lib);
+        if !unfold && kinds[i].is_some() {
+            let run = kinds[i..].iter().take_while(|k| k.is_some()).count();
+            let mut libs: Vec<&str> = Vec::new();
+            for k in kinds[i..i + run].iter().flatten() {
+                if !libs.contains(&k.as_str()) {
+                    libs.push(k);
                 }
             }
             let line = if run == 1 {
@@ -72,7 +71,7 @@ pub fn format_stack(ev: &SyscallEvent, unfold: bool, color: bool) -> Vec<String>
             continue;
         }
         let line = format!("      #{i} {}", format_frame(f));
-        if !own_seen && !is_runtime(f) {
+        if !own_seen && kinds[i].is_none() {
             own_seen = true;
             out.push(paint(&line, BOLD, color));
         } else {

@@ -20,10 +20,10 @@ const RUNTIME_LIBS: &[&str] = &[
     "libgcc_s",
 ];
 
-/// Function names of Rust's std linked into the program itself.
-const RUST_STD: &[&str] = &[
-    "std::", "core::", "alloc::", "<std::", "<core::", "<alloc::", "__rust_",
-];
+/// Function names of Rust's std linked into the program itself. A trait method
+/// (`<T as Trait>::f`) is std's when its type `T` is (`<&dyn core::ops::Fn<..> as ..>`),
+/// not when only the trait is (`<myapp::Config as core::fmt::Debug>::fmt` is the program's).
+const RUST_STD: &[&str] = &["std::", "core::", "alloc::", "__rust_"];
 
 /// Function names of the C start-up code linked into the program.
 const C_START: &[&str] = &["_start", "__libc_start"];
@@ -40,7 +40,7 @@ pub fn runtime_of(f: &StackFrame) -> Option<String> {
         return Some(lib.to_owned());
     }
     let func = f.function.as_deref()?;
-    if RUST_STD.iter().any(|p| func.starts_with(p)) {
+    if RUST_STD.iter().any(|p| self_type(func).starts_with(p)) {
         Some("Rust std".into())
     } else if C_START.iter().any(|p| func.starts_with(p)) {
         Some("C start-up".into())
@@ -49,14 +49,47 @@ pub fn runtime_of(f: &StackFrame) -> Option<String> {
     }
 }
 
+/// The path a function name starts with: for `<&mut dyn T as Trait>::f`, `T`.
+fn self_type(func: &str) -> &str {
+    let Some(mut t) = func.strip_prefix('<') else {
+        return func;
+    };
+    for p in ["&", "mut ", "dyn ", "*const ", "*mut ", "["] {
+        t = t.trim_start_matches(p);
+    }
+    t
+}
+
 /// True for a frame of the C library, the dynamic loader or a language runtime.
 pub fn is_runtime(f: &StackFrame) -> bool {
     runtime_of(f).is_some()
 }
 
+/// `runtime_of` for each frame of a stack, innermost first, with what a frame alone cannot
+/// tell: the `main` that rustc generates (called by the C start-up code, calling
+/// `std::rt::lang_start`) is Rust's start-up, not the program's `fn main`.
+pub fn runtime_of_each(frames: &[StackFrame]) -> Vec<Option<String>> {
+    let mut v: Vec<Option<String>> = frames.iter().map(runtime_of).collect();
+    for i in 1..frames.len() {
+        let inner = frames[i - 1].function.as_deref().unwrap_or("");
+        if v[i].is_none()
+            && frames[i].function.as_deref() == Some("main")
+            && inner.starts_with("std::rt::lang_start")
+        {
+            v[i] = Some("Rust std".into());
+        }
+    }
+    v
+}
+
 /// The first frame of the program's own code, if any.
 pub fn first_own(frames: &[StackFrame]) -> Option<&StackFrame> {
-    frames.iter().find(|f| !is_runtime(f))
+    let kinds = runtime_of_each(frames);
+    frames
+        .iter()
+        .zip(kinds)
+        .find(|(_, k)| k.is_none())
+        .map(|(f, _)| f)
 }
 
 #[cfg(test)]
@@ -88,6 +121,22 @@ mod tests {
         );
         assert!(!is_runtime(&frame("/tmp/prog", "connect_to_daemon")));
         assert!(!is_runtime(&frame("/tmp/libclient.so", "main")));
+        let closure =
+            "<&dyn core::ops::function::Fn<()> as core::ops::function::FnOnce<()>>::call_once";
+        assert!(is_runtime(&frame("/tmp/prog", closure)));
+        assert!(!is_runtime(&frame(
+            "/tmp/prog",
+            "<app::Config as core::fmt::Debug>::fmt"
+        )));
+        let rust_start = [
+            frame("/tmp/prog", "app::main"),
+            frame("/tmp/prog", "std::rt::lang_start_internal"),
+            frame("/tmp/prog", "main"),
+        ];
+        let kinds = runtime_of_each(&rust_start);
+        assert_eq!(kinds[0], None);
+        assert_eq!(kinds[2].as_deref(), Some("Rust std"), "rustc's main shim");
+        assert_eq!(runtime_of_each(&rust_start[2..])[0], None, "C's main");
         let frames = [
             frame("/lib/libc.so.6", "__connect"),
             frame("/tmp/prog", "connect_to_daemon"),
