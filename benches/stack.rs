@@ -13,15 +13,9 @@
 #[allow(dead_code)]
 mod stackfix;
 
-use nix::sys::ptrace;
-use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::Pid;
 use sockwhy::model::RawStack;
-use sockwhy::stack::{Capturer, Regs, StackOpts, Symbolizer};
-use sockwhy::tracer::memory::read_tracee;
-use stackfix::{Build, build};
-use std::os::unix::process::CommandExt;
-use std::process::Command;
+use sockwhy::stack::{Capturer, StackOpts, Symbolizer};
+use stackfix::{Build, build, capture_at_connects};
 use std::time::{Duration, Instant};
 
 fn main() {
@@ -45,7 +39,13 @@ fn main() {
     for b in [Build::CfiOnly, Build::Rust] {
         let prog = build(b, &dir);
         let mut cap = Capturer::new(StackOpts::default());
-        let (stacks, times) = run(&prog, n, &mut cap);
+        let captured = capture_at_connects(
+            &prog,
+            &["/nonexistent/bench.sock", &n.to_string()],
+            &mut cap,
+        );
+        let times: Vec<Duration> = captured.iter().map(|c| c.took).collect();
+        let stacks: Vec<RawStack> = captured.into_iter().map(|c| c.stack).collect();
         let mut sym = Symbolizer::new();
         let mut stimes = Vec::new();
         let mut frames = 0;
@@ -77,50 +77,4 @@ fn pct(v: &[Duration], p: usize) -> Duration {
     let mut v = v.to_vec();
     v.sort();
     v[(v.len() - 1) * p / 100]
-}
-
-/// Run `prog` with `n` failing connects under ptrace; capture at each exit stop.
-fn run(prog: &std::path::Path, n: u64, cap: &mut Capturer) -> (Vec<RawStack>, Vec<Duration>) {
-    let mut cmd = Command::new(prog);
-    cmd.args(["/nonexistent/bench.sock", &n.to_string()]);
-    // SAFETY: traceme is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| ptrace::traceme().map_err(std::io::Error::from));
-    }
-    #[allow(clippy::zombie_processes)] // reaped by waitpid below
-    let child = cmd.spawn().unwrap();
-    let pid = Pid::from_raw(child.id() as i32);
-    waitpid(pid, None).unwrap();
-    ptrace::setoptions(pid, ptrace::Options::PTRACE_O_TRACESYSGOOD).unwrap();
-    ptrace::syscall(pid, None).unwrap();
-    let (mut stacks, mut times, mut in_call) = (Vec::new(), Vec::new(), false);
-    loop {
-        match waitpid(pid, None).unwrap() {
-            WaitStatus::PtraceSyscall(_) => {
-                let regs = ptrace::getregs(pid).unwrap();
-                if regs.orig_rax == libc::SYS_connect as u64 {
-                    if in_call {
-                        let tid = pid.as_raw();
-                        let t = Instant::now();
-                        // The register read is part of what a stop costs.
-                        let r = ptrace::getregs(pid).unwrap();
-                        let regs = Regs {
-                            ip: r.rip,
-                            sp: r.rsp,
-                            bp: r.rbp,
-                        };
-                        let s = cap.capture(tid, Some(regs), &|a, l| read_tracee(tid, a, l));
-                        times.push(t.elapsed());
-                        stacks.push(s);
-                    }
-                    in_call = !in_call;
-                }
-                ptrace::syscall(pid, None).unwrap();
-            }
-            WaitStatus::Exited(..) => break,
-            WaitStatus::Stopped(_, sig) => ptrace::syscall(pid, Some(sig)).unwrap(),
-            _ => ptrace::syscall(pid, None).unwrap(),
-        }
-    }
-    (stacks, times)
 }

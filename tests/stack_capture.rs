@@ -5,66 +5,17 @@
 
 mod common;
 
-use common::stackfix::{Build, build, check_chain};
-use nix::sys::ptrace;
-use nix::sys::signal::Signal;
-use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::Pid;
+use common::stackfix::{self, Build, build, check_chain};
 use sockwhy::model::stack::{RawStack, StackEnd};
-use sockwhy::stack::{Capturer, Regs, StackOpts, Symbolizer};
-use sockwhy::tracer::memory::read_tracee;
-use std::os::unix::process::CommandExt;
+use sockwhy::stack::{Capturer, StackOpts, Symbolizer};
 use std::path::Path;
-use std::process::Command;
 
-/// Run `prog` under ptrace and capture at the exit stop of each connect (at most `n`).
+/// The stacks captured at each connect's exit stop.
 fn capture_at_connects(prog: &Path, args: &[&str], cap: &mut Capturer) -> Vec<RawStack> {
-    let mut cmd = Command::new(prog);
-    cmd.args(args);
-    // SAFETY: traceme is async-signal-safe; nothing else runs between fork and exec.
-    unsafe {
-        cmd.pre_exec(|| ptrace::traceme().map_err(std::io::Error::from));
-    }
-    // Reaped by the waitpid loop below (Exited), not by Child::wait.
-    #[allow(clippy::zombie_processes)]
-    let child = cmd.spawn().expect("start the fixture");
-    let pid = Pid::from_raw(child.id() as i32);
-    let mut stacks = Vec::new();
-    let mut in_call = false;
-    // The exec stop.
-    assert!(matches!(
-        waitpid(pid, None),
-        Ok(WaitStatus::Stopped(_, Signal::SIGTRAP))
-    ));
-    ptrace::setoptions(pid, ptrace::Options::PTRACE_O_TRACESYSGOOD).unwrap();
-    ptrace::syscall(pid, None).unwrap();
-    loop {
-        match waitpid(pid, None).unwrap() {
-            WaitStatus::PtraceSyscall(_) => {
-                let regs = ptrace::getregs(pid).unwrap();
-                if regs.orig_rax == libc::SYS_connect as u64 {
-                    if in_call {
-                        let tid = pid.as_raw();
-                        let r = Regs {
-                            ip: regs.rip,
-                            sp: regs.rsp,
-                            bp: regs.rbp,
-                        };
-                        stacks.push(cap.capture(tid, Some(r), &|a, l| read_tracee(tid, a, l)));
-                    }
-                    in_call = !in_call;
-                }
-                ptrace::syscall(pid, None).unwrap();
-            }
-            WaitStatus::Exited(_, code) => {
-                assert_eq!(code, 0, "the fixture's connects must all fail");
-                break;
-            }
-            WaitStatus::Stopped(_, sig) => ptrace::syscall(pid, Some(sig)).unwrap(),
-            other => panic!("unexpected stop {other:?}"),
-        }
-    }
-    stacks
+    stackfix::capture_at_connects(prog, args, cap)
+        .into_iter()
+        .map(|c| c.stack)
+        .collect()
 }
 
 fn run(b: Build) {

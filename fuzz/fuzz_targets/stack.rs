@@ -50,6 +50,15 @@ thread_local! {
     static SYMBOLIZER: RefCell<Symbolizer> = RefCell::new(Symbolizer::new());
 }
 
+/// The tracee's memory: `stack` at STACK_BASE, nothing elsewhere.
+fn stack_at_base(stack: &[u8]) -> impl Fn(u64, usize) -> Option<Vec<u8>> + '_ {
+    move |a, l| {
+        let at = usize::try_from(a.checked_sub(STACK_BASE)?).ok()?;
+        let b = stack.get(at..)?;
+        (!b.is_empty()).then(|| b[..l.min(b.len())].to_vec())
+    }
+}
+
 struct Input<'a>(&'a [u8]);
 
 impl<'a> Input<'a> {
@@ -135,11 +144,7 @@ fuzz_target!(|data: &[u8]| {
                 inp.bytes(n).to_vec()
             };
             let stack = inp.0;
-            let mem = |a: u64, l: usize| -> Option<Vec<u8>> {
-                let at = usize::try_from(a.checked_sub(STACK_BASE)?).ok()?;
-                let b = stack.get(at..)?;
-                (!b.is_empty()).then(|| b[..l.min(b.len())].to_vec())
-            };
+            let mem = stack_at_base(stack);
             let regs = Regs {
                 ip: base + 0x1000 + ip_off,
                 sp: STACK_BASE + sp_off,
@@ -183,11 +188,7 @@ fuzz_target!(|data: &[u8]| {
                 "555555554000-555555564000 r-xp 00000000 fe:00 7 /fuzz/elf\n{STACK_BASE:x}-{:x} rw-p 00000000 00:00 0 [stack]\n",
                 STACK_BASE + 0x10_0000
             );
-            let mem = |a: u64, l: usize| -> Option<Vec<u8>> {
-                let at = usize::try_from(a.checked_sub(STACK_BASE)?).ok()?;
-                let b = stack.get(at..)?;
-                (!b.is_empty()).then(|| b[..l.min(b.len())].to_vec())
-            };
+            let mem = stack_at_base(stack);
             let regs = Regs {
                 ip: 0x5555_5555_4000 + ip_off,
                 sp: STACK_BASE,

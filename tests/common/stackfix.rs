@@ -1,9 +1,17 @@
 //! The -k fixtures (tests/fixtures/stack/): a C client built four ways and a Rust one, each
 //! failing a connect from `connect_to_daemon`, called from `try_daemon`, called from `main`.
 
-use sockwhy::model::StackFrame;
+use nix::sys::ptrace;
+use nix::sys::signal::Signal;
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::Pid;
+use sockwhy::model::{RawStack, StackFrame};
+use sockwhy::stack::{Capturer, Regs};
+use sockwhy::tracer::memory::read_tracee;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::{Duration, Instant};
 
 /// How a fixture is built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,4 +162,68 @@ pub fn check_chain(b: Build, frames: &[StackFrame]) {
             );
         }
     }
+}
+
+/// A stack taken at a connect's exit stop, and what taking it cost (registers included).
+pub struct Captured {
+    /// The stack.
+    pub stack: RawStack,
+    /// Time from the register read to the end of the walk.
+    pub took: Duration,
+}
+
+/// Run `prog` under plain ptrace (PTRACE_TRACEME + PTRACE_SYSCALL, no sockwhy tracer) and
+/// capture at the exit stop of each of its connects; it must exit 0 (all failed).
+pub fn capture_at_connects(prog: &Path, args: &[&str], cap: &mut Capturer) -> Vec<Captured> {
+    let mut cmd = Command::new(prog);
+    cmd.args(args);
+    // SAFETY: traceme is async-signal-safe; nothing else runs between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| ptrace::traceme().map_err(std::io::Error::from));
+    }
+    // Reaped by the waitpid loop below (Exited), not by Child::wait.
+    #[allow(clippy::zombie_processes)]
+    let child = cmd.spawn().expect("start the fixture");
+    let pid = Pid::from_raw(child.id() as i32);
+    let mut out = Vec::new();
+    let mut in_call = false;
+    // The exec stop.
+    assert!(matches!(
+        waitpid(pid, None),
+        Ok(WaitStatus::Stopped(_, Signal::SIGTRAP))
+    ));
+    ptrace::setoptions(pid, ptrace::Options::PTRACE_O_TRACESYSGOOD).unwrap();
+    ptrace::syscall(pid, None).unwrap();
+    loop {
+        match waitpid(pid, None).unwrap() {
+            WaitStatus::PtraceSyscall(_) => {
+                let nr = ptrace::getregs(pid).unwrap().orig_rax;
+                if nr == libc::SYS_connect as u64 {
+                    if in_call {
+                        let tid = pid.as_raw();
+                        let t = Instant::now();
+                        let r = ptrace::getregs(pid).ok().map(|r| Regs {
+                            ip: r.rip,
+                            sp: r.rsp,
+                            bp: r.rbp,
+                        });
+                        let stack = cap.capture(tid, r, &|a, l| read_tracee(tid, a, l));
+                        out.push(Captured {
+                            stack,
+                            took: t.elapsed(),
+                        });
+                    }
+                    in_call = !in_call;
+                }
+                ptrace::syscall(pid, None).unwrap();
+            }
+            WaitStatus::Exited(_, code) => {
+                assert_eq!(code, 0, "the fixture's connects must all fail");
+                break;
+            }
+            WaitStatus::Stopped(_, sig) => ptrace::syscall(pid, Some(sig)).unwrap(),
+            other => panic!("unexpected stop {other:?}"),
+        }
+    }
+    out
 }
