@@ -200,3 +200,48 @@ fn load_symbols<'a, R: ReadRef<'a>>(obj: &object::File<'a, R>) -> Vec<Symbol> {
     v.dedup_by_key(|s| s.addr);
     v
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The C library this test runs with, from its own maps.
+    fn libc_path() -> String {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        maps.lines()
+            .filter_map(|l| l.split_whitespace().nth(5))
+            .find(|p| p.contains("/libc.so"))
+            .expect("libc mapped")
+            .to_owned()
+    }
+
+    #[test]
+    fn a_library_without_debug_info_is_named_from_its_dynamic_symbols() {
+        let data = std::fs::read(libc_path()).unwrap();
+        let obj = object::File::parse(&data[..]).unwrap();
+        let connect = obj
+            .dynamic_symbols()
+            .find(|s| s.name() == Ok("connect"))
+            .unwrap()
+            .address();
+        let syms = ModuleSymbols::parse(&data[..]).unwrap();
+        // Debian's libc carries no DWARF of its own: names come from .dynsym.
+        assert!(syms.dwarf.is_none());
+        let n = syms.lookup(connect + 0x0f, connect + 0x10);
+        assert_eq!(n.len(), 1);
+        let name = n[0].function.as_deref().unwrap();
+        assert!(
+            ["connect", "__connect", "__libc_connect"].contains(&name),
+            "{name}"
+        );
+        assert_eq!(n[0].function_offset, Some(0x10));
+        assert!(n[0].file.is_none() && !n[0].inlined);
+        // Past the end of the last sized symbol there is no name, rather than a wrong one.
+        let past = syms
+            .symbols
+            .last()
+            .map(|s| s.addr + s.size + 0x100)
+            .unwrap();
+        assert_eq!(syms.lookup(past, past)[0].function, None);
+    }
+}
