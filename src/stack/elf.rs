@@ -88,12 +88,20 @@ impl UnwindInfo {
                 }
             })
             .collect();
+        let eh_frame = section(".eh_frame");
+        let text_svma = range(".text");
+        let got_svma = range(".got");
+        let eh_frame_hdr = section(".eh_frame_hdr").filter(|hdr| {
+            eh_frame
+                .as_ref()
+                .is_some_and(|eh| hdr_is_sound(hdr, eh, text_svma.as_ref(), got_svma.as_ref()))
+        });
         Some(UnwindInfo {
-            eh_frame: section(".eh_frame"),
-            eh_frame_hdr: section(".eh_frame_hdr"),
+            eh_frame,
+            eh_frame_hdr,
             debug_frame: section(".debug_frame"),
-            text_svma: range(".text"),
-            got_svma: range(".got"),
+            text_svma,
+            got_svma,
             loads,
             build_id: file.build_id().ok().flatten().map(<[u8]>::to_vec),
         })
@@ -137,6 +145,47 @@ impl UnwindInfo {
                 .wrapping_sub(m.offset)
                 .wrapping_sub(l.vaddr),
             None => m.start.wrapping_sub(m.offset),
+        }
+    }
+}
+
+/// Whether the .eh_frame_hdr index can be trusted with arithmetic: gimli, under framehop,
+/// subtracts .eh_frame's address from each FDE pointer of the table and multiplies the
+/// table's entry count without checking either, which panics (in a build with overflow
+/// checks) on a hostile file. Every entry is read once here, with the bases framehop uses;
+/// a table that points before .eh_frame or promises more entries than it holds is dropped,
+/// and framehop then indexes .eh_frame itself, with checked arithmetic.
+fn hdr_is_sound(
+    hdr: &Section,
+    eh: &Section,
+    text: Option<&Range<u64>>,
+    got: Option<&Range<u64>>,
+) -> bool {
+    use gimli::{BaseAddresses, EhFrameHdr, LittleEndian};
+    let bases = BaseAddresses::default()
+        .set_eh_frame(eh.svma.start)
+        .set_eh_frame_hdr(hdr.svma.start)
+        .set_text(text.map_or(0, |r| r.start))
+        .set_got(got.map_or(0, |r| r.start));
+    let Ok(parsed) = EhFrameHdr::new(&hdr.data, LittleEndian).parse(&bases, 8) else {
+        // framehop cannot parse it either, and does not use it.
+        return true;
+    };
+    let Ok(eh_frame_ptr) = parsed.eh_frame_ptr().direct() else {
+        return false;
+    };
+    let Some(table) = parsed.table() else {
+        return true;
+    };
+    let mut rows = table.iter(&bases);
+    loop {
+        match rows.next() {
+            Ok(Some((_, fde))) => match fde.direct() {
+                Ok(p) if p >= eh_frame_ptr => {}
+                _ => return false,
+            },
+            Ok(None) => return true,
+            Err(_) => return false,
         }
     }
 }
@@ -213,8 +262,31 @@ mod tests {
     fn reads_our_own_executable() {
         let exe = std::fs::read("/proc/self/exe").unwrap();
         let info = UnwindInfo::parse(&exe[..]).expect("an ELF file");
-        assert!(info.eh_frame.is_some() && info.eh_frame_hdr.is_some());
+        assert!(
+            info.eh_frame.is_some() && info.eh_frame_hdr.is_some(),
+            "a linker's .eh_frame_hdr passes the check"
+        );
         assert!(!info.loads.is_empty());
         assert!(UnwindInfo::parse(&b"not an elf file"[..]).is_none());
+    }
+
+    #[test]
+    fn an_eh_frame_hdr_pointing_before_eh_frame_is_dropped() {
+        // Found by the fuzzer: such a table made gimli subtract with overflow (a panic in
+        // a build with overflow checks) on the first lookup.
+        let mut exe = std::fs::read("/proc/self/exe").unwrap();
+        let at = {
+            let obj = object::File::parse(&exe[..]).unwrap();
+            let hdr = obj.section_by_name(".eh_frame_hdr").unwrap();
+            hdr.file_range().unwrap().0 as usize
+        };
+        // version, eh_frame_ptr_enc, fde_count_enc, table_enc = datarel|sdata4.
+        assert_eq!(exe[at..at + 4], [1, 0x1b, 0x03, 0x3b]);
+        // The first row's FDE pointer (after eh_frame_ptr, fde_count, initial_location),
+        // relative to .eh_frame_hdr: 0 is the header itself, which lies before .eh_frame.
+        exe[at + 16..at + 20].copy_from_slice(&0i32.to_le_bytes());
+        let info = UnwindInfo::parse(&exe[..]).unwrap();
+        assert!(info.eh_frame.is_some());
+        assert!(info.eh_frame_hdr.is_none(), "the index is not trusted");
     }
 }
