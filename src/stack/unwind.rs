@@ -62,8 +62,9 @@ pub struct Capturer {
 }
 
 impl Capturer {
-    /// A capturer with these bounds.
-    pub fn new(opts: StackOpts) -> Self {
+    /// A capturer with these bounds (a frame limit is kept within 1..=MAX_FRAME_LIMIT).
+    pub fn new(mut opts: StackOpts) -> Self {
+        opts.frame_limit = opts.frame_limit.clamp(1, super::MAX_FRAME_LIMIT);
         Capturer {
             opts,
             files: FileCache::default(),
@@ -73,18 +74,13 @@ impl Capturer {
         }
     }
 
-    /// Its options.
-    pub fn opts(&self) -> &StackOpts {
-        &self.opts
-    }
-
     /// Whether a reported call gets a stack: every one, or only failures.
     pub fn wants(&self, failed: bool) -> bool {
         failed || self.opts.every_call
     }
 
-    /// Walk the stack of thread `tid`'s process `pid`, stopped with registers `regs`
-    /// (None when they could not be read), through its memory `mem`.
+    /// Walk the stack of a stopped thread of process `pid` from its registers `regs`
+    /// (None when they could not be read), reading the thread's memory through `mem`.
     pub fn capture(&mut self, pid: Pid, regs: Option<Regs>, mem: &dyn ReadMemory) -> RawStack {
         let t0 = Instant::now();
         let Some(regs) = regs else {
@@ -93,7 +89,9 @@ impl Capturer {
         let Some(text) = read_maps(pid) else {
             return ended(StackEnd::NoMaps, t0);
         };
-        self.capture_in(pid, &Maps::parse(&text), regs, mem, &mut LiveFiles)
+        let mut raw = self.capture_in(pid, &Maps::parse(&text), regs, mem, &mut LiveFiles);
+        raw.capture_ns = t0.elapsed().as_nanos() as u64;
+        raw
     }
 
     /// The walk over given maps and files (the part that does not touch /proc).
