@@ -85,6 +85,11 @@ fn rust_program() {
 }
 
 #[test]
+fn a_second_thread_on_its_own_stack() {
+    saved_stacks_name_every_call_site(Build::Thread);
+}
+
+#[test]
 fn strace_spellings_limits_and_every_call() {
     let dir = tempdir("stack-trace-options");
     let prog = build(Build::CfiOnly, &dir);

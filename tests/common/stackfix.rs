@@ -29,12 +29,25 @@ pub enum Build {
     /// gcc -g -O1 -fno-omit-frame-pointer, connect_to_daemon's return address garbage
     /// (0x12345) while connect runs.
     CorruptReturn,
+    /// gcc -g -O2 -pthread: the connects come from a second thread (`client_thread`).
+    Thread,
 }
 
 impl Build {
     /// Whether the build has DWARF line information.
     pub fn has_lines(self) -> bool {
-        matches!(self, Build::CfiOnly | Build::FramePointers | Build::Rust)
+        matches!(
+            self,
+            Build::CfiOnly | Build::FramePointers | Build::Rust | Build::Thread
+        )
+    }
+
+    /// The fixture's function names, innermost first, as the stack must show them.
+    pub fn call_chain(self) -> [&'static str; 3] {
+        match self {
+            Build::Thread => ["connect_to_daemon", "try_daemon", "client_thread"],
+            _ => ["connect_to_daemon", "try_daemon", "main"],
+        }
     }
 }
 
@@ -72,6 +85,7 @@ pub fn build(b: Build, dir: &Path) -> PathBuf {
                 Build::CorruptReturn => {
                     &["-g", "-O1", "-fno-omit-frame-pointer", "-DCORRUPT_RA"][..]
                 }
+                Build::Thread => &["-g", "-O2", "-pthread", "-DIN_THREAD"][..],
                 _ => &["-O2", "-s"][..],
             });
             c.arg("-o");
@@ -91,15 +105,21 @@ pub fn build(b: Build, dir: &Path) -> PathBuf {
 pub fn line_of(b: Build, mark: &str) -> u32 {
     let text = std::fs::read_to_string(source(b)).unwrap();
     let tag = format!("@{mark}");
+    // The whole mark: `@call-try_daemon` is not `@call-try_daemon-in-thread`.
+    let marked = |l: &str| {
+        l.match_indices(&tag).any(|(at, _)| {
+            l[at + tag.len()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        })
+    };
     let i = text
         .lines()
-        .position(|l| l.contains(&tag) && !l.trim_start().starts_with("/*"))
+        .position(marked)
         .unwrap_or_else(|| panic!("no {tag} in the fixture"));
     i as u32 + 1
 }
-
-/// The fixture's function names, innermost first, as the stack must show them.
-pub const CALL_CHAIN: [&str; 3] = ["connect_to_daemon", "try_daemon", "main"];
 
 fn name_of(f: &StackFrame) -> &str {
     f.function.as_deref().unwrap_or("")
@@ -128,22 +148,23 @@ pub fn check_chain(b: Build, frames: &[StackFrame]) {
         })
         .collect();
     let ctx = format!("{b:?}:\n  {}", shown.join("\n  "));
+    let chain = b.call_chain();
     let first = frames
         .iter()
-        .position(|f| is_fn(f, CALL_CHAIN[0]))
+        .position(|f| is_fn(f, chain[0]))
         .unwrap_or_else(|| panic!("no connect_to_daemon frame in {ctx}"));
     assert!(first > 0, "the connect wrapper comes first: {ctx}");
     let own: Vec<&StackFrame> = frames[first..].iter().filter(|f| !f.inlined).collect();
-    for (i, name) in CALL_CHAIN.iter().enumerate() {
+    for (i, name) in chain.iter().enumerate() {
         let f = own
             .get(i)
             .unwrap_or_else(|| panic!("frame for {name} missing in {ctx}"));
         assert!(is_fn(f, name), "expected {name} at own frame {i} in {ctx}");
         if b.has_lines() {
-            let mark = if i == 0 {
-                "connect".to_owned()
-            } else {
-                format!("call-{}", CALL_CHAIN[i - 1])
+            let mark = match i {
+                0 => "connect".to_owned(),
+                2 if b == Build::Thread => "call-try_daemon-in-thread".to_owned(),
+                _ => format!("call-{}", chain[i - 1]),
             };
             // Each frame's line is where it is in its own function: for the caller of an
             // inlined call, the line of that call.
