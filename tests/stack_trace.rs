@@ -191,3 +191,27 @@ fn a_corrupt_stack_is_marked_and_the_program_runs_on() {
         "{text}"
     );
 }
+
+#[test]
+fn module_paths_are_escaped_before_the_terminal() {
+    let dir = tempdir("stack-trace-escape");
+    let evil = dir.join("bin\x1b[2J\x07dir");
+    std::fs::create_dir_all(&evil).unwrap();
+    let prog = evil.join("client");
+    std::fs::copy(build(Build::FramePointers, &dir), &prog).unwrap();
+    let (t, text) = trace(&prog, &dir, &["-k", "--color=never"]);
+    assert!(!text.contains('\x1b') && !text.contains('\x07'), "{text:?}");
+    assert!(
+        text.contains("bin\\x1b[2J\\x07dir/client connect_to_daemon+"),
+        "{text}"
+    );
+    let c = syscalls(&t, "connect")[0];
+    let f = frames(c);
+    assert!(
+        f.iter().any(|f| f
+            .module
+            .as_deref()
+            .is_some_and(|m| m.ends_with("bin\\x1b[2J\\x07dir/client"))),
+        "the saved module is a text field, escaped: {f:?}"
+    );
+}
