@@ -7,9 +7,10 @@
 //! the exit records of the processes and its closing record.
 
 use crate::diagnose::{self, History};
-use crate::model::{EndReason, Header, Record, TraceEnd};
+use crate::model::{EndReason, Header, Record, StackEnd, TraceEnd};
 use crate::render::call::render_call;
 use crate::sink::Sink;
+use crate::stack::Symbolizer;
 use crate::tracer::{Finish, TraceMsg};
 use anyhow::anyhow;
 use std::sync::mpsc::Receiver;
@@ -24,6 +25,8 @@ struct Output {
 pub struct Pipeline {
     outputs: Vec<Output>,
     history: History,
+    /// Names the stacks the tracer captured (-k), after the tracee has been resumed.
+    symbolizer: Symbolizer,
     /// The first output error.
     error: Option<anyhow::Error>,
 }
@@ -68,6 +71,7 @@ impl Pipeline {
                 })
                 .collect(),
             history: History::default(),
+            symbolizer: Symbolizer::new(),
             error: None,
         }
     }
@@ -98,8 +102,12 @@ impl Pipeline {
                 TraceMsg::Syscall {
                     event: mut ev,
                     args,
-                    facts,
+                    mut facts,
                 } => {
+                    if let Some(raw) = facts.stack.take() {
+                        ev.stack = self.symbolizer.symbolize(&raw);
+                        ev.stack_end = (raw.end != StackEnd::Complete).then_some(raw.end);
+                    }
                     // The rules quote the arguments, so a failure always gets its text.
                     if ev.failed()
                         || self

@@ -84,11 +84,10 @@ fn text_sinks(opts: &TraceOpts) -> Result<(Vec<Box<dyn Sink + Send>>, TextOut)> 
             None => Box::new(LineWriter::new(std::io::stderr())),
         })
     };
-    let mut sinks: Vec<Box<dyn Sink + Send>> = vec![Box::new(TextSink::new(
-        handle()?,
-        use_color(opts.color, is_tty),
-        opts.failed,
-    ))];
+    let mut sinks: Vec<Box<dyn Sink + Send>> = vec![Box::new(
+        TextSink::new(handle()?, use_color(opts.color, is_tty), opts.failed)
+            .unfold_stacks(opts.stack_unfold),
+    )];
     if let Some(p) = &opts.save {
         sinks.push(Box::new(JsonlWriter::create(p)?));
     }
@@ -260,12 +259,32 @@ pub fn build_config(opts: &TraceOpts, command: &[OsString]) -> Result<TraceConfi
         decode: DecodeOpts {
             strsize: opts.strsize,
         },
+        stack: stack_opts(opts)?,
         leader_exit: match opts.leader_exit {
             LeaderExitChoice::Wait => LeaderExit::Wait,
             LeaderExitChoice::Detach => LeaderExit::Detach,
             LeaderExitChoice::Kill => LeaderExit::Kill,
         },
     })
+}
+
+/// -k and its options.
+fn stack_opts(opts: &TraceOpts) -> Result<Option<crate::stack::StackOpts>> {
+    if !opts.stacks() {
+        return Ok(None);
+    }
+    let max = crate::stack::MAX_FRAME_LIMIT;
+    if !(1..=max).contains(&opts.stack_frame_limit) {
+        bail!(ExitError {
+            msg: format!("--stack-trace-frame-limit: expected 1 to {max}"),
+            code: 2
+        });
+    }
+    Ok(Some(crate::stack::StackOpts {
+        frame_limit: opts.stack_frame_limit,
+        every_call: opts.stack_all_calls,
+        ..Default::default()
+    }))
 }
 
 fn parse_pids(pids: &[String]) -> Result<Vec<i32>> {

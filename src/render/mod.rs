@@ -3,6 +3,7 @@
 pub mod call;
 pub mod escape;
 pub mod line;
+pub mod stack;
 
 #[cfg(test)]
 mod tests;

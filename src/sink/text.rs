@@ -3,6 +3,7 @@
 use super::Sink;
 use crate::model::{Record, SyscallEvent, TraceEnd};
 use crate::render::line::{format_process, format_syscall};
+use crate::render::stack::format_stack;
 use std::io::{self, Write};
 
 /// Writes records as text to any writer (stderr, a file, a test buffer).
@@ -10,6 +11,7 @@ pub struct TextSink<W: Write> {
     out: W,
     color: bool,
     failed_only: bool,
+    unfold_stacks: bool,
 }
 
 impl<W: Write> TextSink<W> {
@@ -19,7 +21,14 @@ impl<W: Write> TextSink<W> {
             out,
             color,
             failed_only,
+            unfold_stacks: false,
         }
+    }
+
+    /// Show every frame of a stack (-k) instead of folding the runtime's.
+    pub fn unfold_stacks(mut self, unfold: bool) -> Self {
+        self.unfold_stacks = unfold;
+        self
     }
 
     fn shows(&self, ev: &SyscallEvent) -> bool {
@@ -39,7 +48,14 @@ impl<W: Write> Sink for TextSink<W> {
     /// Write one record (nothing for the header, the closing record or filtered events).
     fn write(&mut self, rec: &Record) -> io::Result<()> {
         let text = match rec {
-            Record::Syscall(ev) if self.shows(ev) => Some(format_syscall(ev, self.color)),
+            Record::Syscall(ev) if self.shows(ev) => {
+                let mut t = format_syscall(ev, self.color);
+                for l in format_stack(ev, self.unfold_stacks, self.color) {
+                    t.push('\n');
+                    t.push_str(&l);
+                }
+                Some(t)
+            }
             Record::Process(pe) if !self.failed_only => format_process(pe),
             _ => None,
         };

@@ -62,6 +62,8 @@ pub struct TraceConfig {
     pub decode: DecodeOpts,
     /// When the spawned command exits before what it started.
     pub leader_exit: LeaderExit,
+    /// Take user-space stacks (-k) with these bounds; None: no stacks.
+    pub stack: Option<crate::stack::StackOpts>,
 }
 
 /// What the tracer thread sends, in order.
@@ -113,12 +115,14 @@ mod seccomp;
 mod signals;
 mod signame;
 mod spawn;
+mod stack;
 mod stats;
 mod stop;
 mod sysinfo;
 mod tracee;
 mod wait;
 
+pub use memory::read_tracee;
 pub use stats::{Bucket, StopCount, StoppedTime};
 
 use crate::model::ProcessEventKind;

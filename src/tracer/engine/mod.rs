@@ -91,6 +91,8 @@ pub struct Engine {
     /// The SIGCONT we sent the new child to start it: delivered, but not shown as if
     /// someone else had sent it.
     our_sigcont: Option<Tid>,
+    /// -k: walks stacks at reported calls.
+    stacks: Option<crate::stack::Capturer>,
 }
 
 impl Engine {
@@ -120,6 +122,7 @@ impl Engine {
             last_stop_ns: 0,
             ending: Ending::Running,
             our_sigcont: None,
+            stacks: cfg.stack.clone().map(crate::stack::Capturer::new),
         }
     }
 
