@@ -41,11 +41,12 @@ pub struct Ran {
 }
 
 impl Ran {
-    /// The closing record: `interrupted` when the front end asked the tracer to stop.
+    /// The closing record: `interrupted` when the front end asked the tracer to stop (a
+    /// signal to sockwhy that ended the programs counts too).
     pub fn end(&self, interrupted: bool) -> TraceEnd {
         let how = if self.output_failed {
             EndReason::OutputClosed
-        } else if interrupted {
+        } else if interrupted || self.finish.interrupted {
             EndReason::Interrupted
         } else if self.finish.exit_code.is_none() {
             EndReason::Detached

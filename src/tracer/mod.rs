@@ -100,6 +100,9 @@ pub struct Finish {
     pub stopped: StoppedTime,
     /// True when the seccomp filter chose the stops (else every syscall stopped).
     pub filtered: bool,
+    /// True when a signal to sockwhy (SIGTERM, SIGHUP, or Ctrl-C once only what the
+    /// command left running was traced) ended the traced programs.
+    pub interrupted: bool,
 }
 
 mod arch;
