@@ -3,7 +3,11 @@
 
 Wall time by perf_counter (the untraced runs take milliseconds); peak RSS of the command
 itself (the tracer, whose tracees it reaps) from GNU time, since a forked Python would
-report its own size. Usage: measure.py RUNS CMD [ARGS...]
+report its own size. Usage: measure.py [--cpu] RUNS CMD [ARGS...]
+
+With --cpu, a third figure: the least CPU time (user + system, seconds) of the command and
+the processes it waited for, over the runs. On a shared machine it moves less than wall
+time, which also counts the time spent waiting for a core.
 """
 import subprocess
 import tempfile
@@ -14,18 +18,25 @@ import time
 def one(cmd):
     with tempfile.NamedTemporaryFile("r") as f:
         t = time.perf_counter()
-        subprocess.run(["/usr/bin/time", "-o", f.name, "-f", "%M", *cmd],
+        subprocess.run(["/usr/bin/time", "-o", f.name, "-f", "%M %U %S", *cmd],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         dt = time.perf_counter() - t
-        rss = int(f.read().strip().splitlines()[-1])
-    return dt, rss
+        rss, user, system = f.read().strip().splitlines()[-1].split()
+    return dt, int(rss), float(user) + float(system)
 
 
 def main():
-    runs = int(sys.argv[1])
-    results = [one(sys.argv[2:]) for _ in range(runs)]
+    args = sys.argv[1:]
+    cpu = args[0] == "--cpu"
+    if cpu:
+        args = args[1:]
+    runs = int(args[0])
+    results = [one(args[1:]) for _ in range(runs)]
     best = min(results)
-    print(f"{best[0]:.4f} {best[1]}")
+    line = f"{best[0]:.4f} {best[1]}"
+    if cpu:
+        line += f" {min(r[2] for r in results):.2f}"
+    print(line)
 
 
 main()

@@ -14,5 +14,6 @@ pub mod probe;
 pub mod render;
 pub mod scenario;
 pub mod sink;
+pub mod stack;
 pub mod tracer;
 pub mod tui;

@@ -179,3 +179,35 @@ fn tui_reports_a_save_that_cannot_be_written() {
         "{err}"
     );
 }
+
+#[test]
+fn sigterm_to_sockwhy_ends_the_saved_trace_as_interrupted() {
+    let dir = tempdir("end-sigterm");
+    let save = dir.join("t.jsonl");
+    let pidf = dir.join("pid");
+    let mut child = sockwhy()
+        .arg("-o")
+        .arg(dir.join("text"))
+        .arg("--save")
+        .arg(&save)
+        .arg("--")
+        .arg(tracee())
+        .arg("loop")
+        .arg(&pidf)
+        .spawn()
+        .unwrap();
+    read_line_file(&pidf);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let st = child.wait().unwrap();
+    // The program cannot run on without its tracer: it was ended (SIGKILL, 128+9).
+    assert_eq!(st.code(), Some(137));
+    let trace = read_trace(&save);
+    let last = trace.last().unwrap();
+    assert_eq!(last["type"], "end", "{last}");
+    assert_eq!(last["how"], "interrupted", "{last}");
+    assert_eq!(last["exit_code"], 137);
+}

@@ -191,6 +191,38 @@ pub struct TraceOpts {
     /// filter), unless --no-seccomp.
     #[arg(long, help_heading = STRACE)]
     pub seccomp_bpf: bool,
+
+    /// Show the user-space stack under each failing call, with file:line where debug info
+    /// exists (-kk is the same: source lines are always shown).
+    #[arg(short = 'k', action = ArgAction::Count)]
+    pub stack_k: u8,
+
+    /// Same as -k (`--stack-trace=source` as -kk, for strace's spellings).
+    #[arg(
+        long = "stack-trace",
+        value_name = "MODE",
+        value_enum,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "symbol"
+    )]
+    pub stack_trace: Option<StackTraceMode>,
+
+    /// With -k: frames per stack at most (as strace's option).
+    #[arg(
+        long = "stack-trace-frame-limit",
+        value_name = "N",
+        default_value_t = crate::stack::DEFAULT_FRAME_LIMIT
+    )]
+    pub stack_frame_limit: usize,
+
+    /// Take a stack at every reported call, not only at failures (implies -k).
+    #[arg(long = "stack-trace-all-calls")]
+    pub stack_all_calls: bool,
+
+    /// Show the C library's and language runtimes' frames instead of folding them (implies -k).
+    #[arg(long = "stack-trace-unfold")]
+    pub stack_unfold: bool,
 }
 
 impl Default for TraceOpts {
@@ -209,6 +241,22 @@ fn non_negative(s: &str) -> Result<usize, String> {
         Ok(_) => s.parse::<usize>().map_err(|_| "is too large".to_string()),
         Err(_) => Err("must be a non-negative number".into()),
     }
+}
+
+impl TraceOpts {
+    /// Whether stacks are taken (-k, --stack-trace, or an option that implies them).
+    pub fn stacks(&self) -> bool {
+        self.stack_k > 0 || self.stack_trace.is_some() || self.stack_all_calls || self.stack_unfold
+    }
+}
+
+/// `--stack-trace=MODE`: both show source lines where debug info exists.
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StackTraceMode {
+    /// strace's -k.
+    Symbol,
+    /// strace's -kk.
+    Source,
 }
 
 /// `--leader-exit`.

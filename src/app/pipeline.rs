@@ -8,9 +8,10 @@
 
 use crate::diagnose::{self, History};
 use crate::model::escape::StrStyle;
-use crate::model::{EndReason, Header, Record, TraceEnd};
+use crate::model::{EndReason, Header, Record, StackEnd, TraceEnd};
 use crate::render::call::render_call;
 use crate::sink::Sink;
+use crate::stack::Symbolizer;
 use crate::tracer::{Finish, TraceMsg};
 use anyhow::anyhow;
 use std::sync::mpsc::Receiver;
@@ -27,6 +28,8 @@ pub struct Pipeline {
     history: History,
     /// How the strings of a call's text are written (-x, -xx).
     style: StrStyle,
+    /// Names the stacks the tracer captured (-k), after the tracee has been resumed.
+    symbolizer: Symbolizer,
     /// The first output error.
     error: Option<anyhow::Error>,
 }
@@ -41,11 +44,12 @@ pub struct Ran {
 }
 
 impl Ran {
-    /// The closing record: `interrupted` when the front end asked the tracer to stop.
+    /// The closing record: `interrupted` when the front end asked the tracer to stop (a
+    /// signal to sockwhy that ended the programs counts too).
     pub fn end(&self, interrupted: bool) -> TraceEnd {
         let how = if self.output_failed {
             EndReason::OutputClosed
-        } else if interrupted {
+        } else if interrupted || self.finish.interrupted {
             EndReason::Interrupted
         } else if self.finish.exit_code.is_none() {
             EndReason::Detached
@@ -72,6 +76,7 @@ impl Pipeline {
                 .collect(),
             history: History::default(),
             style: StrStyle::default(),
+            symbolizer: Symbolizer::new(),
             error: None,
         }
     }
@@ -108,8 +113,12 @@ impl Pipeline {
                 TraceMsg::Syscall {
                     event: mut ev,
                     args,
-                    facts,
+                    mut facts,
                 } => {
+                    if let Some(raw) = facts.stack.take() {
+                        ev.stack = self.symbolizer.symbolize(&raw);
+                        ev.stack_end = (raw.end != StackEnd::Complete).then_some(raw.end);
+                    }
                     // The rules quote the arguments, so a failure always gets its text.
                     if ev.failed()
                         || self

@@ -130,6 +130,7 @@ fn text_sinks(
             durations: opts.durations,
             expected_in_full: opts.expected,
             quiet: opts.quiet,
+            unfold_stacks: opts.stack_unfold,
         };
         sinks.push(Box::new(TextSink::with_options(handle()?, text)));
     }
@@ -304,12 +305,32 @@ pub fn build_config(opts: &TraceOpts, command: &[OsString]) -> Result<TraceConfi
         decode: DecodeOpts {
             strsize: opts.strsize,
         },
+        stack: stack_opts(opts)?,
         leader_exit: match opts.leader_exit {
             LeaderExitChoice::Wait => LeaderExit::Wait,
             LeaderExitChoice::Detach => LeaderExit::Detach,
             LeaderExitChoice::Kill => LeaderExit::Kill,
         },
     })
+}
+
+/// -k and its options.
+fn stack_opts(opts: &TraceOpts) -> Result<Option<crate::stack::StackOpts>> {
+    if !opts.stacks() {
+        return Ok(None);
+    }
+    let max = crate::stack::MAX_FRAME_LIMIT;
+    if !(1..=max).contains(&opts.stack_frame_limit) {
+        bail!(ExitError {
+            msg: format!("--stack-trace-frame-limit: expected 1 to {max}"),
+            code: 2
+        });
+    }
+    Ok(Some(crate::stack::StackOpts {
+        frame_limit: opts.stack_frame_limit,
+        every_call: opts.stack_all_calls,
+        ..Default::default()
+    }))
 }
 
 fn parse_pids(pids: &[String]) -> Result<Vec<i32>> {

@@ -2,7 +2,7 @@
 
 use super::errno::ErrnoName;
 use super::name::{Named, name_set};
-use super::{Fd, MsgHdr, Pid, SockAddr, SockId, Tid};
+use super::{Fd, MsgHdr, Pid, SockAddr, SockId, StackEnd, StackFrame, Tid};
 use serde::{Deserialize, Serialize};
 use syscalls::Sysno;
 
@@ -132,6 +132,12 @@ pub struct SyscallEvent {
     /// Failures only: consequential or expected (harmless), and why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub class: Option<FailureClass>,
+    /// The user-space stack at the call, innermost first (with -k).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stack: Vec<StackFrame>,
+    /// Why the stack walk stopped short of the outermost frame; None when it did not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stack_end: Option<StackEnd>,
 }
 
 impl SyscallEvent {

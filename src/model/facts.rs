@@ -148,6 +148,9 @@ pub struct Facts {
     pub max_dgram_qlen: Option<u32>,
     /// Things a probe could not check, one short phrase each (for honesty in evidence).
     pub unchecked: Vec<String>,
+    /// The user-space stack captured at the stop (-k), to be symbolised on the pipeline
+    /// thread; taken for any reported call -k asks for, not only failures.
+    pub stack: Option<super::RawStack>,
 }
 
 /// A memory cgroup's limit and use.

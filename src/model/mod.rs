@@ -11,6 +11,7 @@ pub mod msg;
 pub mod name;
 pub mod sockaddr;
 pub mod socket;
+pub mod stack;
 pub mod traced;
 
 pub use bytes::ByteString;
@@ -24,6 +25,7 @@ pub use msg::{Cmsg, IoVec, MsgHdr};
 pub use name::{NameSet, Named};
 pub use sockaddr::{AddrKind, AddrName, SockAddr};
 pub use socket::{InetProto, SockId, SockKind, SockProto, UnixName};
+pub use stack::{RawStack, StackEnd, StackFrame};
 
 /// A process id (thread-group leader), as the kernel numbers it in our pid namespace.
 pub type Pid = i32;

@@ -4,6 +4,7 @@ pub mod call;
 pub mod clock;
 pub mod escape;
 pub mod line;
+pub mod stack;
 
 #[cfg(test)]
 mod tests;

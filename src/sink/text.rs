@@ -17,6 +17,7 @@ use crate::render::clock::{Clock, duration_suffix};
 use crate::render::line::{
     DIM, RED, expected_note, format_body, format_explanation, format_process, is_expected, paint,
 };
+use crate::render::stack::format_stack;
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -39,6 +40,8 @@ pub struct TextOptions {
     pub expected_in_full: bool,
     /// `-q`: no attach, detach and new-process lines; `-qq`: no exit lines either.
     pub quiet: u8,
+    /// `--stack-trace-unfold`: every frame of a stack (-k), the runtime's too.
+    pub unfold_stacks: bool,
 }
 
 /// What makes two failures the same for collapsing.
@@ -133,6 +136,12 @@ impl<W: Write> TextSink<W> {
         }
     }
 
+    /// Show every frame of a stack (-k) instead of folding the runtime's.
+    pub fn unfold_stacks(mut self, unfold: bool) -> Self {
+        self.opts.unfold_stacks = unfold;
+        self
+    }
+
     /// The line prefix: `[pid N] ` and the time.
     fn prefix(&mut self, tid: crate::model::Tid, ts_ns: u64) -> String {
         let time = self
@@ -217,7 +226,15 @@ impl<W: Write> TextSink<W> {
                 t
             }
         };
-        writeln!(self.out, "{text}")
+        writeln!(self.out, "{text}")?;
+        // Under a call shown in full, the stack it was made from (-k); an expected
+        // failure's one line goes without.
+        if !ev.class.as_ref().is_some_and(is_expected) || self.opts.expected_in_full {
+            for l in format_stack(ev, self.opts.unfold_stacks, color) {
+                writeln!(self.out, "{l}")?;
+            }
+        }
+        Ok(())
     }
 
     fn shows_process(&self, pe: &ProcessEvent) -> bool {

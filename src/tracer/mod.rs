@@ -62,6 +62,8 @@ pub struct TraceConfig {
     pub decode: DecodeOpts,
     /// When the spawned command exits before what it started.
     pub leader_exit: LeaderExit,
+    /// Take user-space stacks (-k) with these bounds; None: no stacks.
+    pub stack: Option<crate::stack::StackOpts>,
 }
 
 /// What the tracer thread sends, in order.
@@ -98,6 +100,9 @@ pub struct Finish {
     pub stopped: StoppedTime,
     /// True when the seccomp filter chose the stops (else every syscall stopped).
     pub filtered: bool,
+    /// True when a signal to sockwhy (SIGTERM, SIGHUP, or Ctrl-C once only what the
+    /// command left running was traced) ended the traced programs.
+    pub interrupted: bool,
 }
 
 mod arch;
@@ -113,12 +118,14 @@ mod seccomp;
 mod signals;
 mod signame;
 mod spawn;
+mod stack;
 mod stats;
 mod stop;
 mod sysinfo;
 mod tracee;
 mod wait;
 
+pub use memory::read_tracee;
 pub use stats::{Bucket, StopCount, StoppedTime};
 
 use crate::model::ProcessEventKind;

@@ -140,6 +140,7 @@ mod tests {
             inject: inject.to_vec(),
             decode: DecodeOpts { strsize: 32 },
             leader_exit: super::super::LeaderExit::Wait,
+            stack: None,
         })
     }
 

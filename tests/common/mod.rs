@@ -192,6 +192,7 @@ pub fn proc_state(pid: i32) -> Option<(String, i32)> {
         .ok()?;
     Some((state, tracer))
 }
+pub mod stackfix;
 pub mod tmux;
 
 /// A child killed and reaped when dropped, so a failing test leaves no process behind.

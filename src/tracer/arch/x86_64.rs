@@ -47,6 +47,16 @@ pub fn set_return(stop: &Stop, value: i64) -> nix::Result<()> {
     ptrace::setregs(pid, regs)
 }
 
+/// rip, rsp and rbp of a stopped thread: where a stack walk (-k) starts.
+pub fn stack_regs(stop: &Stop) -> Option<crate::stack::Regs> {
+    let r = ptrace::getregs(NixPid::from_raw(stop.tid())).ok()?;
+    Some(crate::stack::Regs {
+        ip: r.rip,
+        sp: r.rsp,
+        bp: r.rbp,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

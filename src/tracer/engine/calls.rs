@@ -235,7 +235,7 @@ impl Engine {
                 ev.errno = Some(crate::model::Errno::EINTR.into());
             }
         }
-        let facts = if ev.failed()
+        let mut facts = if ev.failed()
             && let Some(stop) = stop
         {
             let mut f = probe::probe_failure(
@@ -252,6 +252,11 @@ impl Engine {
         } else {
             Facts::default()
         };
+        if let Some(stop) = stop
+            && let Some(cap) = self.stacks.as_mut().filter(|c| c.wants(ev.failed()))
+        {
+            facts.stack = Some(crate::tracer::stack::capture(cap, c.pid, stop));
+        }
         let msg = TraceMsg::Syscall {
             event: Box::new(ev),
             args: Box::new(args),

@@ -91,6 +91,10 @@ pub struct Engine {
     /// The SIGCONT we sent the new child to start it: delivered, but not shown as if
     /// someone else had sent it.
     our_sigcont: Option<Tid>,
+    /// A signal to sockwhy ended the traced programs (see `Finish::interrupted`).
+    interrupted: bool,
+    /// -k: walks stacks at reported calls.
+    stacks: Option<crate::stack::Capturer>,
 }
 
 impl Engine {
@@ -120,6 +124,8 @@ impl Engine {
             last_stop_ns: 0,
             ending: Ending::Running,
             our_sigcont: None,
+            interrupted: false,
+            stacks: cfg.stack.clone().map(crate::stack::Capturer::new),
         }
     }
 
@@ -234,6 +240,7 @@ impl Engine {
                 .collect(),
             stopped: self.stopped_time,
             filtered: self.mode == Mode::Filtered,
+            interrupted: self.interrupted,
         }
     }
 
@@ -271,8 +278,10 @@ impl Engine {
             self.start_detach();
         } else if self.leader_gone {
             // Only what the command left running is traced: the user wants out.
+            self.interrupted = true;
             self.end_leftovers();
         } else if terminate {
+            self.interrupted = true;
             self.kill_all();
         }
         // SIGINT while the command runs: the terminal sent it to the command too; it
