@@ -30,9 +30,11 @@ mod layout;
 mod procs;
 mod state;
 mod store;
+mod target;
 mod terminal;
 mod text;
 mod ui;
+mod wrap;
 
 #[cfg(test)]
 mod tests;
