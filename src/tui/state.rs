@@ -590,6 +590,8 @@ impl State {
             Action::Enter if self.screen == Screen::Events => {
                 self.show_detail = !self.show_detail;
                 self.detail_scroll = 0;
+                // The hints say what the pane's keys are; an old notice would hide them.
+                self.message = None;
                 self.scroll_into_view();
             }
             Action::DetailScroll(d) => {
