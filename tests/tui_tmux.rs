@@ -289,7 +289,10 @@ fn noise_keys_in_tmux() {
     let s = tmux.wait_for("Events 6/34 [failures -expected]");
     // (The status bar still counts every errno.)
     let rows: Vec<&str> = s.lines().filter(|l| l.starts_with('│')).collect();
-    assert!(!rows.iter().any(|l| l.contains("/var/run/nscd/socket")), "{s}");
+    assert!(
+        !rows.iter().any(|l| l.contains("/var/run/nscd/socket")),
+        "{s}"
+    );
     assert!(!rows.iter().any(|l| l.contains("ENOTSOCK")), "{s}");
     tmux.keys(&["E"]);
     tmux.wait_for("Events 13/34 [failures]");
