@@ -4,8 +4,8 @@
 //!     cargo bench --bench report -- 200000    # another size
 //!
 //! Generates a trace shaped like a real one (a process tree, execs, signals; a tenth of
-//! the calls failing across a few dozen groups, with explanation, cause and decoded
-//! msghdrs), then times the release binary on it for each report format and for `-c`,
+//! the calls failing across a few dozen groups, with explanation, cause, class and a `-k`
+//! stack from one of five call sites, and decoded msghdrs), then times the release binary on it for each report format and for `-c`,
 //! and reports its peak RSS. Peak RSS comes from getrusage(RUSAGE_CHILDREN) in a helper
 //! process that runs just that one command, so each figure is that run's alone.
 //!
@@ -15,8 +15,8 @@
 //! the same peak RSS as for 100,000 events: memory does not grow with the trace.
 
 use sockwhy::model::{
-    Cause, Confidence, Header, IoVec, MsgHdr, Named, ProcessEvent, ProcessEventKind, Record,
-    SockAddr, SockId, SyscallEvent, UnixName,
+    Cause, Confidence, FailureClass, FailureKind, Header, IoVec, MsgHdr, Named, ProcessEvent,
+    ProcessEventKind, Record, SockAddr, SockId, StackFrame, SyscallEvent, UnixName,
 };
 use sockwhy::sink::jsonl::write::to_json_string;
 use std::io::{BufWriter, Write};
@@ -107,6 +107,36 @@ fn measure_child(cmd: &[String]) {
     println!("{secs:.3} {} {cpu:.3}", usage.max_rss());
 }
 
+/// A `-k` stack of a failing connect made from one of five places in the program.
+fn stack(site: u64) -> Vec<StackFrame> {
+    let frame = |module: &str, function: &str, offset: u64, file: Option<(&str, u32)>| StackFrame {
+        addr: 0x5500_0000_0000 + offset,
+        module: Some(module.into()),
+        offset: Some(offset),
+        function: Some(function.into()),
+        function_offset: Some(0x1b),
+        file: file.map(|f| f.0.into()),
+        line: file.map(|f| f.1),
+        inlined: false,
+    };
+    let libc = "/usr/lib/x86_64-linux-gnu/libc.so.6";
+    let prog = "/usr/bin/worker";
+    vec![
+        frame(libc, "__connect", 0x11a7cb, None),
+        frame(
+            prog,
+            &format!("connect_backend_{site}"),
+            0x4000 + site * 0x100,
+            Some(("src/net.c", 40 + site as u32)),
+        ),
+        frame(prog, "run_worker", 0x5000, Some(("src/worker.c", 88))),
+        frame(prog, "main", 0x1a2b, Some(("src/main.c", 120))),
+        frame(libc, "__libc_start_call_main", 0x29d90, None),
+        frame(libc, "__libc_start_main_impl", 0x29e40, None),
+        frame(prog, "_start", 0x1125, None),
+    ]
+}
+
 /// Write a trace of `n` records (header and process events included).
 fn generate(path: &Path, n: u64) {
     let f = std::fs::File::create(path).expect("create bench trace");
@@ -190,6 +220,18 @@ fn generate(path: &Path, n: u64) {
                 ],
                 ret: -1,
                 errno: Some(if k % 3 == 0 { "ECONNREFUSED" } else { "ENOENT" }.into()),
+                // A refused connect is retried elsewhere and recovers; a missing path is real.
+                class: Some(FailureClass {
+                    kind: if k % 3 == 0 {
+                        FailureKind::Expected
+                    } else {
+                        FailureKind::Consequential
+                    }
+                    .into(),
+                    reason: "bench".into(),
+                    recovered_by: (k % 3 == 0).then_some(i + 2),
+                }),
+                stack: stack(k % 5),
                 addr: Some(SockAddr::unix(UnixName::Path(p.as_str().into()), 30)),
                 fds: vec![sock],
                 fd: Some(3),

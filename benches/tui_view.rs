@@ -7,8 +7,8 @@
 //! with keeping every `SyscallEvent` in memory.
 
 use sockwhy::model::{
-    Cause, Confidence, Header, ProcessEvent, ProcessEventKind, Record, SockAddr, SockId,
-    SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, UnixName,
+    Cause, Confidence, FailureClass, FailureKind, Header, ProcessEvent, ProcessEventKind, Record,
+    SockAddr, SockId, StackFrame, SyscallEvent, TRACE_FORMAT_NAME, TRACE_FORMAT_VERSION, UnixName,
 };
 use sockwhy::sink::jsonl::read::JsonlReader;
 use sockwhy::sink::jsonl::write::to_json_string;
@@ -30,6 +30,19 @@ fn kib(field: &str) -> u64 {
         .trim()
         .parse()
         .unwrap_or(0)
+}
+
+fn frame(module: &str, function: &str, file: Option<(&str, u32)>) -> StackFrame {
+    StackFrame {
+        addr: 0x5500_0000_1000,
+        module: Some(module.into()),
+        offset: Some(0x1000),
+        function: Some(function.into()),
+        function_offset: Some(0x1b),
+        file: file.map(|f| f.0.into()),
+        line: file.map(|f| f.1),
+        inlined: false,
+    }
 }
 
 fn event(i: u64) -> SyscallEvent {
@@ -95,10 +108,32 @@ fn event(i: u64) -> SyscallEvent {
                 }
                 .into(),
             );
-            e.addr = Some(SockAddr::unix(
-                UnixName::Path("/run/app/missing.sock".into()),
-                110,
-            ));
+            // Five servers: the TARGET column tells the connects apart.
+            let target = format!("/run/app/backend-{}.sock", (i / 10) % 5);
+            e.args[1] = format!("{{sa_family=AF_UNIX, sun_path=\"{target}\"}}");
+            e.addr = Some(SockAddr::unix(UnixName::Path(target.as_str().into()), 110));
+            let expected = i % 20 != 9;
+            e.class = Some(FailureClass {
+                kind: if expected {
+                    FailureKind::Expected
+                } else {
+                    FailureKind::Consequential
+                }
+                .into(),
+                reason: "bench".into(),
+                recovered_by: expected.then_some(i + 2),
+            });
+            e.stack = vec![
+                frame("/usr/lib/x86_64-linux-gnu/libc.so.6", "__connect", None),
+                frame("/usr/bin/bench", "connect_backend", Some(("src/net.c", 42))),
+                frame("/usr/bin/bench", "main", Some(("src/main.c", 120))),
+                frame(
+                    "/usr/lib/x86_64-linux-gnu/libc.so.6",
+                    "__libc_start_call_main",
+                    None,
+                ),
+                frame("/usr/bin/bench", "_start", None),
+            ];
             e.explanation = Some(
                 "No socket is bound at this path: the file does not exist, or is not a socket."
                     .into(),
@@ -166,7 +201,7 @@ fn main() {
         size as f64 / 1048576.0,
         t.elapsed()
     );
-    let r = sockwhy::tui::bench::view_bench(&path, 120, 40, 400, "missing.sock\"}, 111")
+    let r = sockwhy::tui::bench::view_bench(&path, 120, 40, 400, "backend-4.sock\"}, 111")
         .expect("view bench");
     let hwm = kib("VmHWM:");
     println!(
@@ -177,7 +212,10 @@ fn main() {
         "frame (update + draw, 120x40, detail open, paging): mean {:.2?}, max {:.2?} over {} frames",
         r.frame_mean, r.frame_max, r.frames
     );
-    println!("failures-only filter over all rows: {:.2?}", r.filter);
+    println!(
+        "failures-only filter over all rows: {:.2?}; then expected hidden: {:.2?}",
+        r.filter, r.hide_expected
+    );
     println!("search that scans every row: {:.2?}", r.search);
     let (before, loaded) = r.rss_kib;
     println!(

@@ -62,7 +62,7 @@ fn render(r: &Report, f: fn(&Report, &mut dyn std::io::Write) -> std::io::Result
 
 /// The traces with golden files: `NAME.jsonl` has `NAME.report.txt`, `NAME.report.md`
 /// and `NAME.summary.txt`.
-const GOLDEN: &[&str] = &["demo", "recorded-daemon"];
+const GOLDEN: &[&str] = &["demo", "recorded-daemon", "noisy-client"];
 
 #[test]
 fn text_reports() {
@@ -112,9 +112,19 @@ fn check_order(r: &Report) {
     if r.failures.iter().any(|g| g.ended_main()) {
         assert!(r.failures[0].ended_main());
     }
+    // Expected failures come after every consequential one.
+    let first_expected = r.failures.iter().position(|g| g.is_expected());
+    if let Some(i) = first_expected {
+        assert!(
+            r.failures[i..].iter().all(|g| g.is_expected()),
+            "expected last"
+        );
+    }
     // Within a tier, more calls come first.
     for w in r.failures.windows(2) {
-        let tier = |g: &sockwhy::sink::report::FailureGroup| (!g.ended_main(), g.ended_count == 0);
+        let tier = |g: &sockwhy::sink::report::FailureGroup| {
+            (g.is_expected(), !g.ended_main(), g.ended_count == 0)
+        };
         assert!(tier(&w[0]) <= tier(&w[1]));
         if tier(&w[0]) == tier(&w[1]) {
             assert!(w[0].count >= w[1].count);

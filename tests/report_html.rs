@@ -130,9 +130,10 @@ fn check_rendered(fixture: &str) {
     );
     for (n, g) in r.failures.iter().enumerate() {
         let fatal = if g.ended_count > 0 { " fatal" } else { "" };
+        let expected = if g.is_expected() { " expected" } else { "" };
         assert!(
             dom.contains(&format!(
-                "<article class=\"failure{fatal}\" id=\"f{}\">",
+                "<article class=\"failure{fatal}{expected}\" id=\"f{}\">",
                 n + 1
             )),
             "group {} rendered",
@@ -168,14 +169,116 @@ fn check_rendered(fixture: &str) {
         .iter()
         .filter(|t| t.fatal_ns.is_some())
         .count();
-    assert_eq!(count(&dom, "<rect class=\"fatal\""), fatal_rows);
+    // Bars have a position; the legend's sample marks do not.
+    assert_eq!(count(&dom, "<rect class=\"fatal\" x="), fatal_rows);
     assert!(count(&dom, "<rect class=\"f") >= 1);
     assert!(dom.contains("<title>sockwhy report: "));
+    check_charts(&dom, &r);
     assert!(!dom.contains("<script"));
     assert_eq!(
         count(&dom, "http://"),
         count(&dom, "xmlns=\"http://www.w3.org/2000/svg\""),
         "nothing is loaded from anywhere"
+    );
+}
+
+/// The timeline's legend and human ticks, and the chart per errno beside it.
+fn check_charts(dom: &str, r: &Report) {
+    // Both charts have a legend: five marks for the timeline, one per errno series.
+    assert_eq!(count(dom, "<g class=\"legend\">"), 2, "two legends");
+    assert_eq!(
+        count(dom, "<g class=\"key\""),
+        5 + r.timeline.by_errno.len(),
+        "legend entries"
+    );
+    for mark in [
+        "failure",
+        "expected failure",
+        "last failure before the process exited",
+    ] {
+        assert!(
+            dom.contains(&format!("<text x=\"16\">{mark}</text>")),
+            "{mark}"
+        );
+    }
+    // Ticks read as times for people: 0, then a number and a unit, never +0.144000s.
+    let ticks: Vec<&str> = dom
+        .split("<text class=\"tick\"")
+        .skip(1)
+        .filter_map(|t| {
+            t.split_once('>')
+                .and_then(|(_, rest)| rest.split_once("</text>"))
+        })
+        .map(|(label, _)| label)
+        .collect();
+    assert!(ticks.len() >= 4, "ticks on both charts: {ticks:?}");
+    assert_eq!(ticks[0], "0");
+    for t in &ticks[1..] {
+        if *t == "0" {
+            continue; // the errno chart's axis starts again
+        }
+        let (num, unit) = t.split_once(' ').unwrap_or_else(|| panic!("tick {t:?}"));
+        assert!(num.parse::<f64>().is_ok(), "tick {t:?}");
+        assert!(["us", "ms", "s"].contains(&unit), "tick {t:?}");
+    }
+    // The chart per errno: one series per errno, in a figure beside the timeline.
+    assert!(dom.contains("<div class=\"charts\">"));
+    assert!(dom.contains("<svg class=\"errno-chart\""));
+    assert_eq!(count(dom, "<g class=\"series\""), r.timeline.by_errno.len());
+    for s in &r.timeline.by_errno {
+        assert!(
+            dom.contains(&format!("data-errno=\"{}\"", dom_text(&s.errno))),
+            "series {}",
+            s.errno
+        );
+    }
+}
+
+/// Expected failures look different, and rule ids, fixes, call sites and stacks show.
+#[test]
+#[cfg_attr(not(has_chromium), ignore = "chromium is not installed")]
+fn noisy_report_marks_expected_failures_and_shows_fixes_sites_and_stacks() {
+    let fixture = "noisy-client.jsonl";
+    check_rendered(fixture);
+    let dom = dump_dom(fixture);
+    let r = report_of(fixture);
+    let expected = r.failures.iter().filter(|g| g.is_expected()).count();
+    assert!(expected > 0);
+    assert_eq!(count(&dom, "<article class=\"failure expected\""), expected);
+    assert_eq!(
+        count(&dom, "<span class=\"badge expected\">expected</span>"),
+        expected
+    );
+    assert_eq!(
+        count(&dom, "<tr class=\"expected\">"),
+        expected + 1,
+        "and one call site"
+    );
+    assert!(
+        count(&dom, "<rect class=\"expected\"") >= 2,
+        "legend and bars"
+    );
+    for g in &r.failures {
+        let Some(c) = &g.cause else { continue };
+        if let Some(fix) = &c.fix {
+            assert!(dom.contains(&format!("<dd class=\"fix\">{}</dd>", dom_text(fix))));
+        }
+        if !c.rule.is_empty() {
+            assert!(dom.contains(&format!("<code class=\"rule\">{}</code>", c.rule)));
+        }
+    }
+    // Grouped by call site, and the example's folded stack.
+    assert!(dom.contains("<section id=\"sites\">"));
+    assert!(dom.contains("2 call sites fail with ENOENT"));
+    assert_eq!(count(&dom, "<table class=\"sites\">"), 1);
+    assert!(dom.contains("connect_db at src/db.c:42 in /opt/app/bin/client"));
+    assert!(dom.contains("#4-6 3 frames in libc.so.6, C start-up"));
+    // The probes of fds 0, 1 and 2 are one group.
+    assert!(dom.contains("<code>fds 0, 1, 2</code>"));
+    // Still no script, and the policy allows none.
+    assert!(!dom.contains("<script"));
+    assert!(
+        dom.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\"")
     );
 }
 

@@ -264,3 +264,75 @@ fn saving_through_a_planted_symlink_is_refused() {
     tmux.wait_for("SOCKWHY-EXIT=0");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The noise controls and the new detail on the real binary: `sockwhy view` of
+/// tests/fixtures/noisy-client.jsonl (expected failures, five targets, a stack, a fix).
+#[test]
+#[cfg_attr(not(has_tmux), ignore = "tmux is not installed")]
+fn noise_keys_in_tmux() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/noisy-client.jsonl");
+    let cmd = format!(
+        "'{}' view '{}'; echo SOCKWHY-EXIT=$?; sleep 60",
+        env!("CARGO_BIN_EXE_sockwhy"),
+        fixture.display()
+    );
+    let tmux = Tmux::start("noise", 120, 40, &cmd);
+    let s = tmux.wait_for_all(&["Events 34/34", "13 failed (7 expected, E hides)"]);
+    assert!(s.contains("TARGET"), "{s}");
+    for target in ["/var/run/nscd/socket", "/run/app/api.sock", "@app-metrics"] {
+        assert!(s.contains(target), "{target}: {s}");
+    }
+    // E hides the expected failures, f then shows only the real ones.
+    tmux.keys(&["E"]);
+    tmux.wait_for_all(&["Events 27/34 [-expected]", "7 expected hidden, E shows"]);
+    tmux.keys(&["f"]);
+    let s = tmux.wait_for("Events 6/34 [failures -expected]");
+    // (The status bar still counts every errno.)
+    let rows: Vec<&str> = s.lines().filter(|l| l.starts_with('│')).collect();
+    assert!(
+        !rows.iter().any(|l| l.contains("/var/run/nscd/socket")),
+        "{s}"
+    );
+    assert!(!rows.iter().any(|l| l.contains("ENOTSOCK")), "{s}");
+    tmux.keys(&["E"]);
+    tmux.wait_for("Events 13/34 [failures]");
+    tmux.keys(&["x"]);
+    tmux.wait_for("Events 34/34 ");
+
+    // The real failure's detail: rule id, fix, the stack folded, then unfolded.
+    tmux.keys(&["/"]);
+    tmux.text("db.sock");
+    tmux.keys(&["Enter", "Enter"]);
+    let s = tmux.wait_for_all(&["rule connect.no-socket-file", "Fix", "Stack (7 frames"]);
+    assert!(
+        s.contains("Start the database (systemctl start app-db)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("#1 /opt/app/bin/client connect_db+0x3e at src/db.c:42"),
+        "{s}"
+    );
+    assert!(s.contains("#4-6 3 frames in libc.so.6, C start-up"), "{s}");
+    assert!(s.contains("u fold/unfold stack"), "the hint: {s}");
+    tmux.keys(&["u"]);
+    let s = tmux.wait_for("every frame: u folds");
+    assert!(s.contains("__libc_start_call_main+0x80"), "{s}");
+    tmux.keys(&["u"]);
+    tmux.wait_for("runtime frames folded: u unfolds");
+    tmux.keys(&["Escape"]);
+    tmux.wait_gone("Stack (7 frames");
+
+    // Sideways through the arguments, and back.
+    tmux.keys(&["Right", "l"]);
+    tmux.wait_for("args from column 17 (h/l)");
+    tmux.keys(&["Left", "h"]);
+    tmux.wait_gone("args from column");
+
+    // The help lists the new keys.
+    tmux.keys(&["?"]);
+    let s = tmux.wait_for("Keys (any key closes)");
+    assert!(s.contains("expected failures hidden/shown"), "{s}");
+    assert!(s.contains("scroll the arguments sideways"), "{s}");
+    tmux.keys(&["Escape", "q"]);
+    tmux.wait_for("SOCKWHY-EXIT=0");
+}

@@ -36,17 +36,36 @@ pub fn format_frame(f: &StackFrame) -> String {
     s
 }
 
-/// The stack lines under a call (empty when it has none). `unfold` shows every frame;
-/// otherwise each run of runtime frames is one line naming its modules.
-pub fn format_stack(ev: &SyscallEvent, unfold: bool, color: bool) -> Vec<String> {
+/// What one line of a shown stack is, so each front end can style it its own way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StackLineKind {
+    /// A frame shown on its own.
+    Frame,
+    /// The first frame of the program's own code: the one to look at.
+    FirstOwn,
+    /// A run of C library or runtime frames folded into one line (or one such frame).
+    Folded,
+    /// Why the walk stopped short.
+    End,
+}
+
+/// One line of a shown stack, without indentation: `#1 /tmp/client main at client.c:57`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackLine {
+    /// What the line is.
+    pub kind: StackLineKind,
+    /// Its text (escaped when the frame was symbolised).
+    pub text: String,
+}
+
+/// The lines of a call's stack, innermost first (empty when it has none). `unfold` shows
+/// every frame; otherwise each run of runtime frames is one line naming its modules.
+pub fn stack_lines(ev: &SyscallEvent, unfold: bool) -> Vec<StackLine> {
     let mut out = Vec::new();
-    if ev.stack.is_empty() && ev.stack_end.is_none() {
-        return out;
-    }
-    out.push("    stack:".to_owned());
     let kinds = runtime_of_each(&ev.stack);
     let mut own_seen = false;
     let mut i = 0;
+    let line = |kind, text| StackLine { kind, text };
     while i < ev.stack.len() {
         let f = &ev.stack[i];
         if !unfold && kinds[i].is_some() {
@@ -57,32 +76,50 @@ pub fn format_stack(ev: &SyscallEvent, unfold: bool, color: bool) -> Vec<String>
                     libs.push(k);
                 }
             }
-            let line = if run == 1 {
-                format!("      #{i} {}", format_frame(f))
+            let text = if run == 1 {
+                format!("#{i} {}", format_frame(f))
             } else {
-                format!(
-                    "      #{i}-{} {run} frames in {}",
-                    i + run - 1,
-                    libs.join(", ")
-                )
+                format!("#{i}-{} {run} frames in {}", i + run - 1, libs.join(", "))
             };
-            out.push(paint(&line, DIM, color));
+            out.push(line(StackLineKind::Folded, text));
             i += run;
             continue;
         }
-        let line = format!("      #{i} {}", format_frame(f));
-        if !own_seen && kinds[i].is_none() {
+        let kind = if !own_seen && kinds[i].is_none() {
             own_seen = true;
-            out.push(paint(&line, BOLD, color));
+            StackLineKind::FirstOwn
         } else {
-            out.push(line);
-        }
+            StackLineKind::Frame
+        };
+        out.push(line(kind, format!("#{i} {}", format_frame(f))));
         i += 1;
     }
     if let Some(end) = ev.stack_end
         && end != StackEnd::Complete
     {
-        out.push(format!("      (walk stopped: {})", end.describe()));
+        out.push(line(
+            StackLineKind::End,
+            format!("(walk stopped: {})", end.describe()),
+        ));
+    }
+    out
+}
+
+/// The stack lines under a call (empty when it has none). `unfold` shows every frame;
+/// otherwise each run of runtime frames is one line naming its modules.
+pub fn format_stack(ev: &SyscallEvent, unfold: bool, color: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    if ev.stack.is_empty() && ev.stack_end.is_none() {
+        return out;
+    }
+    out.push("    stack:".to_owned());
+    for l in stack_lines(ev, unfold) {
+        let text = format!("      {}", l.text);
+        out.push(match l.kind {
+            StackLineKind::Folded => paint(&text, DIM, color),
+            StackLineKind::FirstOwn => paint(&text, BOLD, color),
+            StackLineKind::Frame | StackLineKind::End => text,
+        });
     }
     out
 }

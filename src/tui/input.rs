@@ -19,6 +19,9 @@ pub(crate) fn action_for(state: &State, ev: &Event) -> Option<Action> {
     }
 }
 
+/// Columns one Left or Right scrolls the list's arguments by.
+const HSCROLL_STEP: i32 = 8;
+
 fn is_leave_input(k: &KeyEvent) -> bool {
     // Ctrl-] is byte 0x1d; terminals report it as Ctrl-] or, through crossterm, Ctrl-5.
     k.modifiers.contains(KeyModifiers::CONTROL) && matches!(k.code, KeyCode::Char(']' | '5'))
@@ -76,6 +79,10 @@ fn key_action(state: &State, k: &KeyEvent) -> Option<Action> {
         KeyCode::Char('J') => Action::DetailScroll(1),
         KeyCode::Char('K') => Action::DetailScroll(-1),
         KeyCode::Char('f') => Action::ToggleFailures,
+        KeyCode::Char('E') => Action::ToggleExpected,
+        KeyCode::Left | KeyCode::Char('h') => Action::HScroll(-HSCROLL_STEP),
+        KeyCode::Right | KeyCode::Char('l') => Action::HScroll(HSCROLL_STEP),
+        KeyCode::Char('u') => Action::ToggleUnfold,
         KeyCode::Char('c') => Action::FilterCall,
         KeyCode::Char('p') => Action::FilterPid,
         KeyCode::Char('e') => Action::FilterErrno,

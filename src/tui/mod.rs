@@ -30,9 +30,11 @@ mod layout;
 mod procs;
 mod state;
 mod store;
+mod target;
 mod terminal;
 mod text;
 mod ui;
+mod wrap;
 
 #[cfg(test)]
 mod tests;
@@ -617,6 +619,8 @@ pub mod bench {
         pub frame_max: Duration,
         /// Turning the failures-only filter on (rebuilds the index vector).
         pub filter: Duration,
+        /// Then hiding the expected failures too.
+        pub hide_expected: Duration,
         /// One search that has to scan most rows.
         pub search: Duration,
         /// Size of one compact row.
@@ -687,6 +691,12 @@ pub mod bench {
         term.draw(|f| super::ui::draw(&st, f))
             .map_err(io::Error::other)?;
         let filter = t.elapsed();
+        let t = Instant::now();
+        st.update(Action::ToggleExpected);
+        term.draw(|f| super::ui::draw(&st, f))
+            .map_err(io::Error::other)?;
+        let hide_expected = t.elapsed();
+        st.update(Action::ToggleExpected);
         st.update(Action::ToggleFailures);
         st.update(Action::Top);
         let t = Instant::now();
@@ -702,6 +712,7 @@ pub mod bench {
             frame_mean: total / frames.max(1) as u32,
             frame_max: max,
             filter,
+            hide_expected,
             search,
             row_bytes: std::mem::size_of::<super::store::Row>(),
             first_rows: first_rows.unwrap_or(load),

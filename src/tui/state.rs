@@ -31,6 +31,12 @@ pub(crate) enum Action {
     DetailScroll(i64),
     /// Failures only, on or off.
     ToggleFailures,
+    /// Expected (harmless) failures hidden, on or off.
+    ToggleExpected,
+    /// Scroll the list's arguments sideways by this many columns (negative: back).
+    HScroll(i32),
+    /// The detail pane's stack: every frame, or runtime frames folded.
+    ToggleUnfold,
     /// Only the selected row's syscall (again: off).
     FilterCall,
     /// Only the selected row's pid (again: off).
@@ -150,6 +156,8 @@ pub(crate) enum Run {
 pub(crate) struct Filters {
     /// Failed calls only.
     pub failures: bool,
+    /// Hide failures the trace classed as expected.
+    pub hide_expected: bool,
     /// This syscall only.
     pub call: Option<u16>,
     /// This process only.
@@ -161,6 +169,7 @@ pub(crate) struct Filters {
 impl Filters {
     fn matches(&self, r: &Row) -> bool {
         (!self.failures || r.errno != 0)
+            && !(self.hide_expected && r.expected())
             && self.call.is_none_or(|c| c == r.call)
             && self.pid.is_none_or(|p| p == r.pid)
             && self.errno.is_none_or(|e| e == r.errno)
@@ -203,6 +212,10 @@ pub(crate) struct State {
     pub show_detail: bool,
     /// Detail pane scroll.
     pub detail_scroll: u16,
+    /// Columns of the list's arguments scrolled off to the left.
+    pub hscroll: u16,
+    /// The detail pane shows every stack frame (runtime frames unfolded).
+    pub unfold_stack: bool,
     /// The selected row's full event, read back from the trace.
     pub detail: Option<(u32, Result<Box<SyscallEvent>, String>)>,
     /// Selected position in the process tree.
@@ -251,6 +264,8 @@ impl State {
             overlay: Overlay::None,
             show_detail: false,
             detail_scroll: 0,
+            hscroll: 0,
+            unfold_stack: false,
             detail: None,
             proc_sel: 0,
             session,
@@ -575,6 +590,8 @@ impl State {
             Action::Enter if self.screen == Screen::Events => {
                 self.show_detail = !self.show_detail;
                 self.detail_scroll = 0;
+                // The hints say what the pane's keys are; an old notice would hide them.
+                self.message = None;
                 self.scroll_into_view();
             }
             Action::DetailScroll(d) => {
@@ -584,6 +601,37 @@ impl State {
                 let keep = self.selected_index();
                 self.filters.failures = !self.filters.failures;
                 self.rebuild_view(keep);
+            }
+            Action::ToggleExpected => {
+                let keep = self.selected_index();
+                self.filters.hide_expected = !self.filters.hide_expected;
+                self.message = Some(if self.filters.hide_expected {
+                    format!(
+                        "{} expected failures hidden (E shows them)",
+                        self.store.expected
+                    )
+                } else {
+                    "expected failures shown".to_owned()
+                });
+                self.rebuild_view(keep);
+            }
+            Action::HScroll(d) => {
+                // The list keeps at most ARGS_CAP bytes of arguments (and "...").
+                let max = super::store::ARGS_CAP as i64;
+                self.hscroll = (i64::from(self.hscroll) + i64::from(d)).clamp(0, max) as u16;
+            }
+            Action::ToggleUnfold => {
+                self.unfold_stack = !self.unfold_stack;
+                if !self.show_detail {
+                    self.message = Some(format!(
+                        "stacks: {} (Enter opens the detail)",
+                        if self.unfold_stack {
+                            "every frame"
+                        } else {
+                            "runtime frames folded"
+                        }
+                    ));
+                }
             }
             Action::FilterCall => {
                 let keep = self.selected_index();
@@ -736,6 +784,7 @@ struct Matcher {
     needle: Vec<u8>,
     calls: Vec<bool>,
     errnos: Vec<bool>,
+    targets: Vec<bool>,
     pid: bool,
 }
 
@@ -748,11 +797,15 @@ impl Matcher {
         let errnos = (0..store.errnos.len())
             .map(|i| i != 0 && contains_ci(store.errnos.name(i as u16).as_bytes(), &needle))
             .collect();
+        let targets = (0..store.targets.len())
+            .map(|i| i != 0 && contains_ci(store.targets.name(i as u32).as_bytes(), &needle))
+            .collect();
         let pid = !needle.is_empty() && needle.iter().all(u8::is_ascii_digit);
         Matcher {
             needle,
             calls,
             errnos,
+            targets,
             pid,
         }
     }
@@ -760,6 +813,11 @@ impl Matcher {
     fn matches(&self, store: &Store, r: &Row) -> bool {
         self.calls.get(r.call as usize).copied().unwrap_or(false)
             || self.errnos.get(r.errno as usize).copied().unwrap_or(false)
+            || self
+                .targets
+                .get(r.target as usize)
+                .copied()
+                .unwrap_or(false)
             || contains_ci(store.raw_text(r), &self.needle)
             || (self.pid && contains_ci(itoa(r.pid, &mut [0u8; 12]), &self.needle))
     }

@@ -9,7 +9,7 @@
 //! one), whose line each record arrives with. The store itself writes nothing.
 
 use super::LineAt;
-use crate::model::{Header, Record, SyscallEvent};
+use crate::model::{FailureKind, Header, Record, SyscallEvent};
 use crate::sink::jsonl::read::{JsonlReader, parse_line};
 use std::collections::HashMap;
 use std::fs::File;
@@ -21,6 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use super::procs::ProcTable;
+use super::target::call_target;
 use super::text::{clean, truncate_at};
 
 /// Most bytes of argument text kept per row for the list and the search.
@@ -29,6 +30,15 @@ pub(crate) const ARGS_CAP: usize = 120;
 const RET_TEXT_CAP: usize = 40;
 /// Separates the args from the decorated return value in the arena (never in clean text).
 const SEP: u8 = 0x1f;
+
+/// Most distinct targets kept; a target first seen past this shows as none in the list
+/// (the detail pane still has the whole record).
+const MAX_TARGETS: u32 = 1 << 18;
+
+/// [`Row::flags`]: the call failed, and the trace classed the failure as expected.
+const EXPECTED: u8 = 1;
+/// [`Row::flags`]: the record has a stack (`-k`).
+const STACK: u8 = 2;
 
 /// One syscall as the list needs it.
 #[derive(Clone, Copy, Debug)]
@@ -45,19 +55,34 @@ pub(crate) struct Row {
     pub line_len: u32,
     /// Thread-group id.
     pub pid: i32,
+    /// Interned target (what the call talks to, see `target.rs`); 0 when none.
+    pub target: u32,
     /// Interned syscall name.
     pub call: u16,
     /// Interned errno name; 0 when the call succeeded.
     pub errno: u16,
     /// Length of this row's text in the arena.
     pub text_len: u16,
+    /// [`EXPECTED`], [`STACK`].
+    flags: u8,
 }
 
-/// Small strings seen again and again (syscall and errno names), numbered once.
+impl Row {
+    /// The call failed, and harmlessly (the trace's `class` says `expected`).
+    pub fn expected(&self) -> bool {
+        self.flags & EXPECTED != 0
+    }
+    /// The record carries a stack.
+    pub fn has_stack(&self) -> bool {
+        self.flags & STACK != 0
+    }
+}
+
+/// Small strings seen again and again (syscall and errno names, targets), numbered once.
 #[derive(Default, Debug)]
 pub(crate) struct Interner {
     names: Vec<String>,
-    ids: HashMap<String, u16>,
+    ids: HashMap<String, u32>,
 }
 
 impl Interner {
@@ -67,25 +92,31 @@ impl Interner {
         t.names.push(String::new());
         t
     }
-    fn intern(&mut self, s: &str) -> u16 {
+    /// The id of `s`, numbering it when new; None when the table already holds `cap` ids.
+    fn intern_upto(&mut self, s: &str, cap: u32) -> Option<u32> {
         if let Some(&id) = self.ids.get(s) {
-            return id;
+            return Some(id);
         }
-        // Past 65535 distinct names (a corrupt trace) everything shares the last id.
-        let Ok(id) = u16::try_from(self.names.len()) else {
-            return u16::MAX;
-        };
+        let id = u32::try_from(self.names.len()).ok().filter(|&i| i < cap)?;
         self.names.push(clean(s).into_owned());
         self.ids.insert(s.to_owned(), id);
-        id
+        Some(id)
+    }
+    /// A name's u16 id. Past 65535 distinct names (a corrupt trace) everything shares the
+    /// last id.
+    fn intern(&mut self, s: &str) -> u16 {
+        self.intern_upto(s, u32::from(u16::MAX))
+            .map_or(u16::MAX, |id| id as u16)
     }
     /// Number of ids, the reserved 0 included.
     pub fn len(&self) -> usize {
         self.names.len()
     }
     /// The (terminal-safe) name of `id`.
-    pub fn name(&self, id: u16) -> &str {
-        self.names.get(id as usize).map_or("?", String::as_str)
+    pub fn name(&self, id: impl Into<u32>) -> &str {
+        self.names
+            .get(id.into() as usize)
+            .map_or("?", String::as_str)
     }
 }
 
@@ -108,10 +139,14 @@ pub(crate) struct Store {
     pub calls: Interner,
     /// Errno names (0 = none).
     pub errnos: Interner,
+    /// Targets (0 = none).
+    pub targets: Interner,
     /// Failures per errno id.
     pub failures_by_errno: Vec<u64>,
     /// Total failures.
     pub failures: u64,
+    /// Of which the trace classed as expected.
+    pub expected: u64,
     /// Processes, from the process events.
     pub procs: ProcTable,
     /// Calls and failures per pid.
@@ -133,8 +168,10 @@ impl Store {
             arena: Vec::new(),
             calls: Interner::with_none(),
             errnos: Interner::with_none(),
+            targets: Interner::with_none(),
             failures_by_errno: Vec::new(),
             failures: 0,
+            expected: 0,
             procs: ProcTable::default(),
             per_pid: HashMap::new(),
             header: None,
@@ -241,6 +278,15 @@ impl Store {
             self.failures_by_errno[i] += 1;
             self.failures += 1;
         }
+        let expected = errno != 0
+            && ev
+                .class
+                .as_ref()
+                .is_some_and(|c| c.kind.is(FailureKind::Expected));
+        self.expected += u64::from(expected);
+        let target = call_target(ev)
+            .and_then(|t| self.targets.intern_upto(&t, MAX_TARGETS))
+            .unwrap_or(0);
         let counts = self.per_pid.entry(ev.pid).or_default();
         counts.0 += 1;
         counts.1 += u64::from(errno != 0);
@@ -248,8 +294,10 @@ impl Store {
         let mut text_len = 0u16;
         if text_off.is_some() {
             let start = self.arena.len();
+            let mut whole = true;
             for (i, a) in ev.args.iter().enumerate() {
                 if self.arena.len() - start >= ARGS_CAP {
+                    whole = false;
                     break;
                 }
                 if i > 0 {
@@ -258,7 +306,11 @@ impl Store {
                 self.arena.extend_from_slice(clean(a).as_bytes());
             }
             let cut = truncate_at(&self.arena[start..], ARGS_CAP);
-            self.arena.truncate(start + cut);
+            if start + cut < self.arena.len() || !whole {
+                // Say that the list shows only the start (the detail pane has it all).
+                self.arena.truncate(start + cut);
+                self.arena.extend_from_slice(b"...");
+            }
             if let Some(rt) = ev.ret_text.as_deref().filter(|_| errno == 0) {
                 self.arena.push(SEP);
                 let rt = clean(rt);
@@ -274,9 +326,12 @@ impl Store {
             text_off: text_off.unwrap_or(0),
             line_len: u32::try_from(len).unwrap_or(u32::MAX),
             pid: ev.pid,
+            target,
             call,
             errno,
             text_len,
+            flags: if expected { EXPECTED } else { 0 }
+                | if ev.stack.is_empty() { 0 } else { STACK },
         });
     }
 
@@ -303,6 +358,15 @@ impl Store {
         self.arena
             .get(s..s + r.text_len as usize)
             .unwrap_or_default()
+    }
+
+    /// What a row's call talks to (see `target.rs`), terminal-safe; empty when unknown.
+    pub fn target(&self, r: &Row) -> &str {
+        if r.target == 0 {
+            ""
+        } else {
+            self.targets.name(r.target)
+        }
     }
 
     /// The short args of a row, terminal-safe.

@@ -867,3 +867,196 @@ fn view_shows_an_unknown_confidence_as_it_is() {
     let (_, screen) = detail_with("\"confidence\":\"high\"", "\"confidence\":\"certain\"");
     assert!(screen.contains("(certain confidence)"), "{screen}");
 }
+
+/// tests/fixtures/noisy-client.jsonl, loaded as `view` loads it: nscd lookups and fd
+/// probes (expected failures), connects to five sockets, one refused and recovered, a
+/// helper's bind, and real failures with rule ids, fixes and stacks.
+fn noisy_state() -> State {
+    let p = temp_path("noisy.jsonl");
+    std::fs::write(&p, include_str!("../../tests/fixtures/noisy-client.jsonl")).unwrap();
+    let store = Store::load(&p).unwrap();
+    std::fs::remove_file(&p).unwrap();
+    State::new(store, Session::View, "noisy-saved.jsonl".into())
+}
+
+fn noisy_screen(keys: &str, w: u16, h: u16) -> (State, String) {
+    let mut st = noisy_state();
+    let term = drive(&mut st, &mut SessionIo::new(None), Script::keys(keys), w, h);
+    assert_safe(&term);
+    let text = term.backend().to_string();
+    (st, text)
+}
+
+macro_rules! snap_noisy {
+    ($name:ident, $keys:expr) => {
+        #[test]
+        fn $name() {
+            for (w, h) in [(80, 24), (120, 40)] {
+                let (_, s) = noisy_screen($keys, w, h);
+                insta::assert_snapshot!(format!("{}_{w}x{h}", stringify!($name)), s);
+            }
+        }
+    };
+}
+
+// The TARGET column, and `·` marking the expected failures.
+snap_noisy!(noisy_list, "");
+// Failures only, then the expected ones hidden too.
+snap_noisy!(noisy_expected_hidden, "fE");
+// A real failure's detail: class, rule id, fix and the folded stack.
+snap_noisy!(noisy_detail_stack, "/db.sock\n\n");
+// The same, scrolled down to the stack, every frame.
+snap_noisy!(noisy_detail_unfolded, "/db.sock\n\nuJJJJJJJJ");
+// An expected failure's detail: why it is harmless, and the call that recovered.
+snap_noisy!(noisy_detail_expected, "/metrics.sock\n\n");
+// The arguments scrolled sideways.
+snap_noisy!(noisy_hscroll, "jjjllll");
+
+#[test]
+fn expected_failures_are_coloured_apart_and_can_be_hidden() {
+    let (mut st, screen) = noisy_screen("", 120, 40);
+    let buf_fg = |st: &mut State, row: usize| {
+        let term = drive(st, &mut SessionIo::new(None), Script::keys(""), 120, 40);
+        // y=2 is the first event; column 40 is inside the TARGET column.
+        term.backend().buffer()[(40, 2 + row as u16)].fg
+    };
+    let failed: Vec<usize> = (0..st.view.len())
+        .filter(|&p| st.row_at(p).is_some_and(|r| r.errno != 0))
+        .collect();
+    let expected: Vec<usize> = failed
+        .iter()
+        .copied()
+        .filter(|&p| st.row_at(p).is_some_and(|r| r.expected()))
+        .collect();
+    assert_eq!(
+        st.store.expected, 7,
+        "2 nscd, 4 probes, 1 refused: {screen}"
+    );
+    assert_eq!(failed.len(), 13);
+    st.follow = false;
+    let first_expected = expected[0];
+    let first_real = failed
+        .iter()
+        .copied()
+        .find(|p| !expected.contains(p))
+        .unwrap();
+    assert!(first_real < 38 && first_expected < 38, "both on screen");
+    assert_eq!(
+        buf_fg(&mut st, first_expected),
+        super::ui::EXPECTED_COLOR,
+        "{screen}"
+    );
+    let real = buf_fg(&mut st, first_real);
+    assert_ne!(real, super::ui::EXPECTED_COLOR);
+    assert_eq!(real, super::ui::errno_color("EADDRINUSE"));
+    assert!(
+        screen.contains("(7 expected, E hides)"),
+        "status bar: {screen}"
+    );
+
+    // `E` hides them, with the failures filter and without it.
+    st.update(super::state::Action::ToggleFailures);
+    assert_eq!(st.view.len(), 13);
+    st.update(super::state::Action::ToggleExpected);
+    assert_eq!(st.view.len(), 6);
+    assert!(
+        st.view
+            .iter()
+            .all(|&i| !st.store.rows[i as usize].expected())
+    );
+    st.update(super::state::Action::ToggleFailures);
+    assert_eq!(st.view.len(), 34 - 7);
+    let term = drive(
+        &mut st,
+        &mut SessionIo::new(None),
+        Script::keys(""),
+        120,
+        40,
+    );
+    let s = term.backend().to_string();
+    assert!(s.contains("Events 27/34 [-expected]"), "{s}");
+    assert!(s.contains("(7 expected hidden, E shows)"), "{s}");
+    st.update(super::state::Action::ToggleExpected);
+    assert_eq!(st.view.len(), 34);
+}
+
+#[test]
+fn five_connects_show_five_targets() {
+    let (st, screen) = noisy_screen("", 120, 40);
+    let targets: std::collections::BTreeSet<&str> = (0..st.view.len())
+        .filter_map(|p| st.row_at(p))
+        .filter(|r| st.store.calls.name(r.call) == "connect")
+        .map(|r| st.store.target(r))
+        .collect();
+    assert_eq!(
+        targets.into_iter().collect::<Vec<_>>(),
+        [
+            "/run/app/api.sock",
+            "/run/app/db.sock",
+            "/run/app/metrics.sock",
+            "/var/lib/app/cache/shards/primary/cache-server.sock",
+            "/var/run/nscd/socket",
+            "@app-metrics",
+        ]
+    );
+    for t in [
+        "/run/app/api.sock",
+        "/run/app/metrics.sock",
+        "@app-metrics",
+        "/run/app/db.sock",
+        "…imary/cache-server.sock",
+    ] {
+        assert!(screen.contains(t), "{t} in the TARGET column: {screen}");
+    }
+    // The search looks at targets too.
+    let (st, _) = noisy_screen("/api.sock\n", 120, 40);
+    let r = st.selected().unwrap();
+    assert_eq!(st.store.target(r), "/run/app/api.sock");
+}
+
+#[test]
+fn horizontal_scroll_is_bounded_and_shown() {
+    let (mut st, _) = noisy_screen("", 80, 24);
+    for _ in 0..100 {
+        st.update(super::state::Action::HScroll(8));
+    }
+    assert_eq!(st.hscroll as usize, super::store::ARGS_CAP);
+    for _ in 0..100 {
+        st.update(super::state::Action::HScroll(-8));
+    }
+    assert_eq!(st.hscroll, 0);
+    let (_, s) = noisy_screen("ll", 80, 24);
+    assert!(s.contains("args from column 17 (h/l)"), "{s}");
+}
+
+#[test]
+fn the_stack_folds_and_unfolds() {
+    let (st, folded) = noisy_screen("/db.sock\n\n", 120, 40);
+    assert!(st.selected().is_some_and(|r| r.has_stack()));
+    assert!(
+        folded.contains("runtime frames folded: u unfolds"),
+        "{folded}"
+    );
+    assert!(
+        folded.contains("#4-6 3 frames in libc.so.6, C start-up"),
+        "{folded}"
+    );
+    assert!(
+        folded.contains("#1 /opt/app/bin/client connect_db+0x3e at src/db.c:42"),
+        "{folded}"
+    );
+    let (_, unfolded) = noisy_screen("/db.sock\n\nu", 120, 40);
+    assert!(unfolded.contains("every frame: u folds"), "{unfolded}");
+    assert!(
+        unfolded.contains("#4 /usr/lib/x86_64-linux-gnu/libc.so.6 __libc_start_call_main+0x80"),
+        "{unfolded}"
+    );
+    assert!(folded.contains("rule connect.no-socket-file"), "{folded}");
+    assert!(folded.contains("Start the database"), "the fix: {folded}");
+}
+
+#[test]
+fn a_row_stays_48_bytes() {
+    // A million events are a million rows: the target and the flags fit in the padding.
+    assert!(std::mem::size_of::<super::store::Row>() <= 48);
+}

@@ -4,9 +4,12 @@ use super::layout;
 use super::procs::ProcState;
 use super::state::{Overlay, Run, Screen, Session, State};
 use super::store::Row;
+use super::target::keep_tail;
 use super::text::{clean, secs};
-use crate::model::{AddrName, SockId, SyscallEvent};
+use super::wrap::wrap_lines;
+use crate::model::{AddrName, FailureKind, SockId, SyscallEvent};
 use crate::render::escape::{escape_bytes, quote_unix_name};
+use crate::render::stack::{StackLineKind, stack_lines};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -31,6 +34,9 @@ pub(crate) fn errno_color(name: &str) -> Color {
         }
     }
 }
+
+/// Colour of an expected (harmless) failure: apart from every errno colour, and quiet.
+pub(crate) const EXPECTED_COLOR: Color = Color::DarkGray;
 
 /// Draw everything.
 pub(crate) fn draw(state: &State, f: &mut Frame) {
@@ -68,6 +74,9 @@ fn filter_title(state: &State) -> String {
     let mut parts = Vec::new();
     if fl.failures {
         parts.push("failures".to_owned());
+    }
+    if fl.hide_expected {
+        parts.push("-expected".to_owned());
     }
     if let Some(c) = fl.call {
         parts.push(format!("call={}", s.calls.name(c)));
@@ -111,51 +120,107 @@ fn traced_title(state: &State, max: usize) -> Option<String> {
     Some(format!(" {what} "))
 }
 
-fn row_cells<'a>(state: &'a State, r: &Row) -> [Cell<'a>; 5] {
+/// The list's columns at a width: narrow terminals get tighter columns and a bare result.
+struct Columns {
+    widths: [Constraint; 7],
+    /// Width of the TARGET column.
+    target: usize,
+    /// `= ` before the result.
+    equals: bool,
+}
+
+fn columns(width: u16) -> Columns {
+    let (time, pid, call, target, result, equals) = match width {
+        160.. => (10, 7, 11, 36, 26, true),
+        100.. => (10, 7, 11, 24, 24, true),
+        // `-1 ECONNREFUSED` fits; TIME keeps milliseconds.
+        _ => (8, 6, 9, 16, 15, false),
+    };
+    Columns {
+        widths: [
+            Constraint::Length(1),
+            Constraint::Length(time),
+            Constraint::Length(pid),
+            Constraint::Length(call),
+            Constraint::Length(target),
+            Constraint::Fill(1),
+            Constraint::Length(result),
+        ],
+        target: target as usize,
+        equals,
+    }
+}
+
+/// `!` a failure, `·` an expected one, blank a success: the list reads without colour.
+fn marker(r: &Row) -> &'static str {
+    match (r.errno != 0, r.expected()) {
+        (false, _) => " ",
+        (true, false) => "!",
+        (true, true) => "·",
+    }
+}
+
+fn row_cells<'a>(state: &'a State, r: &Row, cols: &Columns) -> [Cell<'a>; 7] {
     let s = &state.store;
+    let args = s.args(r);
+    let args = match state.hscroll as usize {
+        0 => std::borrow::Cow::Borrowed(args),
+        n => {
+            let rest: String = args.chars().skip(n).collect();
+            format!("…{rest}").into()
+        }
+    };
+    let result = s.result(r);
     [
+        Cell::from(marker(r)),
         Cell::from(secs(r.ts_ns)),
         Cell::from(r.pid.to_string()),
         Cell::from(s.calls.name(r.call)),
-        Cell::from(s.args(r)),
-        Cell::from(format!("= {}", s.result(r))),
+        Cell::from(keep_tail(s.target(r), cols.target).into_owned()),
+        Cell::from(args),
+        Cell::from(if cols.equals {
+            format!("= {result}")
+        } else {
+            result
+        }),
     ]
 }
 
 fn draw_list(state: &State, f: &mut Frame, area: Rect) {
+    let mode = if state.follow { " follow " } else { " browse " };
     let mut block = Block::default()
         .borders(Borders::ALL)
         .title(filter_title(state))
-        .title_bottom(if state.follow { " follow " } else { " browse " });
+        .title_bottom(match state.hscroll {
+            0 => mode.to_owned(),
+            n => format!("{mode}| args from column {} (h/l) ", n + 1),
+        });
     if let Some(t) = traced_title(state, area.width as usize / 3) {
         block = block.title_bottom(Line::from(t).right_aligned());
     }
     let inner = block.inner(area);
     f.render_widget(block, area);
+    let cols = columns(inner.width);
     let h = inner.height.saturating_sub(1) as usize;
     let end = (state.top + h).min(state.view.len());
     let rows = (state.top..end).filter_map(|pos| {
         let r = state.row_at(pos)?;
         let mut style = Style::default();
-        if r.errno != 0 {
+        if r.expected() {
+            style = style.fg(EXPECTED_COLOR);
+        } else if r.errno != 0 {
             style = style.fg(errno_color(state.store.errnos.name(r.errno)));
         }
         if Some(pos) == state.sel {
             style = style.add_modifier(Modifier::REVERSED);
         }
-        Some(TRow::new(row_cells(state, r)).style(style))
+        Some(TRow::new(row_cells(state, r, &cols)).style(style))
     });
-    let widths = [
-        Constraint::Length(11),
-        Constraint::Length(7),
-        Constraint::Length(11),
-        Constraint::Fill(1),
-        // `= -1 ECONNREFUSED` fits the narrow one; `= 3<UNIX-STREAM:[12345]>` the wide.
-        Constraint::Length(if inner.width >= 100 { 26 } else { 18 }),
-    ];
-    let header = TRow::new(["TIME", "PID", "CALL", "ARGS", "RESULT"])
+    let header = TRow::new(["", "TIME", "PID", "CALL", "TARGET", "ARGS", "RESULT"])
         .style(Style::default().add_modifier(Modifier::BOLD));
-    let table = Table::new(rows, widths).header(header).column_spacing(1);
+    let table = Table::new(rows, cols.widths)
+        .header(header)
+        .column_spacing(1);
     f.render_widget(table, inner);
     if state.view.is_empty() {
         let msg = if state.store.rows.is_empty() {
@@ -204,7 +269,7 @@ pub(crate) fn call_line(ev: &SyscallEvent) -> String {
     format!("{}({}) = {ret}", clean(&ev.syscall.name()), args.join(", "))
 }
 
-fn detail_lines(ev: &SyscallEvent) -> Vec<Line<'static>> {
+fn detail_lines(ev: &SyscallEvent, unfold: bool) -> Vec<Line<'static>> {
     let bold = Style::default().add_modifier(Modifier::BOLD);
     let label = Style::default().fg(Color::Cyan);
     let mut out = Vec::new();
@@ -255,17 +320,48 @@ fn detail_lines(ev: &SyscallEvent) -> Vec<Line<'static>> {
             Span::raw(format!("man {}", clean(m))),
         ]));
     }
+    if let Some(c) = &ev.class {
+        let expected = c.kind.is(FailureKind::Expected);
+        let mut text = format!("{}: {}", clean(&c.kind.name()), clean(&c.reason));
+        if let Some(seq) = c.recovered_by {
+            text.push_str(&format!(" (recovered by #{seq})"));
+        }
+        let style = if expected {
+            Style::default().fg(EXPECTED_COLOR)
+        } else {
+            Style::default()
+        };
+        out.push(Line::from(vec![
+            Span::styled("Class ", label),
+            Span::styled(text, style),
+        ]));
+    }
     if let Some(c) = &ev.cause {
         let conf = clean(&c.confidence.name()).into_owned();
-        out.push(Line::from(vec![
+        let mut l = vec![
             Span::styled("Likely cause ", label),
             Span::raw(format!("({conf} confidence)")),
-        ]));
+        ];
+        if !c.rule.is_empty() {
+            l.push(Span::styled(
+                format!("  rule {}", clean(&c.rule)),
+                Style::default().fg(Color::DarkGray),
+            ));
+        }
+        out.push(Line::from(l));
         out.push(Line::styled(format!("  {}", clean(&c.summary)), bold));
         for e in &c.evidence {
             out.push(Line::from(format!("  - {}", clean(e))));
         }
+        if let Some(fix) = &c.fix {
+            out.push(Line::styled("Fix", label));
+            out.push(Line::styled(
+                format!("  {}", clean(fix)),
+                Style::default().fg(Color::Green),
+            ));
+        }
     }
+    push_stack(&mut out, ev, unfold);
     if !ev.fds.is_empty() {
         out.push(Line::styled("Socket", label));
         for id in &ev.fds {
@@ -299,15 +395,51 @@ fn detail_lines(ev: &SyscallEvent) -> Vec<Line<'static>> {
 fn draw_detail(state: &State, f: &mut Frame, area: Rect) {
     let block = Block::default().borders(Borders::ALL).title(" Detail ");
     let lines = match &state.detail {
-        Some((_, Ok(ev))) => detail_lines(ev),
+        Some((_, Ok(ev))) => detail_lines(ev, state.unfold_stack),
         Some((_, Err(e))) => vec![Line::from(format!("cannot read this event back: {e}"))],
         None => vec![Line::from("nothing selected")],
     };
-    let p = Paragraph::new(lines)
+    let width = block.inner(area).width as usize;
+    let p = Paragraph::new(wrap_lines(lines, width))
         .block(block)
-        .wrap(Wrap { trim: false })
         .scroll((state.detail_scroll, 0));
     f.render_widget(p, area);
+}
+
+/// The stack (-k), innermost first: the program's first own frame in bold, runtime frames
+/// folded unless `unfold`.
+fn push_stack(out: &mut Vec<Line<'static>>, ev: &SyscallEvent, unfold: bool) {
+    if ev.stack.is_empty() && ev.stack_end.is_none() {
+        return;
+    }
+    let lines = stack_lines(ev, unfold);
+    let folded = lines
+        .iter()
+        .any(|l| l.kind == StackLineKind::Folded && l.text.contains(" frames in "));
+    let how = match (unfold, folded) {
+        (true, _) => ", every frame: u folds the runtime's",
+        (false, true) => ", runtime frames folded: u unfolds",
+        (false, false) => "",
+    };
+    out.push(Line::from(vec![
+        Span::styled("Stack ", Style::default().fg(Color::Cyan)),
+        Span::raw(format!(
+            "({}{how})",
+            match ev.stack.len() {
+                1 => "1 frame".to_owned(),
+                n => format!("{n} frames"),
+            }
+        )),
+    ]));
+    for l in lines {
+        let style = match l.kind {
+            StackLineKind::FirstOwn => Style::default().add_modifier(Modifier::BOLD),
+            StackLineKind::Folded => Style::default().fg(Color::DarkGray),
+            StackLineKind::End => Style::default().fg(Color::Yellow),
+            StackLineKind::Frame => Style::default(),
+        };
+        out.push(Line::styled(format!("  {}", clean(&l.text)), style));
+    }
 }
 
 fn draw_procs(state: &State, f: &mut Frame, area: Rect) {
@@ -462,7 +594,12 @@ fn draw_status(state: &State, f: &mut Frame, area: Rect) {
             .map(|(i, n)| (i as u16, *n))
             .collect();
         by.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        spans.push(Span::raw(format!(" | {} failed:", s.failures)));
+        let expected = match (s.expected, state.filters.hide_expected) {
+            (0, _) => String::new(),
+            (n, false) => format!(" ({n} expected, E hides)"),
+            (n, true) => format!(" ({n} expected hidden, E shows)"),
+        };
+        spans.push(Span::raw(format!(" | {} failed{expected}:", s.failures)));
         for (id, n) in by.iter().take(4) {
             let name = s.errnos.name(*id);
             spans.push(Span::styled(
@@ -501,16 +638,28 @@ fn draw_hints(state: &State, f: &mut Frame, area: Rect) {
 
 /// As many key hints as fit, `? help` always last.
 fn hint_line(state: &State, width: usize) -> Line<'static> {
+    // With a stack in the detail pane, its key comes first.
+    let stack = state.show_detail && state.selected().is_some_and(Row::has_stack);
     let hints: &[&str] = match state.screen {
         Screen::Procs => &["Enter its events", "Esc back", "q quit"],
+        Screen::Events if stack => &[
+            "u fold/unfold stack",
+            "J/K scroll",
+            "Esc close",
+            "f failures",
+            "E expected",
+            "q quit",
+        ],
         Screen::Events => &[
             "Enter detail",
             "f failures",
+            "E expected",
             "/ search",
             "c call",
             "p pid",
             "e errno",
             "x clear",
+            "h/l scroll",
             "t procs",
             "s save",
             "q quit",
@@ -548,11 +697,12 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
     ("F", "follow mode on/off (browse)"),
     ("Enter", "detail of the selected call"),
     ("J/K", "scroll the detail"),
+    ("u", "stack: unfold runtime frames / fold"),
+    ("Left/Right h/l", "scroll the arguments sideways"),
     ("Esc", "close the detail, dialog or view"),
     ("f", "failures only on/off"),
-    ("c", "only this syscall on/off"),
-    ("p", "only this pid on/off"),
-    ("e", "only this errno on/off"),
+    ("E", "expected failures hidden/shown"),
+    ("c / p / e", "only this syscall / pid / errno on/off"),
     ("x", "clear every filter"),
     ("/", "search; n next, N previous"),
     ("t", "process tree; Enter filters by it"),
@@ -567,13 +717,13 @@ pub(crate) const KEYS: &[(&str, &str)] = &[
 
 fn draw_help(_state: &State, f: &mut Frame) {
     let h = KEYS.len() as u16 + 2;
-    let area = centered(f.area(), 60, h);
+    let area = centered(f.area(), 62, h);
     let lines: Vec<Line> = KEYS
         .iter()
         .map(|(k, what)| {
             Line::from(vec![
                 Span::styled(
-                    format!(" {k:<12} "),
+                    format!(" {k:<14} "),
                     Style::default()
                         .fg(Color::Cyan)
                         .add_modifier(Modifier::BOLD),

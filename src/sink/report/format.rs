@@ -6,9 +6,13 @@
 //! hand-made or damaged file cannot smuggle control bytes through) or through
 //! `render::escape` (byte strings). Each format then applies its own escaping on top.
 
-use super::{Ended, ExitStatus, ProcRef, Process, TimelineRow};
+use super::{
+    CallSite, Ended, ExitStatus, FailureGroup, ProcRef, Process, Report, SiteFailure, Timeline,
+    TimelineRow,
+};
 use crate::model::{AddrName, Cmsg, ProcessEventKind, SockAddr, SockId, SyscallEvent, UnixName};
 use crate::render::escape::{is_terminal_safe, quote_bytes, quote_unix_name};
+use crate::render::stack::stack_lines;
 use std::borrow::Cow;
 
 /// Lines of msgs, iovecs and cmsgs shown per example call.
@@ -396,24 +400,139 @@ pub(crate) fn confidence(c: &crate::model::Cause) -> String {
     safe(&c.confidence.name()).into_owned()
 }
 
-/// One character per bucket: `.` none, `1`-`9` that many failures, `#` ten or more,
-/// `!` the bucket of the failure that ended the process.
-pub(crate) fn timeline_bar(row: &TimelineRow, bucket_ns: u64) -> String {
-    let fatal = row.fatal_ns.map(|t| (t / bucket_ns.max(1)) as usize);
+/// Buckets merged into one column of a text bar so that the bar is at most `width`
+/// columns wide.
+pub(crate) fn bar_factor(t: &Timeline, width: usize) -> usize {
+    t.buckets.div_ceil(width.max(1)).max(1)
+}
+
+/// One character per column (`factor` buckets): `.` no failure, `1`-`9` that many, `#` ten
+/// or more, `~` only expected ones, `!` the column of the failure that ended the process.
+pub(crate) fn timeline_bar(row: &TimelineRow, t: &Timeline, factor: usize) -> String {
+    let fatal = row.fatal_ns.map(|ns| t.bucket_of(ns) / factor);
     row.counts
-        .iter()
+        .chunks(factor)
+        .zip(row.expected.chunks(factor))
         .enumerate()
-        .map(|(i, &c)| {
+        .map(|(i, (c, e))| {
+            let c: u64 = c.iter().sum();
+            let e: u64 = e.iter().sum();
             if Some(i) == fatal {
                 '!'
             } else {
                 match c {
                     0 => '.',
+                    _ if e >= c => '~',
                     1..=9 => char::from(b'0' + c as u8),
                     _ => '#',
                 }
             }
         })
+        .collect()
+}
+
+/// How the trace classed a group's failures, for people: `expected: glibc's nscd lookup;
+/// nscd is not running (recovered by #15)`. None when the trace does not say.
+pub(crate) fn class_label(g: &FailureGroup) -> Option<String> {
+    let c = g.class.as_ref()?;
+    let mut s = format!("{}: {}", safe(&c.kind.name()), safe(&c.reason));
+    match (c.recovered_by, g.count) {
+        (Some(seq), 1) => s.push_str(&format!(" (recovered by #{seq})")),
+        (Some(seq), n) => s.push_str(&format!(
+            " ({} of {n} calls recovered, the first by #{seq})",
+            g.recovered
+        )),
+        (None, n) if g.recovered > 0 => {
+            s.push_str(&format!(" ({} of {n} calls recovered)", g.recovered));
+        }
+        _ => {}
+    }
+    Some(s)
+}
+
+/// A call site: `connect_db at src/db.c:42 in /opt/app/bin/client`, or for a stripped
+/// program `/opt/app/bin/client+0x4120`.
+pub(crate) fn site_label(c: &CallSite) -> String {
+    let module = c.module.as_deref().map(safe);
+    let place = match (&c.function, &c.file) {
+        (Some(f), Some(file)) => format!("{} at {}", safe(f), file_line(file, c.line)),
+        (Some(f), None) => safe(f).into_owned(),
+        (None, Some(file)) => file_line(file, c.line),
+        (None, None) => {
+            return match (module, c.offset) {
+                (Some(m), Some(off)) => format!("{m}+{off:#x}"),
+                (Some(m), None) => m.into_owned(),
+                (None, _) => "code no file backs".to_owned(),
+            };
+        }
+    };
+    match module {
+        Some(m) => format!("{place} in {m}"),
+        None => place,
+    }
+}
+
+fn file_line(file: &str, line: Option<u32>) -> String {
+    match line {
+        Some(l) => format!("{}:{l}", safe(file)),
+        None => safe(file).into_owned(),
+    }
+}
+
+/// One kind of failure at a call site: `connect ENOENT (3)`, `connect ECONNREFUSED (1,
+/// expected)`.
+pub(crate) fn site_failure_label(f: &SiteFailure) -> String {
+    let expected = match f.expected {
+        0 => String::new(),
+        n if n == f.count => ", expected".to_owned(),
+        n => format!(", {n} expected"),
+    };
+    format!(
+        "{} {} ({}{expected})",
+        safe(&f.syscall),
+        safe(&f.errno),
+        f.count
+    )
+}
+
+/// "2 call sites fail with ENOENT; 1 call site fails with EACCES", from the errnos that
+/// failed at a known call site; empty without stacks.
+pub(crate) fn sites_summary(r: &Report) -> String {
+    r.errnos
+        .iter()
+        .filter(|e| e.call_sites > 0)
+        .map(|e| {
+            format!(
+                "{} with {}",
+                plural(e.call_sites, "call site fails", "call sites fail"),
+                safe(&e.errno)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `34 traced, 13 failed, 7 distinct failures (4 of them expected)`.
+pub(crate) fn calls_summary(r: &Report) -> String {
+    let expected = r.failures.iter().filter(|g| g.is_expected()).count();
+    format!(
+        "{} traced, {} failed, {} distinct failures{}",
+        r.syscalls_total.calls,
+        r.failed_calls(),
+        r.failures.len(),
+        match expected {
+            0 => String::new(),
+            n => format!(" ({n} of them expected)"),
+        }
+    )
+}
+
+/// The stack of a call as report lines, runtime frames folded (`#0 ...`, `#1-3 3 frames
+/// in libc.so.6`); empty when it has none.
+pub(crate) fn stack_text(ev: &SyscallEvent) -> Vec<String> {
+    stack_lines(ev, false)
+        .into_iter()
+        .map(|l| safe(&l.text).into_owned())
         .collect()
 }
 

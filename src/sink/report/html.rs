@@ -6,11 +6,12 @@
 //! Content-Security-Policy that allows no script and no fetch is a second wall, not the
 //! first: the escaping alone must hold (the Chromium test checks it).
 
+use super::chart::{SERIES_CSS, write_errno_chart, write_timeline_svg};
 use super::format::{
-    at, call_line, command_label, confidence, ended_label, example_lines, exec_label, exit_label,
-    proc_label, process_summary, safe, secs, span, timeline_bar,
+    at, call_line, class_label, command_label, confidence, ended_label, example_lines, exec_label,
+    proc_label, process_summary, safe, secs, site_label, stack_text,
 };
-use super::{Report, Timeline, WORST_FIRST_RULE};
+use super::{Report, WORST_FIRST_RULE};
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
@@ -33,7 +34,8 @@ pub fn esc(s: &str) -> String {
 
 const CSS: &str = r#"
 :root { --fg:#1d1f21; --muted:#5f6368; --bg:#fff; --line:#d9dce0; --bad:#b3261e; --badbg:#fce8e6;
-        --warn:#8a5a00; --warnbg:#fff4d6; --code:#f5f6f7; --accent:#1a5fb4; }
+        --warn:#8a5a00; --warnbg:#fff4d6; --code:#f5f6f7; --accent:#1a5fb4; --quiet:#9aa0a6;
+        --quietbg:#f8f9fa; --good:#137333; }
 * { box-sizing: border-box; }
 body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg);
        background: var(--bg); margin: 0 auto; padding: 1.5rem 2rem 3rem; max-width: 72rem; }
@@ -57,6 +59,15 @@ dl.run dd { margin: 0; }
 article.failure { border: 1px solid var(--line); border-left: 4px solid var(--line); border-radius: 4px;
                   padding: .8rem 1rem; margin: 1rem 0; }
 article.failure.fatal { border-left-color: var(--bad); }
+article.failure.expected { border-style: dashed; border-left-style: solid; border-left-color: var(--quiet);
+                           color: var(--muted); background: var(--quietbg); }
+article.failure.expected .errno { color: var(--muted); }
+.badge.expected { background: var(--quietbg); color: var(--muted); border: 1px solid var(--quiet); }
+tr.expected td { color: var(--muted); }
+.fix { color: var(--good); font-weight: 600; }
+code.rule { color: var(--muted); }
+ul.sites { margin: .2rem 0 0; padding-left: 1.2rem; }
+pre.stack { margin-top: .3rem; }
 .badge { display: inline-block; font-size: .75em; font-weight: 600; padding: .1em .5em; border-radius: 1em;
          background: var(--badbg); color: var(--bad); vertical-align: middle; margin-left: .4rem; }
 .errno { color: var(--bad); font-weight: 600; }
@@ -67,19 +78,26 @@ ul.evidence { margin: .2rem 0 0; padding-left: 1.2rem; }
 ul.tree { list-style: none; padding: 0; }
 ul.tree li { margin: .2rem 0; }
 ul.tree .execs { color: var(--muted); font-size: .9em; }
-svg.timeline { width: 100%; height: auto; max-width: 100%; }
-svg.timeline text { font: 12px ui-monospace, Menlo, Consolas, monospace; fill: var(--fg); }
-svg.timeline .axis { stroke: var(--muted); stroke-width: 1; }
-svg.timeline .grid { stroke: var(--line); stroke-width: 1; }
-svg.timeline .life { stroke: #9aa0a6; stroke-width: 2; }
-svg.timeline .fail { fill: #e8710a; }
-svg.timeline .fatal { fill: var(--bad); }
-svg.timeline .exit { stroke: var(--fg); stroke-width: 2; }
+.charts { display: grid; grid-template-columns: minmax(0, 2.6fr) minmax(0, 1fr); gap: 1.5rem;
+          align-items: start; }
+.charts figure { margin: 0; }
+.charts figcaption { color: var(--muted); font-size: .85em; }
+@media (max-width: 60rem) { .charts { grid-template-columns: 1fr; } }
+svg.timeline, svg.errno-chart { width: 100%; height: auto; max-width: 100%; }
+svg text { font: 12px ui-monospace, Menlo, Consolas, monospace; fill: var(--fg); }
+svg .axis { stroke: var(--muted); stroke-width: 1; }
+svg .grid { stroke: var(--line); stroke-width: 1; }
+svg .tick { fill: var(--muted); }
+svg .life { stroke: #9aa0a6; stroke-width: 2; }
+svg .fail { fill: #e8710a; }
+svg .expected { fill: #dadce0; stroke: var(--quiet); stroke-width: 1; stroke-dasharray: 2 1; }
+svg .fatal { fill: var(--bad); }
+svg .exit { stroke: var(--fg); stroke-width: 2; }
 footer { margin-top: 3rem; color: var(--muted); font-size: .85em; }
 @media print {
   body { font-size: 10pt; max-width: none; padding: 0; }
   h2 { break-after: avoid; }
-  article.failure, table, svg.timeline, pre { break-inside: avoid; }
+  article.failure, table, svg.timeline, svg.errno-chart, pre { break-inside: avoid; }
   pre, code { background: none; border: 1px solid var(--line); }
   .badge { border: 1px solid var(--bad); }
   a { color: inherit; text-decoration: none; }
@@ -109,19 +127,14 @@ fn write_doc(h: &mut String, r: &Report, cmd: &str, run: &super::Run) -> std::fm
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
     )?;
     writeln!(h, "<title>sockwhy report: {}</title>", esc(cmd))?;
-    writeln!(h, "<style>{CSS}</style></head><body>")?;
+    writeln!(h, "<style>{CSS}{SERIES_CSS}</style></head><body>")?;
 
     writeln!(h, "<header><h1>sockwhy report</h1>")?;
     writeln!(h, "<p><code class=\"command\">{}</code></p>", esc(cmd))?;
     writeln!(h, "<dl class=\"run\">")?;
     let result = super::result_label(r);
     let ended = super::end_label(r);
-    let calls = format!(
-        "{} traced, {} failed, {} distinct failures",
-        r.syscalls_total.calls,
-        r.failed_calls(),
-        r.failures.len()
-    );
+    let calls = super::format::calls_summary(r);
     for (k, v) in [
         ("Result", result.as_str()),
         ("Calls", calls.as_str()),
@@ -151,20 +164,38 @@ fn write_doc(h: &mut String, r: &Report, cmd: &str, run: &super::Run) -> std::fm
             esc(w)
         )?;
     }
+    let sites = if r.call_sites.is_empty() {
+        ""
+    } else {
+        " · <a href=\"#sites\">Call sites</a>"
+    };
     writeln!(
         h,
-        "<nav><a href=\"#failures\">Failures</a> · <a href=\"#timeline\">Timeline</a> · \
+        "<nav><a href=\"#failures\">Failures</a>{sites} · <a href=\"#timeline\">Timeline</a> · \
          <a href=\"#processes\">Processes</a> · <a href=\"#syscalls\">Calls per syscall</a> · \
          <a href=\"#errnos\">Failures per errno</a></nav>"
     )?;
 
     write_failures(h, r)?;
+    write_sites(h, r)?;
 
     writeln!(h, "<section id=\"timeline\"><h2>Failure timeline</h2>")?;
     if r.timeline.rows.is_empty() {
         writeln!(h, "<p>No failures.</p>")?;
     } else {
-        write_svg(h, &r.timeline, r.run.duration_ns)?;
+        writeln!(h, "<div class=\"charts\"><figure class=\"per-process\">")?;
+        write_timeline_svg(h, &r.timeline, r.run.duration_ns)?;
+        writeln!(
+            h,
+            "<figcaption>Per process: each bar is {} of the run.</figcaption></figure>",
+            esc(&super::format::span(r.timeline.bucket_ns))
+        )?;
+        writeln!(h, "<figure class=\"per-errno\">")?;
+        write_errno_chart(h, &r.timeline)?;
+        writeln!(
+            h,
+            "<figcaption>Per errno, stacked.</figcaption></figure></div>"
+        )?;
         if r.timeline.rows_omitted > 0 {
             writeln!(
                 h,
@@ -239,7 +270,7 @@ fn write_doc(h: &mut String, r: &Report, cmd: &str, run: &super::Run) -> std::fm
     } else {
         writeln!(
             h,
-            "<table><tr><th>errno</th><th class=\"n\">calls</th><th>syscalls</th></tr>"
+            "<table><tr><th>errno</th><th class=\"n\">calls</th><th class=\"n\">expected</th><th class=\"n\">call sites</th><th>syscalls</th></tr>"
         )?;
         for e in &r.errnos {
             let calls: Vec<String> = e
@@ -249,9 +280,11 @@ fn write_doc(h: &mut String, r: &Report, cmd: &str, run: &super::Run) -> std::fm
                 .collect();
             writeln!(
                 h,
-                "<tr><td class=\"errno\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+                "<tr><td class=\"errno\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
                 esc(&e.errno),
                 e.count,
+                e.expected,
+                e.call_sites,
                 calls.join(", ")
             )?;
         }
@@ -278,10 +311,14 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
         "<table class=\"groups\"><tr><th class=\"n\">#</th><th>call</th><th>errno</th><th>on</th><th class=\"n\">calls</th><th class=\"n\">first</th><th class=\"n\">last</th><th>ended</th></tr>"
     )?;
     for (n, g) in r.failures.iter().enumerate() {
-        let ended = super::format::ended_cell(g);
+        let ended = if g.is_expected() {
+            "expected".to_owned()
+        } else {
+            super::format::ended_cell(g)
+        };
         writeln!(
             h,
-            "<tr><td class=\"n\"><a href=\"#f{0}\">{0}</a></td><td><code>{1}</code></td><td class=\"errno\">{2}</td><td><code>{3}</code></td><td class=\"n\">{4}</td><td class=\"n\">{5}</td><td class=\"n\">{6}</td><td>{7}</td></tr>",
+            "<tr{8}><td class=\"n\"><a href=\"#f{0}\">{0}</a></td><td><code>{1}</code></td><td class=\"errno\">{2}</td><td><code>{3}</code></td><td class=\"n\">{4}</td><td class=\"n\">{5}</td><td class=\"n\">{6}</td><td>{7}</td></tr>",
             n + 1,
             esc(&g.syscall),
             esc(&g.errno),
@@ -289,19 +326,28 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
             g.count,
             at(g.first_ns),
             at(g.last_ns),
-            ended
+            ended,
+            if g.is_expected() {
+                " class=\"expected\""
+            } else {
+                ""
+            }
         )?;
     }
     writeln!(h, "</table>")?;
     for (n, g) in r.failures.iter().enumerate() {
         let fatal = g.ended_count > 0;
+        let expected = g.is_expected();
         writeln!(
             h,
-            "<article class=\"failure{}\" id=\"f{}\">",
+            "<article class=\"failure{}{}\" id=\"f{}\">",
             if fatal { " fatal" } else { "" },
+            if expected { " expected" } else { "" },
             n + 1
         )?;
-        let badge = if g.ended_main() {
+        let badge = if expected {
+            "<span class=\"badge expected\">expected</span>"
+        } else if g.ended_main() {
             "<span class=\"badge\">ended the program</span>"
         } else if fatal {
             "<span class=\"badge\">ended a process</span>"
@@ -338,6 +384,9 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
         for e in &g.ended {
             writeln!(h, "<dt>Ended</dt><dd>{}</dd>", esc(&ended_label(e)))?;
         }
+        if let Some(c) = class_label(g) {
+            writeln!(h, "<dt>Class</dt><dd class=\"class\">{}</dd>", esc(&c))?;
+        }
         if let Some(x) = &g.explanation {
             writeln!(
                 h,
@@ -363,6 +412,35 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
                 writeln!(h, "</ul>")?;
             }
             writeln!(h, "</dd>")?;
+            if let Some(fix) = &c.fix {
+                writeln!(h, "<dt>Fix</dt><dd class=\"fix\">{}</dd>", esc(fix))?;
+            }
+            if !c.rule.is_empty() {
+                writeln!(
+                    h,
+                    "<dt>Rule</dt><dd><code class=\"rule\">{}</code></dd>",
+                    esc(&c.rule)
+                )?;
+            }
+        }
+        if !g.call_sites.is_empty() {
+            writeln!(h, "<dt>Call sites</dt><dd><ul class=\"sites\">")?;
+            for s in &g.call_sites {
+                writeln!(
+                    h,
+                    "<li><code>{}</code>: {}</li>",
+                    esc(&site_label(&s.site)),
+                    esc(&super::format::plural(s.count, "call", "calls"))
+                )?;
+            }
+            if g.call_sites_more > 0 {
+                writeln!(
+                    h,
+                    "<li>and {} more calls from other places</li>",
+                    g.call_sites_more
+                )?;
+            }
+            writeln!(h, "</ul></dd>")?;
         }
         writeln!(h, "</dl>")?;
         let lines: Vec<String> = example_lines(&g.example).iter().map(|l| esc(l)).collect();
@@ -372,6 +450,15 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
             esc(&call_line(&g.example)),
             lines.join("\n")
         )?;
+        let stack = stack_text(&g.example);
+        if !stack.is_empty() {
+            let lines: Vec<String> = stack.iter().map(|l| esc(l)).collect();
+            writeln!(
+                h,
+                "<pre class=\"stack\">stack (runtime frames folded):\n{}</pre>",
+                lines.join("\n")
+            )?;
+        }
         writeln!(h, "</article>")?;
     }
     if r.failures_ungrouped > 0 {
@@ -385,117 +472,54 @@ fn write_failures(h: &mut String, r: &Report) -> std::fmt::Result {
     writeln!(h, "</section>")
 }
 
-/// The timeline as an inline SVG: one row per process, its lifetime as a grey line,
-/// failures as bars (taller for more), the fatal one in red, the exit as a tick.
-fn write_svg(h: &mut String, t: &Timeline, duration_ns: u64) -> std::fmt::Result {
-    const LABEL_W: f64 = 190.0;
-    const PLOT_W: f64 = 680.0;
-    const ROW_H: f64 = 26.0;
-    const TOP: f64 = 28.0;
-    let range = t.span_ns().max(1) as f64;
-    let x = |ns: u64| LABEL_W + (ns as f64 / range).min(1.0) * PLOT_W;
-    let width = LABEL_W + PLOT_W + 20.0;
-    let height = TOP + ROW_H * t.rows.len() as f64 + 8.0;
-    writeln!(
-        h,
-        "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"tl-title\">"
-    )?;
-    writeln!(
-        h,
-        "<title id=\"tl-title\">Failures over time per process; each bar is {} wide</title>",
-        esc(&span(t.bucket_ns))
-    )?;
-    for k in 0..=4u64 {
-        let ns = (u128::from(t.span_ns().max(1)) * u128::from(k) / 4) as u64;
-        let xx = x(ns);
-        writeln!(
-            h,
-            "<line class=\"grid\" x1=\"{xx:.1}\" y1=\"{:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\"/>",
-            TOP - 6.0,
-            height - 4.0
-        )?;
-        let anchor = if k == 0 {
-            "start"
-        } else if k == 4 {
-            "end"
-        } else {
-            "middle"
-        };
-        writeln!(
-            h,
-            "<text x=\"{xx:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\">{}</text>",
-            TOP - 10.0,
-            esc(&at(ns))
-        )?;
+/// Failures by call site (with `-k`): the first frame of the program's own code.
+fn write_sites(h: &mut String, r: &Report) -> std::fmt::Result {
+    if r.call_sites.is_empty() {
+        return Ok(());
     }
-    let bw = PLOT_W / t.buckets.max(1) as f64;
-    for (i, row) in t.rows.iter().enumerate() {
-        let y = TOP + ROW_H * i as f64;
-        let mid = y + ROW_H / 2.0;
-        let mut label = proc_label(&row.process);
-        if label.len() > 24 {
-            label.truncate(23);
-            label.push('~');
-        }
+    writeln!(h, "<section id=\"sites\"><h2>Failures by call site</h2>")?;
+    writeln!(
+        h,
+        "<p class=\"rule\">Where in the program the failing calls were made: the first frame of its own code in \
+         each call's stack (<code>-k</code>), by function, file and line.</p>"
+    )?;
+    let summary = super::format::sites_summary(r);
+    if !summary.is_empty() {
+        writeln!(h, "<p class=\"sites-summary\">{}</p>", esc(&summary))?;
+    }
+    writeln!(
+        h,
+        "<table class=\"sites\"><tr><th>call site</th><th class=\"n\">calls</th><th>failures</th></tr>"
+    )?;
+    for s in &r.call_sites {
+        let what: Vec<String> = s
+            .failures
+            .iter()
+            .map(|f| esc(&super::format::site_failure_label(f)))
+            .collect();
         writeln!(
             h,
-            "<g class=\"row\"><text x=\"4\" y=\"{:.1}\">{}</text>",
-            mid + 4.0,
-            esc(&label)
-        )?;
-        let end = row.exit.as_ref().map_or(duration_ns, |e| e.ts_ns);
-        writeln!(
-            h,
-            "<line class=\"life\" x1=\"{:.1}\" y1=\"{mid:.1}\" x2=\"{:.1}\" y2=\"{mid:.1}\"/>",
-            x(row.start_ns),
-            x(end).max(x(row.start_ns) + 1.0)
-        )?;
-        let fatal_bucket = row.fatal_ns.map(|ns| (ns / t.bucket_ns.max(1)) as usize);
-        let bar = timeline_bar(row, t.bucket_ns);
-        for (b, (&c, ch)) in row.counts.iter().zip(bar.chars()).enumerate() {
-            if c == 0 && ch != '!' {
-                continue;
-            }
-            let hgt = (6.0 + 4.0 * (c as f64).log2()).min(ROW_H - 6.0);
-            let class = if Some(b) == fatal_bucket {
-                "fatal"
+            "<tr{}><td><code>{}</code></td><td class=\"n\">{}</td><td>{}</td></tr>",
+            if s.all_expected() {
+                " class=\"expected\""
             } else {
-                "fail"
-            };
-            let from = t.bucket_start_ns(b);
-            writeln!(
-                h,
-                "<rect class=\"{class}\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{hgt:.1}\"><title>{}</title></rect>",
-                x(from) + 0.5,
-                mid - hgt / 2.0,
-                (bw - 1.0).max(1.0),
-                esc(&format!(
-                    "pid {}: {c} failure{} between {} and {}{}",
-                    row.process.pid,
-                    if c == 1 { "" } else { "s" },
-                    at(from),
-                    at(from.saturating_add(t.bucket_ns)),
-                    if class == "fatal" {
-                        ", the last before it exited"
-                    } else {
-                        ""
-                    }
-                ))
-            )?;
-        }
-        if let Some(e) = &row.exit {
-            let xx = x(e.ts_ns);
-            writeln!(
-                h,
-                "<line class=\"exit\" x1=\"{xx:.1}\" y1=\"{:.1}\" x2=\"{xx:.1}\" y2=\"{:.1}\"><title>{}</title></line>",
-                mid - 8.0,
-                mid + 8.0,
-                esc(&format!("{} at {}", exit_label(e), at(e.ts_ns)))
-            )?;
-        }
-        writeln!(h, "</g>")?;
+                ""
+            },
+            esc(&site_label(&s.site)),
+            s.count,
+            what.join("; ")
+        )?;
     }
-    writeln!(h, "</svg>")
+    writeln!(h, "</table>")?;
+    if r.call_sites_omitted > 0 {
+        writeln!(
+            h,
+            "<p class=\"rule\">{} more failing calls from call sites past the first {} are not listed.</p>",
+            r.call_sites_omitted,
+            super::MAX_CALL_SITES
+        )?;
+    }
+    writeln!(h, "</section>")
 }
 
 #[cfg(test)]

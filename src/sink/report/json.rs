@@ -85,4 +85,55 @@ mod tests {
         assert_eq!(v["run"]["main_exit"]["code"], 2);
         assert_eq!(v["syscalls_total"]["errors"], 1);
     }
+
+    #[test]
+    fn json_report_has_classes_fixes_call_sites_and_series() {
+        let text = include_str!("../../../tests/fixtures/noisy-client.jsonl");
+        let r = Report::from_reader(text.as_bytes()).unwrap();
+        let mut out = Vec::new();
+        write_json(&r, &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let f = &v["failures"];
+        assert_eq!(f[0]["class"]["kind"], "consequential");
+        assert_eq!(f[0]["cause"]["rule"], "connect.no-socket-file");
+        assert!(
+            f[0]["cause"]["fix"]
+                .as_str()
+                .unwrap()
+                .starts_with("Start the database")
+        );
+        assert_eq!(f[0]["call_sites"][0]["site"]["function"], "connect_db");
+        assert_eq!(f[0]["call_sites"][0]["site"]["line"], 42);
+        assert_eq!(f[0]["call_sites"][0]["count"], 3);
+        let last = &f[f.as_array().unwrap().len() - 1];
+        assert_eq!(last["class"]["kind"], "expected");
+        assert_eq!(last["class"]["recovered_by"], 15);
+        assert_eq!(last["recovered"], 1);
+        let probe = f
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["syscall"] == "getpeername")
+            .unwrap();
+        assert_eq!(probe["target_kind"], "probe");
+        assert_eq!(probe["target"], "fds 0, 1, 2");
+        assert_eq!(probe["count"], 3);
+        assert_eq!(v["call_sites"].as_array().unwrap().len(), 4);
+        assert_eq!(v["call_sites"][0]["failures"][0]["errno"], "ENOENT");
+        assert_eq!(v["errnos"][0]["errno"], "ENOENT");
+        assert_eq!(v["errnos"][0]["call_sites"], 2);
+        assert_eq!(v["errnos"][0]["expected"], 2);
+        let series = &v["timeline"]["by_errno"];
+        assert_eq!(series[0]["errno"], "ENOENT");
+        assert_eq!(series[0]["total"], 6);
+        let buckets = v["timeline"]["buckets"].as_u64().unwrap() as usize;
+        assert_eq!(series[0]["counts"].as_array().unwrap().len(), buckets);
+        assert_eq!(
+            v["timeline"]["rows"][0]["expected"]
+                .as_array()
+                .unwrap()
+                .len(),
+            buckets
+        );
+    }
 }

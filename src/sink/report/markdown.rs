@@ -4,11 +4,16 @@
 //! where Markdown and HTML mean nothing; in table cells `|` is still escaped, since GFM
 //! splits cells before it looks at code spans. Prose from the trace (explanations,
 //! causes, evidence) is backslash-escaped so it cannot open a link, a tag or emphasis.
+//!
+//! Prose, list items and the example blocks keep to 80 columns where they can (a list
+//! item goes on on an indented line); a table row cannot be broken.
 
 use super::format::{
-    at, command_label, confidence, ended_label, example_lines, exec_label, proc_label,
-    process_summary, safe, secs,
+    at, calls_summary, class_label, command_label, confidence, ended_label, example_lines,
+    exec_label, proc_label, process_summary, safe, secs, site_failure_label, site_label,
+    sites_summary, stack_text,
 };
+use super::wrap::{Break, lines, together};
 use super::{Report, WORST_FIRST_RULE};
 use std::io::{self, Write};
 
@@ -91,6 +96,57 @@ fn fenced(out: &mut dyn Write, lines: &[String]) -> io::Result<()> {
     writeln!(out, "{fence}")
 }
 
+/// A list item (or a paragraph, with `first` empty) wrapped at 80 columns, its
+/// continuation lines indented by `rest`. A code span is never broken (a reader that
+/// takes the item line by line must still find it whole).
+fn item(out: &mut dyn Write, first: &str, rest: &str, text: &str) -> io::Result<()> {
+    for l in lines(first, rest, &unbroken_code(text), Break::Words) {
+        writeln!(out, "{l}")?;
+    }
+    Ok(())
+}
+
+/// `s` with the spaces inside its code spans made unbreakable. A span is a run of n
+/// backticks up to the next run of exactly n, as CommonMark finds them.
+fn unbroken_code(s: &str) -> String {
+    let b = s.as_bytes();
+    let run_at = |i: usize| b[i..].iter().take_while(|&&c| c == b'`').count();
+    let mut out = String::with_capacity(s.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'`' {
+            let next = s[i..].find('`').map_or(s.len(), |k| i + k);
+            out.push_str(&s[i..next]);
+            i = next;
+            continue;
+        }
+        let n = run_at(i);
+        let mut j = i + n;
+        let mut close = None;
+        while j < b.len() {
+            if b[j] == b'`' {
+                let m = run_at(j);
+                if m == n {
+                    close = Some(j + m);
+                    break;
+                }
+                j += m;
+            } else {
+                j += 1;
+            }
+        }
+        let end = close.unwrap_or(i + n);
+        let span = &s[i..end];
+        out.push_str(&if close.is_some() {
+            together(span)
+        } else {
+            span.to_owned()
+        });
+        i = end;
+    }
+    out
+}
+
 /// Write `r` as Markdown.
 pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let run = &r.run;
@@ -115,13 +171,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if let Some(e) = super::end_label(r) {
         writeln!(out, "| Ended | {} |", md_text(&e))?;
     }
-    writeln!(
-        out,
-        "| Calls | {} traced, {} failed, {} distinct failures |",
-        r.syscalls_total.calls,
-        r.failed_calls(),
-        r.failures.len()
-    )?;
+    writeln!(out, "| Calls | {} |", md_text(&calls_summary(r)))?;
     for w in &r.warnings {
         writeln!(out)?;
         writeln!(out, "> **Warning:** {}", md_text(w))?;
@@ -130,16 +180,16 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     writeln!(out)?;
     writeln!(out, "### Failures, worst first")?;
     writeln!(out)?;
-    writeln!(out, "{}", md_text(WORST_FIRST_RULE))?;
+    item(out, "", "", &md_text(WORST_FIRST_RULE))?;
     writeln!(out)?;
     if r.failures.is_empty() {
         writeln!(out, "No call failed.")?;
     } else {
         writeln!(
             out,
-            "| # | call | errno | on | calls | first | last | processes | ended |"
+            "| # | call | errno | on | calls | first | last | processes | ended | class |"
         )?;
-        writeln!(out, "|---:|---|---|---|---:|---:|---:|---|---|")?;
+        writeln!(out, "|---:|---|---|---|---:|---:|---:|---|---|---|")?;
         for (n, g) in r.failures.iter().enumerate().take(MD_MAX_TABLE_ROWS) {
             let procs: Vec<String> = g
                 .processes
@@ -147,9 +197,14 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 .map(|p| md_text(&proc_label(p)))
                 .collect();
             let ended = super::format::ended_cell(g);
+            let class = g
+                .class
+                .as_ref()
+                .map(|c| md_text(&c.kind.name()))
+                .unwrap_or_default();
             writeln!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} | {}{} | {ended} |",
+                "| {} | {} | {} | {} | {} | {} | {} | {}{} | {ended} | {class} |",
                 n + 1,
                 md_code_cell(&g.syscall),
                 md_code_cell(&g.errno),
@@ -178,7 +233,7 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out)?;
         writeln!(
             out,
-            "#### {}. {} {}{}",
+            "#### {}. {} {}{}{}",
             n + 1,
             md_code(&g.syscall),
             md_code(&g.errno),
@@ -186,7 +241,8 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
                 String::new()
             } else {
                 format!(" on {}", md_code(&g.target))
-            }
+            },
+            if g.is_expected() { " (expected)" } else { "" }
         )?;
         writeln!(out)?;
         writeln!(
@@ -201,35 +257,81 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .iter()
             .map(|p| md_text(&proc_label(p)))
             .collect();
-        writeln!(
+        item(
             out,
-            "- **Processes:** {}{}",
-            procs.join(", "),
-            if g.more_processes { " and more" } else { "" }
+            "- **Processes:** ",
+            "  ",
+            &format!(
+                "{}{}",
+                procs.join(", "),
+                if g.more_processes { " and more" } else { "" }
+            ),
         )?;
         for e in &g.ended {
-            writeln!(out, "- **Ended:** {}", md_text(&ended_label(e)))?;
+            item(out, "- **Ended:** ", "  ", &md_text(&ended_label(e)))?;
+        }
+        if let Some(c) = class_label(g) {
+            item(out, "- **Class:** ", "  ", &md_text(&c))?;
         }
         if let Some(x) = &g.explanation {
-            writeln!(out, "- **Meaning:** {}", md_text(x))?;
+            item(out, "- **Meaning:** ", "  ", &md_text(x))?;
         }
         if let Some(m) = &g.man {
             writeln!(out, "- **See:** {}", md_code(m))?;
         }
         if let Some(c) = &g.cause {
-            writeln!(
+            item(
                 out,
-                "- **Likely cause** ({} confidence): {}",
-                confidence(c),
-                md_text(&c.summary)
+                &format!("- **Likely cause** ({} confidence): ", confidence(c)),
+                "  ",
+                &md_text(&c.summary),
             )?;
             for e in &c.evidence {
-                writeln!(out, "  - {}", md_text(e))?;
+                item(out, "  - ", "    ", &md_text(e))?;
+            }
+            if let Some(fix) = &c.fix {
+                item(out, "- **Fix:** ", "  ", &md_text(fix))?;
+            }
+            if !c.rule.is_empty() {
+                writeln!(out, "- **Rule:** {}", md_code(&c.rule))?;
+            }
+        }
+        if !g.call_sites.is_empty() {
+            writeln!(out, "- **Call sites:**")?;
+            for s in &g.call_sites {
+                item(
+                    out,
+                    "  - ",
+                    "    ",
+                    &format!(
+                        "{}: {}",
+                        md_code(&site_label(&s.site)),
+                        super::format::plural(s.count, "call", "calls")
+                    ),
+                )?;
+            }
+            if g.call_sites_more > 0 {
+                writeln!(
+                    out,
+                    "  - and {} more calls from other places",
+                    g.call_sites_more
+                )?;
             }
         }
         writeln!(out, "- **Example:**")?;
         writeln!(out)?;
-        fenced(out, &example_lines(&g.example))?;
+        let mut block: Vec<String> = example_lines(&g.example)
+            .iter()
+            .flat_map(|l| lines("", "    ", l, Break::Code))
+            .collect();
+        let stack = stack_text(&g.example);
+        if !stack.is_empty() {
+            block.push("stack (runtime frames folded):".to_owned());
+            for l in stack {
+                block.extend(lines("  ", "      ", &l, Break::Words));
+            }
+        }
+        fenced(out, &block)?;
     }
     if r.failures.len() > MD_MAX_DETAILS {
         writeln!(out)?;
@@ -248,6 +350,8 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
 
+    write_sites(r, out)?;
+
     writeln!(out)?;
     writeln!(out, "### Processes")?;
     writeln!(out)?;
@@ -257,14 +361,19 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .name()
             .map(|n| format!(" {}", md_code(n)))
             .unwrap_or_default();
-        writeln!(
+        item(
             out,
-            "{pad}- **{}**{name}: {}",
-            p.pid,
-            md_text(&process_summary(p))
+            &format!("{pad}- **{}**{name}: ", p.pid),
+            &format!("{pad}  "),
+            &md_text(&process_summary(p)),
         )?;
         for e in &p.execs {
-            writeln!(out, "{pad}  - exec {}", md_code(&exec_label(e)))?;
+            item(
+                out,
+                &format!("{pad}  - exec "),
+                &format!("{pad}    "),
+                &md_code(&exec_label(e)),
+            )?;
         }
     }
     let more = r.processes.len().saturating_sub(MD_MAX_PROCESSES) as u64 + r.processes_omitted;
@@ -300,15 +409,17 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     if r.errnos.is_empty() {
         writeln!(out, "None.")?;
     } else {
-        writeln!(out, "| errno | calls | syscalls |")?;
-        writeln!(out, "|---|---:|---|")?;
+        writeln!(out, "| errno | calls | expected | call sites | syscalls |")?;
+        writeln!(out, "|---|---:|---:|---:|---|")?;
         for e in &r.errnos {
             let calls: Vec<String> = e.syscalls.iter().map(|s| md_code_cell(s)).collect();
             writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | {} | {} | {} | {} |",
                 md_code_cell(&e.errno),
                 e.count,
+                e.expected,
+                e.call_sites,
                 calls.join(", ")
             )?;
         }
@@ -327,6 +438,50 @@ pub fn write_markdown(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// Failures by call site, when the trace has stacks.
+fn write_sites(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.call_sites.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "### Failures by call site")?;
+    writeln!(out)?;
+    item(
+        out,
+        "",
+        "",
+        "Where in the program the failing calls were made: the first frame of its own code \
+         in each call's stack (`-k`), by function, file and line.",
+    )?;
+    let summary = sites_summary(r);
+    if !summary.is_empty() {
+        item(out, "", "", &format!("{}.", md_text(&summary)))?;
+    }
+    writeln!(out)?;
+    writeln!(out, "| call site | calls | failures |")?;
+    writeln!(out, "|---|---:|---|")?;
+    for s in r.call_sites.iter().take(MD_MAX_TABLE_ROWS) {
+        let what: Vec<String> = s
+            .failures
+            .iter()
+            .map(|f| md_text(&site_failure_label(f)))
+            .collect();
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            md_code_cell(&site_label(&s.site)),
+            s.count,
+            what.join("; ")
+        )?;
+    }
+    let more = r.call_sites.len().saturating_sub(MD_MAX_TABLE_ROWS);
+    if more > 0 {
+        writeln!(out)?;
+        writeln!(out, "{more} more call sites are not listed here.")?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -337,6 +492,14 @@ mod tests {
         assert_eq!(md_code("`x"), "`` `x ``");
         assert_eq!(md_code_cell("a|b"), "`a\\|b`");
         assert_eq!(md_text("<b>|[x](y)"), "\\<b\\>\\|\\[x\\](y)");
+    }
+
+    #[test]
+    fn code_spans_are_not_broken() {
+        let s = format!("- exec {} and {}", md_code("a b"), md_code("x `y` z"));
+        let u = unbroken_code(&s);
+        assert_eq!(u.matches(" ").count(), 4, "{u:?}");
+        assert_eq!(u.replace(super::super::wrap::NBSP, " "), s);
     }
 }
 

@@ -7,28 +7,47 @@
 //! keeps one example call and a bounded list of pids; the timeline is a fixed number of
 //! buckets per process whose width doubles as the trace gets longer.
 //!
-//! Worst first: a group "ended a process" when it holds the last failing call of a
-//! process that then exited non-zero or was killed by a signal, and the process made no
-//! successful call of the same syscall in between (it did not recover by retrying).
-//! Groups that ended the main process (the one spawned or the first attached) come
-//! first, then those that ended another process, then the rest; each tier by count,
+//! Worst first: a group "ended a process" when it holds the last consequential failing
+//! call of a process that then exited non-zero or was killed by a signal, and the process
+//! made no successful call of the same syscall in between (it did not recover by
+//! retrying). Groups that ended the main process (the one spawned or the first attached)
+//! come first, then those that ended another process, then the other consequential ones,
+//! and last the failures the trace classed as expected (harmless); each tier by count,
 //! then by first time.
+//!
+//! Expected and consequential failures of the same call, errno and target are separate
+//! groups; getpeername and getsockname failures are grouped by call and errno alone (a
+//! program probes fd after fd). With `-k` stacks, failures are also grouped by their call
+//! site (`sites.rs`).
 
+mod chart;
 mod format;
 pub mod html;
 pub mod json;
 pub mod markdown;
+mod sites;
 pub mod text;
+mod timeline;
+mod wrap;
+
+pub use sites::{
+    CallSite, CallSiteFailures, MAX_CALL_SITES, MAX_FAILURES_PER_SITE, MAX_SITES_PER_GROUP,
+    SiteCount, SiteFailure,
+};
+pub use timeline::{ErrnoSeries, MAX_CHART_ERRNOS, MAX_TIMELINE_ROWS, Timeline, TimelineRow};
 
 use crate::model::{
-    Cause, EndReason, Header, Pid, ProcessEvent, ProcessEventKind, Record, SockId, SyscallEvent,
-    SyscallName, TRACE_FORMAT_VERSION, TraceEnd,
+    Cause, EndReason, FailureClass, FailureKind, Fd, Header, Pid, ProcessEvent, ProcessEventKind,
+    Record, SockId, SyscallEvent, SyscallName, TRACE_FORMAT_VERSION, TraceEnd,
 };
 use crate::sink::jsonl::read::{JsonlReader, ReadError};
 use crate::sink::summary::{Summary, SummaryRow};
 use serde::Serialize;
+use sites::SitesAcc;
 use std::collections::HashMap;
 use std::io::BufRead;
+use syscalls::Sysno;
+use timeline::TimelineAcc;
 
 /// Distinct failure groups kept; failures past this are counted, not grouped.
 pub const MAX_GROUPS: usize = 10_000;
@@ -48,16 +67,14 @@ pub const MAX_SIGNALS_PER_PROCESS: usize = 16;
 pub const MAX_ERRNOS: usize = 256;
 /// Buckets of the failure timeline.
 pub const TIMELINE_BUCKETS: usize = 64;
-/// Processes with a timeline row.
-pub const MAX_TIMELINE_ROWS: usize = 200;
+/// Fds listed for a group of getpeername/getsockname probes.
+pub const MAX_PROBE_FDS: usize = 16;
 
 /// How the failures are ordered, as every report states it.
 pub const WORST_FIRST_RULE: &str = "Worst first: failures that ended a process (the last failing call of a process \
 that then exited non-zero or was killed, with no later success of the same syscall), those that ended the main \
-process first; then by number of calls.";
-
-/// Narrowest timeline bucket: 1 ms.
-const MIN_BUCKET_NS: u64 = 1_000_000;
+process first; then by number of calls. Expected failures (harmless ones, such as an nscd lookup or an fd probe) \
+come last.";
 
 /// Everything a report shows, ready to render.
 #[derive(Clone, Debug, Serialize)]
@@ -78,8 +95,13 @@ pub struct Report {
     pub syscalls_total: SummaryRow,
     /// Failing calls per errno, most first.
     pub errnos: Vec<ErrnoCount>,
-    /// Failures over time, per process.
+    /// Failures over time, per process and per errno.
     pub timeline: Timeline,
+    /// Failing calls by call site (the first frame of the program's own code in their
+    /// `-k` stack), those with a consequential failure first; empty without stacks.
+    pub call_sites: Vec<CallSiteFailures>,
+    /// Failing calls from call sites past [`MAX_CALL_SITES`].
+    pub call_sites_omitted: u64,
     /// Problems with the trace that did not stop the report (a truncated last line).
     pub warnings: Vec<String>,
     /// Records read (header included).
@@ -242,11 +264,13 @@ pub enum TargetKind {
     Socket,
     /// Only the fd number is known.
     Fd,
+    /// getpeername/getsockname on any fd: `target` lists the fds.
+    Probe,
     /// Nothing to tell calls apart.
     None,
 }
 
-/// Every failing call with the same (syscall, errno, address or socket).
+/// Every failing call with the same (syscall, errno, address or socket), expected or not.
 #[derive(Clone, Debug, Serialize)]
 pub struct FailureGroup {
     /// Syscall name.
@@ -275,8 +299,19 @@ pub struct FailureGroup {
     pub explanation: Option<String>,
     /// Manual page.
     pub man: Option<String>,
-    /// The likely cause: the most confident one seen in the group (the first on ties).
+    /// The likely cause: the most confident one seen in the group (the first on ties),
+    /// with its rule id and fix.
     pub cause: Option<Cause>,
+    /// How the trace classed these failures (the first call's class): expected ones are
+    /// harmless and ranked last. None when the trace does not say.
+    pub class: Option<FailureClass>,
+    /// Calls of the group that a later call recovered from (`class.recovered_by`).
+    pub recovered: u64,
+    /// Where in the program the calls were made (with `-k`), most calls first (at most
+    /// [`MAX_SITES_PER_GROUP`]).
+    pub call_sites: Vec<SiteCount>,
+    /// Calls from call sites past that limit.
+    pub call_sites_more: u64,
     /// The first failing call of the group, in full.
     pub example: SyscallEvent,
 }
@@ -287,8 +322,17 @@ impl FailureGroup {
         self.ended.iter().any(|e| e.main)
     }
 
+    /// True when the trace classed these failures as expected (harmless).
+    pub fn is_expected(&self) -> bool {
+        self.class
+            .as_ref()
+            .is_some_and(|c| c.kind.is(FailureKind::Expected))
+    }
+
     fn tier(&self) -> u8 {
-        if self.ended_main() {
+        if self.is_expected() {
+            3
+        } else if self.ended_main() {
             0
         } else if self.ended_count > 0 {
             1
@@ -307,49 +351,10 @@ pub struct ErrnoCount {
     pub count: u64,
     /// Syscalls that failed with it, by name.
     pub syscalls: Vec<String>,
-}
-
-/// Failures over time, per process, in equal buckets.
-#[derive(Clone, Debug, Serialize)]
-pub struct Timeline {
-    /// Width of a bucket, nanoseconds.
-    pub bucket_ns: u64,
-    /// Buckets that cover the run (at most [`TIMELINE_BUCKETS`]).
-    pub buckets: usize,
-    /// One row per process that had failures, in order of first failure.
-    pub rows: Vec<TimelineRow>,
-    /// Processes with failures that have no row (past [`MAX_TIMELINE_ROWS`]).
-    pub rows_omitted: u64,
-}
-
-/// One process's failures over time.
-#[derive(Clone, Debug, Serialize)]
-pub struct TimelineRow {
-    /// The process.
-    pub process: ProcRef,
-    /// Failures per bucket (`buckets` entries).
-    pub counts: Vec<u64>,
-    /// Total failures.
-    pub failures: u64,
-    /// When the process was first seen.
-    pub start_ns: u64,
-    /// When it ended, if it did.
-    pub exit: Option<ExitStatus>,
-    /// When the failure that ended it happened, if one did.
-    pub fatal_ns: Option<u64>,
-}
-
-impl Timeline {
-    /// The time the buckets cover. Saturating: a trace's timestamps are input, and the
-    /// buckets of one that ends near u64::MAX nanoseconds cover more than a u64 holds.
-    pub fn span_ns(&self) -> u64 {
-        self.bucket_ns.saturating_mul(self.buckets as u64)
-    }
-
-    /// Where bucket `b` starts (saturating, as [`Timeline::span_ns`]).
-    pub fn bucket_start_ns(&self, b: usize) -> u64 {
-        self.bucket_ns.saturating_mul(b as u64)
-    }
+    /// Of the failing calls, those classed as expected.
+    pub expected: u64,
+    /// Distinct call sites (with `-k`) that failed with it: "3 call sites fail with ENOENT".
+    pub call_sites: u64,
 }
 
 impl Report {
@@ -434,7 +439,8 @@ struct ProcState {
     /// cleared by a later success of the same syscall.
     last_failure: Option<(usize, u64)>,
     last_failure_syscall: SyscallName,
-    timeline_row: Option<usize>,
+    /// None: not asked for yet; Some(None): past the limit, none for good.
+    timeline_row: Option<Option<usize>>,
     fatal_ns: Option<u64>,
 }
 
@@ -443,6 +449,7 @@ struct GroupKey {
     syscall: String,
     errno: String,
     target: String,
+    expected: bool,
 }
 
 struct EndedState {
@@ -454,6 +461,10 @@ struct GroupState {
     group: FailureGroup,
     pids: Vec<Pid>,
     ended: Vec<EndedState>,
+    /// For a group of probes: the fds probed (at most [`MAX_PROBE_FDS`]), and whether
+    /// there were more.
+    probe_fds: Vec<Fd>,
+    more_probe_fds: bool,
 }
 
 /// Accumulates records one at a time; [`ReportBuilder::finish`] makes the [`Report`].
@@ -468,10 +479,9 @@ pub struct ReportBuilder {
     ungrouped: u64,
     summary: Summary,
     end: Option<TraceEnd>,
-    errnos: HashMap<String, (u64, Vec<String>)>,
-    bucket_ns: u64,
-    rows: Vec<(usize, Vec<u64>)>,
-    rows_omitted: u64,
+    errnos: HashMap<String, ErrnoAcc>,
+    timeline: TimelineAcc,
+    sites: SitesAcc,
     end_ns: u64,
     records: u64,
 }
@@ -497,9 +507,8 @@ impl ReportBuilder {
             summary: Summary::new(),
             end: None,
             errnos: HashMap::new(),
-            bucket_ns: MIN_BUCKET_NS,
-            rows: Vec::new(),
-            rows_omitted: 0,
+            timeline: TimelineAcc::new(),
+            sites: SitesAcc::default(),
             end_ns: 0,
             records: 0,
         }
@@ -703,22 +712,43 @@ impl ReportBuilder {
             return;
         };
         let errno = errno.name();
-        self.count_errno(&errno, &ev.syscall.name());
-        let g = self.group_for(ev, &errno);
+        let expected = ev
+            .class
+            .as_ref()
+            .is_some_and(|c| c.kind.is(FailureKind::Expected));
+        self.count_errno(&errno, &ev.syscall.name(), expected);
+        let site = sites::CallSite::of(ev);
+        let g = self.group_for(ev, &errno, expected, site.as_ref());
+        if let Some(site) = &site {
+            self.sites.add(site, ev, &errno, expected);
+        }
+        let mut row = None;
         if let Some(i) = pi {
             let st = &mut self.procs[i];
             st.info.failures += 1;
-            if let Some(g) = g {
-                st.last_failure = Some((g, ev.ts_ns));
-                st.last_failure_syscall.clone_from(&ev.syscall);
-            } else {
-                st.last_failure = None;
+            // A harmless failure does not end a process: the last consequential one
+            // before the exit stays the one that did.
+            if !expected {
+                if let Some(g) = g {
+                    st.last_failure = Some((g, ev.ts_ns));
+                    st.last_failure_syscall.clone_from(&ev.syscall);
+                } else {
+                    st.last_failure = None;
+                }
             }
-            self.add_to_timeline(i, ev.ts_ns);
+            row = match st.timeline_row {
+                Some(r) => r,
+                None => {
+                    let r = self.timeline.new_row(i);
+                    self.procs[i].timeline_row = Some(r);
+                    r
+                }
+            };
         }
+        self.timeline.add(row, ev.ts_ns, &errno, expected);
     }
 
-    fn count_errno(&mut self, errno: &str, syscall: &str) {
+    fn count_errno(&mut self, errno: &str, syscall: &str, expected: bool) {
         let full = self.errnos.len() >= MAX_ERRNOS;
         let key = if full && !self.errnos.contains_key(errno) {
             "other"
@@ -726,19 +756,27 @@ impl ReportBuilder {
             errno
         };
         let e = self.errnos.entry(key.to_owned()).or_default();
-        e.0 += 1;
-        if !e.1.iter().any(|s| s == syscall) && e.1.len() < 32 {
-            e.1.push(syscall.to_owned());
+        e.count += 1;
+        e.expected += u64::from(expected);
+        if !e.syscalls.iter().any(|s| s == syscall) && e.syscalls.len() < 32 {
+            e.syscalls.push(syscall.to_owned());
         }
     }
 
     /// The group of a failing call, creating it; None past [`MAX_GROUPS`].
-    fn group_for(&mut self, ev: &SyscallEvent, errno: &str) -> Option<usize> {
+    fn group_for(
+        &mut self,
+        ev: &SyscallEvent,
+        errno: &str,
+        expected: bool,
+        site: Option<&sites::CallSite>,
+    ) -> Option<usize> {
         let (target_kind, target) = target_of(ev);
         let key = GroupKey {
             syscall: ev.syscall.name().into_owned(),
             errno: errno.to_owned(),
             target,
+            expected,
         };
         let g = match self.group_index.get(&key) {
             Some(&g) => g,
@@ -763,10 +801,16 @@ impl ReportBuilder {
                         explanation: None,
                         man: None,
                         cause: None,
+                        class: ev.class.clone(),
+                        recovered: 0,
+                        call_sites: Vec::new(),
+                        call_sites_more: 0,
                         example: ev.clone(),
                     },
                     pids: Vec::new(),
                     ended: Vec::new(),
+                    probe_fds: Vec::new(),
+                    more_probe_fds: false,
                 });
                 let g = self.groups.len() - 1;
                 self.group_index.insert(key, g);
@@ -789,6 +833,23 @@ impl ReportBuilder {
         {
             grp.cause = Some(c.clone());
         }
+        if grp.class.is_none() {
+            grp.class.clone_from(&ev.class);
+        }
+        grp.recovered += u64::from(ev.class.as_ref().is_some_and(|c| c.recovered_by.is_some()));
+        if let Some(site) = site {
+            sites::count_in_group(&mut grp.call_sites, &mut grp.call_sites_more, site);
+        }
+        if grp.target_kind == TargetKind::Probe
+            && let Some(fd) = ev.fd
+            && !gs.probe_fds.contains(&fd)
+        {
+            if gs.probe_fds.len() < MAX_PROBE_FDS {
+                gs.probe_fds.push(fd);
+            } else {
+                gs.more_probe_fds = true;
+            }
+        }
         if !gs.pids.contains(&ev.pid) {
             if gs.pids.len() < MAX_PIDS_PER_GROUP {
                 gs.pids.push(ev.pid);
@@ -799,53 +860,9 @@ impl ReportBuilder {
         Some(g)
     }
 
-    fn add_to_timeline(&mut self, proc_index: usize, ts_ns: u64) {
-        let row = match self.procs[proc_index].timeline_row {
-            Some(r) => r,
-            None => {
-                if self.rows.len() >= MAX_TIMELINE_ROWS {
-                    self.rows_omitted += 1;
-                    // Count it once: mark the process as having no row for good.
-                    self.procs[proc_index].timeline_row = Some(usize::MAX);
-                    return;
-                }
-                self.rows.push((proc_index, vec![0; TIMELINE_BUCKETS]));
-                let r = self.rows.len() - 1;
-                self.procs[proc_index].timeline_row = Some(r);
-                r
-            }
-        };
-        if row == usize::MAX {
-            return;
-        }
-        // Widen the buckets until ts fits: merge neighbours pairwise, doubling the width.
-        while ts_ns / self.bucket_ns >= TIMELINE_BUCKETS as u64 {
-            for (_, counts) in &mut self.rows {
-                for k in 0..TIMELINE_BUCKETS / 2 {
-                    counts[k] = counts[2 * k] + counts[2 * k + 1];
-                }
-                counts[TIMELINE_BUCKETS / 2..].fill(0);
-            }
-            self.bucket_ns = self.bucket_ns.saturating_mul(2);
-        }
-        let b = (ts_ns / self.bucket_ns) as usize;
-        self.rows[row].1[b] += 1;
-    }
-
     /// The finished report.
     pub fn finish(mut self) -> Report {
         let header = self.header.take();
-        // The buckets must also cover the end of the run, so the axis spans all of it.
-        while self.end_ns / self.bucket_ns >= TIMELINE_BUCKETS as u64 {
-            for (_, counts) in &mut self.rows {
-                for k in 0..TIMELINE_BUCKETS / 2 {
-                    counts[k] = counts[2 * k] + counts[2 * k + 1];
-                }
-                counts[TIMELINE_BUCKETS / 2..].fill(0);
-            }
-            self.bucket_ns = self.bucket_ns.saturating_mul(2);
-        }
-        let buckets = ((self.end_ns / self.bucket_ns) as usize + 1).min(TIMELINE_BUCKETS);
 
         let procs = &self.procs;
         let proc_ref = |i: usize| ProcRef {
@@ -883,6 +900,10 @@ impl ReportBuilder {
                     main: Some(e.proc_index) == main_index,
                 })
                 .collect();
+            if g.target_kind == TargetKind::Probe {
+                g.target = probe_label(&gs.probe_fds, gs.more_probe_fds);
+            }
+            sites::sort_group_sites(&mut g.call_sites);
             failures.push(g);
         }
         failures.sort_by(|a, b| {
@@ -895,31 +916,26 @@ impl ReportBuilder {
                 .then(a.target.cmp(&b.target))
         });
 
-        let timeline = Timeline {
-            bucket_ns: self.bucket_ns,
-            buckets,
-            rows: self
-                .rows
-                .iter()
-                .map(|(i, counts)| TimelineRow {
-                    process: proc_ref(*i),
-                    counts: counts[..buckets].to_vec(),
-                    failures: counts.iter().sum(),
-                    start_ns: procs[*i].info.start_ns,
-                    exit: procs[*i].info.exit.clone(),
-                    fatal_ns: procs[*i].fatal_ns,
-                })
-                .collect(),
-            rows_omitted: self.rows_omitted,
-        };
+        let timeline = self.timeline.finish(self.end_ns, |i| {
+            (
+                proc_ref(i),
+                procs[i].info.start_ns,
+                procs[i].info.exit.clone(),
+                procs[i].fatal_ns,
+            )
+        });
+        let call_sites_omitted = self.sites.omitted;
+        let call_sites = self.sites.finish();
 
         let mut errnos: Vec<ErrnoCount> = self
             .errnos
             .into_iter()
-            .map(|(errno, (count, syscalls))| ErrnoCount {
+            .map(|(errno, e)| ErrnoCount {
+                call_sites: sites::sites_with_errno(&call_sites, &errno),
                 errno,
-                count,
-                syscalls,
+                count: e.count,
+                syscalls: e.syscalls,
+                expected: e.expected,
             })
             .collect();
         errnos.sort_by(|a, b| b.count.cmp(&a.count).then(a.errno.cmp(&b.errno)));
@@ -955,6 +971,8 @@ impl ReportBuilder {
             syscalls_total: self.summary.total(),
             errnos,
             timeline,
+            call_sites,
+            call_sites_omitted,
             warnings: Vec::new(),
             records: self.records,
         }
@@ -1008,8 +1026,35 @@ fn tree_order(procs: Vec<Process>) -> Vec<Process> {
         .collect()
 }
 
-/// What a failing call was aimed at: its address, else its socket, else its fd.
+/// Failing calls of one errno, as the builder counts them.
+#[derive(Default)]
+struct ErrnoAcc {
+    count: u64,
+    expected: u64,
+    syscalls: Vec<String>,
+}
+
+/// `fds 0, 1, 2`, `fd 1`, `fds 0, 1, ... and more`.
+fn probe_label(fds: &[Fd], more: bool) -> String {
+    let list: Vec<String> = fds.iter().map(ToString::to_string).collect();
+    let mut s = format!(
+        "{} {}",
+        if fds.len() == 1 && !more { "fd" } else { "fds" },
+        list.join(", ")
+    );
+    if more {
+        s.push_str(" and more");
+    }
+    s
+}
+
+/// What a failing call was aimed at: its address, else its socket, else its fd. A
+/// getpeername or getsockname is a probe: which fd it asked about does not tell failures
+/// apart (the fds are listed in the group instead).
 fn target_of(ev: &SyscallEvent) -> (TargetKind, String) {
+    if ev.syscall.is_any(&[Sysno::getpeername, Sysno::getsockname]) {
+        return (TargetKind::Probe, String::new());
+    }
     if let Some(a) = &ev.addr {
         return (TargetKind::Address, format::addr_label(a));
     }
@@ -1172,6 +1217,118 @@ mod tests {
         assert_eq!(r.failures_ungrouped, 500);
         assert!(r.timeline.buckets <= TIMELINE_BUCKETS);
         assert_eq!(r.timeline.rows[0].failures, MAX_GROUPS as u64 + 500);
+    }
+
+    fn classed(rec: Record, kind: FailureKind) -> Record {
+        let Record::Syscall(mut ev) = rec else {
+            unreachable!()
+        };
+        ev.class = Some(FailureClass {
+            kind: kind.into(),
+            reason: "because".into(),
+            recovered_by: None,
+        });
+        Record::Syscall(ev)
+    }
+
+    #[test]
+    fn expected_failures_rank_last_and_end_nothing() {
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            call(10, 1, "connect", Some("ENOENT"), "/db"),
+            // Many harmless ones, the last failures before the exit.
+            classed(
+                call(20, 1, "connect", Some("ENOENT"), "/nscd"),
+                FailureKind::Expected,
+            ),
+            classed(
+                call(21, 1, "connect", Some("ENOENT"), "/nscd"),
+                FailureKind::Expected,
+            ),
+            classed(
+                call(22, 1, "connect", Some("ENOENT"), "/nscd"),
+                FailureKind::Expected,
+            ),
+            // The same target once expected, once not: two groups.
+            call(30, 1, "bind", Some("EADDRINUSE"), "/b"),
+            call(31, 1, "bind", Some("EADDRINUSE"), "/b"),
+            classed(
+                call(32, 1, "bind", Some("EADDRINUSE"), "/b"),
+                FailureKind::Expected,
+            ),
+            exit(40, 1, 1),
+        ]);
+        let names: Vec<(&str, &str, bool)> = r
+            .failures
+            .iter()
+            .map(|g| (g.syscall.as_str(), g.target.as_str(), g.is_expected()))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("bind", "\"/b\"", false),
+                ("connect", "\"/db\"", false),
+                ("connect", "\"/nscd\"", true),
+                ("bind", "\"/b\"", true),
+            ]
+        );
+        // The last consequential failure ended the program, not the nscd lookups after it.
+        assert!(r.failures[0].ended_main());
+        assert!(r.failures[2..].iter().all(|g| g.ended_count == 0));
+        assert_eq!(r.errnos[0].expected, 3);
+        let row = &r.timeline.rows[0];
+        assert_eq!(row.expected.iter().sum::<u64>(), 4);
+        assert_eq!(row.counts.iter().sum::<u64>(), 7);
+        let series: Vec<(&str, u64, u64)> = r
+            .timeline
+            .by_errno
+            .iter()
+            .map(|s| (s.errno.as_str(), s.total, s.expected))
+            .collect();
+        assert_eq!(series, [("ENOENT", 4, 3), ("EADDRINUSE", 3, 1)]);
+    }
+
+    #[test]
+    fn fd_probes_are_one_group_per_call_and_errno() {
+        let probe = |ts, fd: i32, name: &str| {
+            Record::Syscall(Box::new(SyscallEvent {
+                ts_ns: ts,
+                pid: 1,
+                tid: 1,
+                syscall: name.into(),
+                ret: -1,
+                errno: Some("ENOTSOCK".into()),
+                fd: Some(fd),
+                fds: vec![SockId::new(
+                    fd,
+                    crate::model::SockProto::Unix(crate::model::SockKind::Stream),
+                    100 + fd as u64,
+                )],
+                ..SyscallEvent::default()
+            }))
+        };
+        let r = build(&[
+            proc_ev(ProcessEventKind::Spawn, 0, 1, None),
+            probe(1, 0, "getpeername"),
+            probe(2, 1, "getpeername"),
+            probe(3, 2, "getpeername"),
+            probe(4, 1, "getpeername"),
+            probe(5, 1, "getsockname"),
+        ]);
+        assert_eq!(r.failures.len(), 2);
+        assert_eq!(r.failures[0].target_kind, TargetKind::Probe);
+        assert_eq!(r.failures[0].target, "fds 0, 1, 2");
+        assert_eq!(r.failures[0].count, 4);
+        assert_eq!(r.failures[1].target, "fd 1");
+        let many: Vec<Record> = (0..40)
+            .map(|fd| probe(fd as u64, fd, "getpeername"))
+            .collect();
+        let r = build(&many);
+        assert!(
+            r.failures[0].target.ends_with(", 15 and more"),
+            "{}",
+            r.failures[0].target
+        );
     }
 
     #[test]

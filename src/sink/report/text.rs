@@ -1,48 +1,58 @@
-//! The plain-text report: for a terminal or a text file. Printable ASCII only.
+//! The plain-text report: for a terminal or a text file. Printable ASCII only, within 80
+//! columns where it can be (a path or an argument longer than a line runs past it).
 
 use super::format::{
-    at, command_label, confidence, ended_label, example_lines, exec_label, plural, process_summary,
-    procs_label, safe, secs, span, target_phrase, timeline_bar,
+    at, calls_summary, class_label, command_label, confidence, ended_label, example_lines,
+    exec_label, plural, process_summary, procs_label, safe, secs, site_failure_label, site_label,
+    sites_summary, span, stack_text, target_phrase, timeline_bar,
 };
+use super::wrap::{Break, lines, together};
 use super::{Report, WORST_FIRST_RULE};
 use crate::sink::summary::write_rows;
 use std::io::{self, Write};
 
-/// Width prose is wrapped to (call lines and paths are never broken).
-const TEXT_WIDTH: usize = 100;
+/// Columns of the text timeline's bars (buckets are merged pairwise to fit).
+const BAR_WIDTH: usize = 48;
+/// Columns of a timeline label (`pid name`).
+const LABEL_WIDTH: usize = 18;
 
 /// Write `r` as plain text.
 pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let run = &r.run;
     writeln!(out, "sockwhy report")?;
     writeln!(out, "==============")?;
-    writeln!(
+    let field = |out: &mut dyn Write, name: &str, value: &str, how| -> io::Result<()> {
+        put(
+            out,
+            lines(&format!("{name:<11}"), "           ", value, how),
+        )
+    };
+    field(
         out,
-        "Command:   {}",
-        command_label(&run.command, &run.attached)
+        "Command:",
+        &command_label(&run.command, &run.attached),
+        Break::Words,
     )?;
-    writeln!(out, "Started:   {}", safe(&run.start))?;
-    writeln!(out, "Duration:  {}", secs(run.duration_ns))?;
-    writeln!(out, "Kernel:    {}", safe(&run.kernel))?;
-    writeln!(
+    field(out, "Started:", &safe(&run.start), Break::Words)?;
+    field(out, "Duration:", &secs(run.duration_ns), Break::Words)?;
+    field(out, "Kernel:", &safe(&run.kernel), Break::Words)?;
+    field(
         out,
-        "Recorded:  by sockwhy {}, trace format {}",
-        safe(&run.sockwhy),
-        run.format_version
+        "Recorded:",
+        &format!(
+            "by sockwhy {}, trace format {}",
+            safe(&run.sockwhy),
+            run.format_version
+        ),
+        Break::Words,
     )?;
-    writeln!(out, "Result:    {}", super::result_label(r))?;
+    field(out, "Result:", &super::result_label(r), Break::Words)?;
     if let Some(e) = super::end_label(r) {
-        writeln!(out, "Ended:     {e}")?;
+        field(out, "Ended:", &e, Break::Words)?;
     }
-    writeln!(
-        out,
-        "Calls:     {} traced, {} failed, {} distinct failures",
-        r.syscalls_total.calls,
-        r.failed_calls(),
-        r.failures.len()
-    )?;
+    field(out, "Calls:", &calls_summary(r), Break::Words)?;
     for w in &r.warnings {
-        writeln!(out, "Warning:   {}", safe(w))?;
+        field(out, "Warning:", &safe(w), Break::Words)?;
     }
 
     writeln!(out)?;
@@ -54,9 +64,25 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .name()
             .map(|n| format!(" {}", safe(n)))
             .unwrap_or_default();
-        writeln!(out, "{pad}{}{name}: {}", p.pid, process_summary(p))?;
+        put(
+            out,
+            lines(
+                &format!("{pad}{}{name}: ", p.pid),
+                &format!("{pad}    "),
+                &process_summary(p),
+                Break::Words,
+            ),
+        )?;
         for e in &p.execs {
-            writeln!(out, "{pad}    exec {}", exec_label(e))?;
+            put(
+                out,
+                lines(
+                    &format!("{pad}    exec "),
+                    &format!("{pad}      "),
+                    &exec_label(e),
+                    Break::Code,
+                ),
+            )?;
         }
         if p.execs_omitted > 0 {
             writeln!(out, "{pad}    ... {} more execs", p.execs_omitted)?;
@@ -66,81 +92,8 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         writeln!(out, "  ... {} more processes not kept", r.processes_omitted)?;
     }
 
-    writeln!(out)?;
-    writeln!(out, "Failures, worst first")?;
-    writeln!(out, "---------------------")?;
-    for l in wrap(WORST_FIRST_RULE, TEXT_WIDTH) {
-        writeln!(out, "{l}")?;
-    }
-    if r.failures.is_empty() {
-        writeln!(out)?;
-        writeln!(out, "No call failed.")?;
-    }
-    for (n, g) in r.failures.iter().enumerate() {
-        writeln!(out)?;
-        let ended = if g.ended_main() {
-            "  [ended the program]"
-        } else if g.ended_count > 0 {
-            "  [ended a process]"
-        } else {
-            ""
-        };
-        writeln!(
-            out,
-            "#{} {} {}{}: {}{ended}",
-            n + 1,
-            safe(&g.syscall),
-            safe(&g.errno),
-            target_phrase(&g.target),
-            plural(g.count, "call", "calls"),
-        )?;
-        writeln!(
-            out,
-            "    when:      first {}, last {}",
-            at(g.first_ns),
-            at(g.last_ns)
-        )?;
-        writeln!(
-            out,
-            "    processes: {}",
-            procs_label(&g.processes, g.more_processes)
-        )?;
-        for e in &g.ended {
-            writeln!(out, "    ended:     {}", ended_label(e))?;
-        }
-        if g.ended_count > g.ended.len() as u64 {
-            writeln!(
-                out,
-                "    ended:     ... {} more processes",
-                g.ended_count - g.ended.len() as u64
-            )?;
-        }
-        if let Some(x) = &g.explanation {
-            write_wrapped(out, "    meaning:   ", "               ", &safe(x))?;
-        }
-        if let Some(m) = &g.man {
-            writeln!(out, "    see:       {}", safe(m))?;
-        }
-        if let Some(c) = &g.cause {
-            let cause = format!("{} ({} confidence)", safe(&c.summary), confidence(c));
-            write_wrapped(out, "    cause:     ", "               ", &cause)?;
-            for e in &c.evidence {
-                write_wrapped(out, "      - ", "        ", &safe(e))?;
-            }
-        }
-        writeln!(out, "    example:")?;
-        for l in example_lines(&g.example) {
-            writeln!(out, "      {l}")?;
-        }
-    }
-    if r.failures_ungrouped > 0 {
-        writeln!(
-            out,
-            "\n... {} more failing calls in groups past the first {} (not shown)",
-            r.failures_ungrouped,
-            super::MAX_GROUPS
-        )?;
-    }
+    write_failures(r, out)?;
+    write_sites(r, out)?;
 
     writeln!(out)?;
     writeln!(out, "Calls per syscall")?;
@@ -155,12 +108,24 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     for e in &r.errnos {
         let calls: Vec<_> = e.syscalls.iter().map(|s| safe(s)).collect();
-        writeln!(
+        let mut what = calls.join(", ");
+        if e.expected > 0 {
+            what.push_str(&format!("; {} expected", e.expected));
+        }
+        if e.call_sites > 0 {
+            what.push_str(&format!(
+                "; {}",
+                plural(e.call_sites, "call site", "call sites")
+            ));
+        }
+        put(
             out,
-            "{:<16} {:>9}  {}",
-            safe(&e.errno),
-            e.count,
-            calls.join(", ")
+            lines(
+                &format!("{:<16} {:>9}  ", safe(&e.errno), e.count),
+                &" ".repeat(28),
+                &what,
+                Break::Words,
+            ),
         )?;
     }
 
@@ -171,16 +136,208 @@ pub fn write_text(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+fn write_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "Failures, worst first")?;
+    writeln!(out, "---------------------")?;
+    put(out, lines("", "", WORST_FIRST_RULE, Break::Words))?;
+    if r.failures.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "No call failed.")?;
+    }
+    const FIELD: &str = "               ";
+    for (n, g) in r.failures.iter().enumerate() {
+        writeln!(out)?;
+        let mark = if g.is_expected() {
+            "  [expected]"
+        } else if g.ended_main() {
+            "  [ended the program]"
+        } else if g.ended_count > 0 {
+            "  [ended a process]"
+        } else {
+            ""
+        };
+        let heading = format!(
+            "#{} {} {}{}:{}",
+            n + 1,
+            safe(&g.syscall),
+            safe(&g.errno),
+            target_phrase(&g.target),
+            together(&format!(" {}{mark}", plural(g.count, "call", "calls"))),
+        );
+        put(out, lines("", "    ", &heading, Break::Words))?;
+        let field = |out: &mut dyn Write, name: &str, value: &str| -> io::Result<()> {
+            put(
+                out,
+                lines(&format!("    {name:<11}"), FIELD, value, Break::Words),
+            )
+        };
+        field(
+            out,
+            "when:",
+            &format!("first {}, last {}", at(g.first_ns), at(g.last_ns)),
+        )?;
+        field(
+            out,
+            "processes:",
+            &procs_label(&g.processes, g.more_processes),
+        )?;
+        for e in &g.ended {
+            field(out, "ended:", &ended_label(e))?;
+        }
+        if g.ended_count > g.ended.len() as u64 {
+            field(
+                out,
+                "ended:",
+                &format!(
+                    "... {} more processes",
+                    g.ended_count - g.ended.len() as u64
+                ),
+            )?;
+        }
+        if let Some(c) = class_label(g) {
+            field(out, "class:", &c)?;
+        }
+        if let Some(x) = &g.explanation {
+            field(out, "meaning:", &safe(x))?;
+        }
+        if let Some(m) = &g.man {
+            field(out, "see:", &safe(m))?;
+        }
+        if let Some(c) = &g.cause {
+            let cause = format!("{} ({} confidence)", safe(&c.summary), confidence(c));
+            field(out, "cause:", &cause)?;
+            for e in &c.evidence {
+                put(out, lines("      - ", "        ", &safe(e), Break::Words))?;
+            }
+            if let Some(fix) = &c.fix {
+                field(out, "fix:", &safe(fix))?;
+            }
+            if !c.rule.is_empty() {
+                field(out, "rule:", &safe(&c.rule))?;
+            }
+        }
+        if !g.call_sites.is_empty() {
+            writeln!(out, "    call sites:")?;
+            for s in &g.call_sites {
+                let text = format!(
+                    "{}: {}",
+                    site_label(&s.site),
+                    plural(s.count, "call", "calls")
+                );
+                put(out, lines("      - ", "        ", &text, Break::Words))?;
+            }
+            if g.call_sites_more > 0 {
+                writeln!(
+                    out,
+                    "      - and {} more calls from other places",
+                    g.call_sites_more
+                )?;
+            }
+        }
+        writeln!(out, "    example:")?;
+        for l in example_lines(&g.example) {
+            put(out, lines("      ", "          ", &l, Break::Code))?;
+        }
+        let stack = stack_text(&g.example);
+        if !stack.is_empty() {
+            writeln!(out, "      stack (runtime frames folded):")?;
+            for l in stack {
+                put(out, lines("        ", "            ", &l, Break::Words))?;
+            }
+        }
+    }
+    if r.failures_ungrouped > 0 {
+        writeln!(out)?;
+        put(
+            out,
+            lines(
+                "",
+                "",
+                &format!(
+                    "... {} more failing calls in groups past the first {} (not shown)",
+                    r.failures_ungrouped,
+                    super::MAX_GROUPS
+                ),
+                Break::Words,
+            ),
+        )?;
+    }
+    Ok(())
+}
+
+/// Failures by call site, when the trace has stacks.
+fn write_sites(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.call_sites.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    writeln!(out, "Failures by call site")?;
+    writeln!(out, "---------------------")?;
+    put(
+        out,
+        lines(
+            "",
+            "",
+            "Where in the program the failing calls were made: the first frame of its own \
+             code in each call's stack (-k), by function, file and line.",
+            Break::Words,
+        ),
+    )?;
+    let summary = sites_summary(r);
+    if !summary.is_empty() {
+        put(out, lines("", "", &format!("{summary}."), Break::Words))?;
+    }
+    for s in &r.call_sites {
+        writeln!(out)?;
+        let mut tail = format!(" {}", plural(s.count, "failing call", "failing calls"));
+        if s.all_expected() {
+            tail.push_str("  [expected]");
+        }
+        let head = format!("{}:{}", site_label(&s.site), together(&tail));
+        put(out, lines("", "    ", &head, Break::Words))?;
+        for f in &s.failures {
+            put(
+                out,
+                lines("    - ", "      ", &site_failure_label(f), Break::Words),
+            )?;
+        }
+        if s.failures_omitted > 0 {
+            writeln!(out, "    - and {} more calls", s.failures_omitted)?;
+        }
+    }
+    if r.call_sites_omitted > 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "... {} more failing calls from call sites past the first {}",
+            r.call_sites_omitted,
+            super::MAX_CALL_SITES
+        )?;
+    }
+    Ok(())
+}
+
 /// The timeline as one bar per process.
 pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let t = &r.timeline;
     if t.rows.is_empty() {
         return writeln!(out, "no failures");
     }
-    writeln!(
+    let factor = super::format::bar_factor(t, BAR_WIDTH);
+    let column = t.bucket_ns.saturating_mul(factor as u64);
+    put(
         out,
-        "One column per {}; a digit counts the failures in it, # is 10 or more, ! is the failure that ended the process.",
-        span(t.bucket_ns)
+        lines(
+            "",
+            "",
+            &format!(
+                "One column per {}; a digit counts the failures in it, # is 10 or more, ~ marks \
+                 only expected ones, ! is the failure that ended the process.",
+                span(column)
+            ),
+            Break::Words,
+        ),
     )?;
     let labels: Vec<String> = t
         .rows
@@ -189,12 +346,19 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
             Some(n) => format!("{} {}", row.process.pid, safe(n)),
             None => row.process.pid.to_string(),
         })
-        .map(|l| if l.len() > 24 { l[..24].to_owned() } else { l })
+        .map(|l| {
+            if l.len() > LABEL_WIDTH {
+                l[..LABEL_WIDTH].to_owned()
+            } else {
+                l
+            }
+        })
         .collect();
     let w = labels.iter().map(String::len).max().unwrap_or(0);
-    let start = "+0s";
-    let end = at(t.span_ns());
-    let gap = (t.buckets + 2).saturating_sub(start.len() + end.len());
+    let cols = t.buckets.div_ceil(factor);
+    let start = "0";
+    let end = span(column.saturating_mul(cols as u64));
+    let gap = (cols + 2).saturating_sub(start.len() + end.len());
     writeln!(out, "{:w$} {start}{}{end}", "", " ".repeat(gap))?;
     for (row, label) in t.rows.iter().zip(&labels) {
         let tail = match &row.exit {
@@ -204,7 +368,7 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
         writeln!(
             out,
             "{label:w$} |{}| {} failed{tail}",
-            timeline_bar(row, t.bucket_ns),
+            timeline_bar(row, t, factor),
             row.failures
         )?;
     }
@@ -214,30 +378,9 @@ pub(super) fn write_timeline(r: &Report, out: &mut dyn Write) -> io::Result<()> 
     Ok(())
 }
 
-/// Prose at most [`TEXT_WIDTH`] columns wide: `first` before the first line, `rest`
-/// before the others. Words longer than a line (paths) are not broken.
-fn write_wrapped(out: &mut dyn Write, first: &str, rest: &str, s: &str) -> io::Result<()> {
-    for (i, l) in wrap(s, TEXT_WIDTH - first.len()).iter().enumerate() {
-        writeln!(out, "{}{l}", if i == 0 { first } else { rest })?;
+fn put(out: &mut dyn Write, lines: Vec<String>) -> io::Result<()> {
+    for l in lines {
+        writeln!(out, "{l}")?;
     }
     Ok(())
-}
-
-/// Split our own prose into lines of at most `width` columns, at spaces.
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for word in s.split(' ') {
-        if !cur.is_empty() && cur.len() + 1 + word.len() > width {
-            lines.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(word);
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
 }
