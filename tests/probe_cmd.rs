@@ -67,6 +67,8 @@ fn probe_cmd_stale_socket_file() {
         line(&out, "verdict:").contains("is a stale socket file"),
         "{out}"
     );
+    assert_eq!(line(&out, "rule:"), "rule: connect.stale-socket", "{out}");
+    assert!(line(&out, "fix:").contains("start the server"), "{out}");
     let _ = std::fs::remove_dir_all(&d);
 }
 

@@ -184,6 +184,7 @@ fn probe_failure_eacces_relative_path_with_the_tracee_credentials() {
         )),
         "{cause:?}"
     );
+    assert_eq!(cause.rule, "path.search-denied");
     assert_eq!(f.creds.as_ref().unwrap().fsuid(), 65534);
     let w = f.path.unwrap();
     assert_eq!(w.cwd.as_ref().unwrap().as_bytes(), d.as_os_str().as_bytes());

@@ -101,6 +101,10 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
         }
         ConnectVerdict::Refused { cause: Some(c), .. } => {
             out.push(format!("verdict: cannot connect: {}", c.summary));
+            out.push(format!("rule: {}", c.rule));
+            if let Some(fix) = &c.fix {
+                out.push(format!("fix: {fix}"));
+            }
             (out, false)
         }
         ConnectVerdict::Refused { errno, cause: None } => {

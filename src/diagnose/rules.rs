@@ -9,6 +9,9 @@ mod address;
 mod args;
 mod cmsg;
 mod state;
+mod table;
+
+pub use table::{Calls, Outcomes, RULES, RuleDef, rules_for};
 
 use super::History;
 use crate::model::facts::{Creds, FileInfo, FileKind, Owner, UnixSocket};
@@ -21,7 +24,9 @@ pub(crate) struct Ctx<'a> {
     ev: &'a SyscallEvent,
     f: &'a Facts,
     h: &'a History,
-    errno: Errno,
+    /// The errno the program saw; None for a call that succeeded (the rules about
+    /// successes read the record alone).
+    errno: Option<Errno>,
     sys: Sysno,
 }
 
@@ -47,45 +52,11 @@ impl Ctx<'_> {
             None => "the socket".into(),
         }
     }
-    fn is(&self, syscalls: &[Sysno], errnos: &[Errno]) -> bool {
-        syscalls.contains(&self.sys) && errnos.contains(&self.errno)
+    /// True when the call failed with `e`.
+    fn errno_is(&self, e: Errno) -> bool {
+        self.errno == Some(e)
     }
 }
-
-type Rule = fn(&Ctx) -> Option<Cause>;
-
-/// In order: the first rule that finds a cause wins.
-const RULES: &[Rule] = &[
-    args::injected,
-    address::bad_address,
-    address::nscd_noise,
-    address::access,
-    address::receiver_connected,
-    address::read_only,
-    address::in_use,
-    address::prototype,
-    address::backlog_full,
-    address::target,
-    address::bind_dir,
-    state::already_connected,
-    state::peer_gone,
-    state::not_connected,
-    state::wrong_state,
-    state::not_supported,
-    state::would_block,
-    state::message_too_big,
-    state::not_a_socket,
-    state::bad_fd,
-    cmsg::rights_not_open,
-    cmsg::too_many_refs,
-    cmsg::fd_table_full,
-    cmsg::system_table_full,
-    cmsg::credentials,
-    args::interrupted,
-    args::socket_args,
-    args::bad_pointer,
-    args::no_memory,
-];
 
 /// What a connect() to an address would meet now, judged from probed facts by the same
 /// rules a traced failure gets (`sockwhy probe`).
@@ -125,25 +96,60 @@ pub fn connect_verdict(pid: crate::model::Pid, addr: &SockAddr, facts: &Facts) -
     }
 }
 
-/// The likely cause of `ev`'s failure, if the evidence supports one.
+/// The likely cause of `ev`'s failure, if the evidence supports one: the first rule of
+/// [`RULES`] for the call and errno that finds it, with that rule's id.
 pub fn find_cause(ev: &SyscallEvent, facts: &Facts, hist: &History) -> Option<Cause> {
     // Rules are about calls and errnos this build knows.
     let c = Ctx {
         ev,
         f: facts,
         h: hist,
-        errno: ev.errno.as_ref()?.known()?,
+        errno: Some(ev.errno.as_ref()?.known()?),
         sys: ev.syscall.known()?,
     };
-    let mut cause = RULES.iter().find_map(|r| r(&c))?;
-    // Say what could not be looked at, so a reader can weigh the cause.
+    let mut cause = run_rules(&c)?;
+    // Say what could not be looked at, so a reader can weigh the cause; and a cause
+    // whose evidence has holes is not certain, whatever the rule thought.
     cause.evidence.extend(
         facts
             .unchecked
             .iter()
             .map(|u| format!("not checked: {}", escape_str(u))),
     );
+    if !facts.unchecked.is_empty() && cause.rank() == Some(Confidence::High) {
+        cause.confidence = Confidence::Medium.into();
+    }
     Some(cause)
+}
+
+/// A warning about a call that succeeded (control data cut short, fds lost), from the
+/// record and the history alone: successes are not probed.
+pub fn find_note(ev: &SyscallEvent, hist: &History) -> Option<Cause> {
+    if ev.failed() {
+        return None;
+    }
+    let facts = Facts::default();
+    let c = Ctx {
+        ev,
+        f: &facts,
+        h: hist,
+        errno: None,
+        sys: ev.syscall.known()?,
+    };
+    run_rules(&c)
+}
+
+/// The first rule for the call and outcome that finds a cause, its id set here (the
+/// one place a cause gets its rule id).
+fn run_rules(c: &Ctx) -> Option<Cause> {
+    RULES
+        .iter()
+        .filter(|r| r.applies(c.sys, c.errno))
+        .find_map(|r| {
+            let mut cause = (r.find)(c)?;
+            cause.rule = r.id.to_owned();
+            Some(cause)
+        })
 }
 
 fn cause(
@@ -156,6 +162,19 @@ fn cause(
         evidence,
         confidence: confidence.into(),
         ..Cause::default()
+    })
+}
+
+/// A cause with what to do about it.
+fn cause_fix(
+    summary: impl Into<String>,
+    evidence: Vec<String>,
+    confidence: Confidence,
+    fix: impl Into<String>,
+) -> Option<Cause> {
+    Some(Cause {
+        fix: Some(fix.into()),
+        ..cause(summary, evidence, confidence)?
     })
 }
 
@@ -258,6 +277,21 @@ mod tests {
             c.evidence.last().unwrap(),
             "not checked: the credentials of pid 100"
         );
+    }
+
+    #[test]
+    fn rules_a_cause_with_unchecked_facts_is_never_high() {
+        let mut e = ev("connect", "ENOENT");
+        e.addr = Some(test_util::path("/var/run/nscd/socket"));
+        let mut f = Facts::default();
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert_eq!(
+            (c.rule.as_str(), c.confidence),
+            ("connect.nscd-absent", Confidence::High.into())
+        );
+        f.unchecked = vec!["which sockets are bound".into()];
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert_eq!(c.confidence, Confidence::Medium);
     }
 }
 

@@ -1,11 +1,9 @@
-//! Rules about control messages and fd counts: SCM_RIGHTS, SCM_CREDENTIALS, limits.
+//! Rules about control messages and fd counts: SCM_RIGHTS, SCM_CREDENTIALS, limits. One
+//! function per cause; `table.rs` says when each is asked and gives it its id.
 
-use super::{Ctx, cause, creds_text};
-use crate::model::facts::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_RESOURCE};
-use crate::model::{Cause, Cmsg, Confidence, Errno};
-use syscalls::Sysno;
-
-const SENDMSG: &[Sysno] = &[Sysno::sendmsg, Sysno::sendmmsg];
+use super::{Ctx, cause, cause_fix, creds_text};
+use crate::model::facts::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_RESOURCE, CredClaim};
+use crate::model::{Cause, Cmsg, Confidence};
 
 fn fd_list(fds: &[i32]) -> String {
     fds.iter()
@@ -16,9 +14,6 @@ fn fd_list(fds: &[i32]) -> String {
 
 /// EBADF in sendmsg: an fd in SCM_RIGHTS is not open.
 pub(super) fn rights_not_open(c: &Ctx) -> Option<Cause> {
-    if !c.is(SENDMSG, &[Errno::EBADF]) {
-        return None;
-    }
     let closed: Vec<i32> =
         c.f.rights
             .iter()
@@ -30,7 +25,7 @@ pub(super) fn rights_not_open(c: &Ctx) -> Option<Cause> {
     }
     let all: Vec<i32> = c.f.rights.iter().map(|r| r.fd).collect();
     let s = if closed.len() == 1 { "" } else { "s" };
-    cause(
+    cause_fix(
         format!(
             "SCM_RIGHTS passes fd{s} {} that {} not open in the sender.",
             fd_list(&closed),
@@ -41,14 +36,12 @@ pub(super) fn rights_not_open(c: &Ctx) -> Option<Cause> {
             format!("not open in /proc/PID/fd: {}", fd_list(&closed)),
         ],
         Confidence::High,
+        "pass only open fds (the sender closed one before sending it, or the number is wrong)",
     )
 }
 
-/// ETOOMANYREFS: too many fds in flight for the user, or passing too deep.
-pub(super) fn too_many_refs(c: &Ctx) -> Option<Cause> {
-    if !c.is(SENDMSG, &[Errno::ETOOMANYREFS]) {
-        return None;
-    }
+/// ETOOMANYREFS: the evidence, and whether the process is exempt from the in-flight limit.
+fn refs(c: &Ctx) -> Option<(bool, Vec<String>)> {
     let cr = c.f.creds.as_ref()?;
     let n = c.f.rights.len();
     let mut ev = vec![format!("this message passes {n} fd(s)")];
@@ -62,76 +55,123 @@ pub(super) fn too_many_refs(c: &Ctx) -> Option<Cause> {
         ev.push(format!("{o} fds open in the process"));
     }
     ev.push(creds_text(cr));
-    if cr.has_cap(CAP_SYS_RESOURCE) || cr.has_cap(CAP_SYS_ADMIN) {
-        ev.push("the process has CAP_SYS_RESOURCE or CAP_SYS_ADMIN, so the in-flight limit does not apply".into());
-        return cause(
-            "The fds passed include AF_UNIX sockets that themselves carry fds, nested too deep (the kernel allows 4 levels).",
-            ev,
-            Confidence::Low,
-        );
+    Some((
+        cr.has_cap(CAP_SYS_RESOURCE) || cr.has_cap(CAP_SYS_ADMIN),
+        ev,
+    ))
+}
+
+/// ETOOMANYREFS with the capabilities that lift the in-flight limit: nesting.
+pub(super) fn nested_too_deep(c: &Ctx) -> Option<Cause> {
+    let (exempt, mut ev) = refs(c)?;
+    if !exempt {
+        return None;
+    }
+    ev.push(
+        "the process has CAP_SYS_RESOURCE or CAP_SYS_ADMIN, so the in-flight limit does not apply"
+            .into(),
+    );
+    cause_fix(
+        "The fds passed include AF_UNIX sockets that themselves carry fds, nested too deep (the kernel allows 4 levels).",
+        ev,
+        Confidence::Low,
+        "do not pass sockets whose queues hold passed sockets in turn",
+    )
+}
+
+/// ETOOMANYREFS: too many fds in flight for the user.
+pub(super) fn too_many_in_flight(c: &Ctx) -> Option<Cause> {
+    let (exempt, mut ev) = refs(c)?;
+    if exempt {
+        return None;
     }
     ev.push("the process has neither CAP_SYS_RESOURCE nor CAP_SYS_ADMIN".into());
     let limit =
         c.f.nofile
             .and_then(|l| l.soft)
             .map_or("RLIMIT_NOFILE".into(), |s| format!("RLIMIT_NOFILE ({s})"));
-    cause(
+    let uid = c.f.creds.as_ref()?.uid[0];
+    cause_fix(
         format!(
-            "Too many fds are in flight (sent but not yet received) for uid {}: the kernel caps them at {limit}; the receiver is not reading its messages.",
-            cr.uid[0]
+            "Too many fds are in flight (sent but not yet received) for uid {uid}: the kernel caps them at {limit}; the receiver is not reading its messages."
         ),
         ev,
         // The per-user in-flight count is not visible from userspace.
         Confidence::Medium,
+        "the receiver must read its messages (and close the fds it gets); or raise RLIMIT_NOFILE of the sender",
     )
+}
+
+/// EMFILE: the open fds and the limit.
+fn nofile(c: &Ctx) -> Option<(u64, u64, Vec<String>)> {
+    let soft = c.f.nofile?.soft?;
+    let open = c.f.open_fds?;
+    let ev = vec![format!("{open} fds open, RLIMIT_NOFILE soft limit {soft}")];
+    Some((open, soft, ev))
 }
 
 /// EMFILE: the fd table is full.
 pub(super) fn fd_table_full(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::EMFILE {
+    let (open, soft, ev) = nofile(c)?;
+    if open + 1 < soft {
         return None;
     }
-    let soft = c.f.nofile?.soft?;
-    let open = c.f.open_fds?;
-    let ev = vec![format!("{open} fds open, RLIMIT_NOFILE soft limit {soft}")];
-    if open + 1 >= soft {
-        cause(
-            format!(
-                "The process has {open} fds open, at its limit of {soft}: an fd leak, or the limit is too low (ulimit -n)."
-            ),
-            ev,
-            Confidence::High,
-        )
-    } else {
-        cause(
-            format!(
-                "The fd table was full at the call; now {open} of {soft} are open (fds were closed since)."
-            ),
-            ev,
-            Confidence::Low,
-        )
-    }
+    cause_fix(
+        format!(
+            "The process has {open} fds open, at its limit of {soft}: an fd leak, or the limit is too low (ulimit -n)."
+        ),
+        ev,
+        Confidence::High,
+        "look for an fd leak (ls -l /proc/PID/fd); or raise the limit (ulimit -n, LimitNOFILE= for a service)",
+    )
 }
 
-/// ENFILE: the system-wide file table, or (for socket()) kernel memory.
-pub(super) fn system_table_full(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::ENFILE {
+/// EMFILE, and fds were closed since.
+pub(super) fn fd_table_was_full(c: &Ctx) -> Option<Cause> {
+    let (open, soft, ev) = nofile(c)?;
+    if open + 1 >= soft {
         return None;
     }
+    cause(
+        format!(
+            "The fd table was full at the call; now {open} of {soft} are open (fds were closed since)."
+        ),
+        ev,
+        Confidence::Low,
+    )
+}
+
+/// ENFILE: the system's open files and the limit.
+fn system_files(c: &Ctx) -> Option<(u64, u64, Vec<String>)> {
     let (open, max) = c.f.system_files?;
     let ev = vec![format!(
         "{open} files open in the whole system, fs.file-max {max}"
     )];
-    if open + 64 >= max {
-        return cause(
-            format!(
-                "The system-wide file table is full ({open} of fs.file-max {max}): some process is leaking files, or fs.file-max is too low."
-            ),
-            ev,
-            Confidence::High,
-        );
+    Some((open, max, ev))
+}
+
+/// ENFILE: the system-wide file table is full.
+pub(super) fn system_table_full(c: &Ctx) -> Option<Cause> {
+    let (open, max, ev) = system_files(c)?;
+    if open + 64 < max {
+        return None;
     }
-    // The kernel also reports a failed socket allocation as ENFILE.
+    cause_fix(
+        format!(
+            "The system-wide file table is full ({open} of fs.file-max {max}): some process is leaking files, or fs.file-max is too low."
+        ),
+        ev,
+        Confidence::High,
+        "find the process holding most files (ls /proc/*/fd | wc -l per process), or raise fs.file-max",
+    )
+}
+
+/// ENFILE far from fs.file-max: the kernel's way of saying a socket allocation failed.
+pub(super) fn kernel_memory(c: &Ctx) -> Option<Cause> {
+    let (open, max, ev) = system_files(c)?;
+    if open + 64 >= max {
+        return None;
+    }
     cause(
         "The system is far from fs.file-max, so the kernel most likely could not allocate memory for the new socket (reported as ENFILE).",
         ev,
@@ -139,17 +179,14 @@ pub(super) fn system_table_full(c: &Ctx) -> Option<Cause> {
     )
 }
 
-/// EPERM / ESRCH with SCM_CREDENTIALS: which claimed id the sender may not use.
-pub(super) fn credentials(c: &Ctx) -> Option<Cause> {
-    if !c.is(SENDMSG, &[Errno::EPERM, Errno::ESRCH]) {
-        return None;
-    }
+/// The SCM_CREDENTIALS the call tried to send, probed or as decoded.
+fn claim(c: &Ctx) -> Option<(CredClaim, Vec<String>)> {
     let claim = c.f.claims.first().copied().or_else(|| {
         c.ev.msgs
             .iter()
             .flat_map(|m| &m.cmsgs)
             .find_map(|m| match m {
-                Cmsg::Credentials { pid, uid, gid } => Some(crate::model::facts::CredClaim {
+                Cmsg::Credentials { pid, uid, gid } => Some(CredClaim {
                     pid: *pid,
                     uid: *uid,
                     gid: *gid,
@@ -158,23 +195,33 @@ pub(super) fn credentials(c: &Ctx) -> Option<Cause> {
                 _ => None,
             })
     })?;
-    let mut ev = vec![format!(
+    let ev = vec![format!(
         "SCM_CREDENTIALS claims pid {}, uid {}, gid {}",
         claim.pid, claim.uid, claim.gid
     )];
-    if c.errno == Errno::ESRCH {
-        return match claim.pid_exists {
-            Some(false) => cause(
-                format!(
-                    "The claimed pid {} does not exist (the process exited, or it is not in this pid namespace).",
-                    claim.pid
-                ),
-                ev,
-                Confidence::High,
-            ),
-            _ => None,
-        };
+    Some((claim, ev))
+}
+
+/// ESRCH with SCM_CREDENTIALS: the claimed pid does not exist.
+pub(super) fn creds_pid_gone(c: &Ctx) -> Option<Cause> {
+    let (claim, ev) = claim(c)?;
+    if claim.pid_exists != Some(false) {
+        return None;
     }
+    cause_fix(
+        format!(
+            "The claimed pid {} does not exist (the process exited, or it is not in this pid namespace).",
+            claim.pid
+        ),
+        ev,
+        Confidence::High,
+        "claim the sender's own pid (getpid())",
+    )
+}
+
+/// EPERM with SCM_CREDENTIALS: the sender claims ids it does not have.
+pub(super) fn creds_not_owned(c: &Ctx) -> Option<Cause> {
+    let (claim, mut ev) = claim(c)?;
     let cr = c.f.creds.as_ref()?;
     ev.push(format!(
         "sender: pid {}, uid {} {} {}, gid {} {} {} (real, effective, saved)",
@@ -207,7 +254,12 @@ pub(super) fn credentials(c: &Ctx) -> Option<Cause> {
         wrong.join("; ")
     );
     ev.extend(wrong);
-    cause(summary, ev, Confidence::High)
+    cause_fix(
+        summary,
+        ev,
+        Confidence::High,
+        "claim the sender's own pid, uid and gid (getpid(), getuid(), getgid()); only privileged processes may claim others",
+    )
 }
 
 #[cfg(test)]
@@ -244,6 +296,7 @@ mod tests {
             c.summary,
             "SCM_RIGHTS passes fd 42 that is not open in the sender."
         );
+        assert_eq!(c.rule, "sendmsg.rights-fd-not-open");
     }
 
     #[test]
@@ -262,9 +315,11 @@ mod tests {
         assert!(c.summary.contains("RLIMIT_NOFILE (16)"), "{c:?}");
         assert!(c.evidence.iter().any(|e| e.contains("passes 4 fd")));
         assert_eq!(c.confidence, Confidence::Medium);
+        assert_eq!(c.rule, "sendmsg.too-many-in-flight");
         f.creds.as_mut().unwrap().cap_eff = 1 << CAP_SYS_RESOURCE;
         let c = find_cause(&e, &f, &History::default()).unwrap();
         assert!(c.summary.contains("nested too deep"), "{c:?}");
+        assert_eq!(c.rule, "sendmsg.nested-too-deep");
     }
 
     #[test]
@@ -280,6 +335,7 @@ mod tests {
         };
         let c = find_cause(&e, &f, &History::default()).unwrap();
         assert!(c.summary.contains("64 fds open, at its limit of 64"));
+        assert_eq!(c.rule, "fd.table-full");
     }
 
     #[test]
@@ -294,9 +350,11 @@ mod tests {
             c.summary.contains("system-wide file table is full"),
             "{c:?}"
         );
+        assert_eq!(c.rule, "fd.system-table-full");
         f.system_files = Some((1_000, 100_000));
         let c = find_cause(&e, &f, &History::default()).unwrap();
         assert!(c.summary.contains("could not allocate memory"), "{c:?}");
+        assert_eq!(c.rule, "socket.kernel-memory");
     }
 
     #[test]
@@ -317,6 +375,7 @@ mod tests {
             c.summary.contains("uid 0 is none of the sender's uids"),
             "{c:?}"
         );
+        assert_eq!(c.rule, "sendmsg.creds-not-owned");
         assert!(!c.summary.contains("pid 100 is not"), "pid matches: {c:?}");
         assert!(!c.summary.contains("gid 65534"), "gid matches: {c:?}");
         let e = ev("sendmsg", "ESRCH");
@@ -327,5 +386,6 @@ mod tests {
             c.summary.contains("claimed pid 999999 does not exist"),
             "{c:?}"
         );
+        assert_eq!(c.rule, "sendmsg.creds-pid-gone");
     }
 }
