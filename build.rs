@@ -5,8 +5,10 @@
 //!
 //! Flags (`cfg`): `has_strace`, `has_tmux`, `has_chromium` (or `SOCKWHY_CHROMIUM`),
 //! `has_man_pages` (man with unix(7) and connect(2) installed), `has_ssh_agent` (a
-//! daemon-starting program for the --leader-exit tests), `is_root` (built as
-//! uid 0: the tests that drop privileges or claim other pids need it).
+//! daemon-starting program for the --leader-exit tests), `has_socat`, `has_redis`
+//! (redis-server), `has_xvfb`, `has_dbus` (dbus-daemon), `has_gpg_agent`, `has_python3`
+//! (real servers and clients for the cause tests), `is_root` (built as uid 0: the tests
+//! that drop privileges, claim other pids or make namespaces need it).
 //!
 //! Reruns when PATH, CI or SOCKWHY_CHROMIUM change, when a tool that was found changes or
 //! goes, and (only while one is missing) when a PATH directory changes, so installing it
@@ -23,6 +25,12 @@ const FLAGS: &[&str] = &[
     "has_chromium",
     "has_man_pages",
     "has_ssh_agent",
+    "has_socat",
+    "has_redis",
+    "has_xvfb",
+    "has_dbus",
+    "has_gpg_agent",
+    "has_python3",
     "is_root",
 ];
 
@@ -51,6 +59,12 @@ fn main() {
     flag("has_strace", in_path("strace"));
     flag("has_tmux", in_path("tmux"));
     flag("has_ssh_agent", in_path("ssh-agent"));
+    flag("has_socat", in_path("socat"));
+    flag("has_redis", in_path("redis-server"));
+    flag("has_xvfb", in_path("Xvfb"));
+    flag("has_dbus", in_path("dbus-daemon"));
+    flag("has_gpg_agent", in_path("gpg-agent"));
+    flag("has_python3", in_path("python3"));
     flag("has_chromium", chromium());
     flag("has_man_pages", man_pages());
     if missing {

@@ -8,6 +8,7 @@
 mod address;
 mod args;
 mod cmsg;
+mod namespace;
 mod state;
 mod table;
 

@@ -127,9 +127,14 @@ pub struct Facts {
     /// Sockets bound by the same path name to a file that is gone: deleted, or replaced
     /// by the file there now (their server runs on, unreachable by this path).
     pub bound_elsewhere: Vec<BoundSocket>,
-    /// `bound` came from sock_diag (file inodes known), so an empty list means nobody
-    /// holds the file; false: names only (/proc/net/unix).
+    /// `bound` came from sock_diag (file inodes known) in every network namespace, so an
+    /// empty list means nobody holds the file; false: names only (/proc/net/unix) somewhere.
     pub bound_exact: bool,
+    /// Sockets bound to the abstract name in other network namespaces than the tracee's
+    /// (it cannot reach them); None when not looked at.
+    pub bound_other_netns: Option<Vec<BoundSocket>>,
+    /// The tracee's namespaces, when the call's name was looked up.
+    pub ns: Option<Namespaces>,
     /// The call's fd's own socket, as the kernel sees it now.
     pub own: Option<UnixSocket>,
     /// The peer the trace knew for this fd, and whether it still exists.
@@ -377,6 +382,104 @@ pub struct BoundSocket {
     pub owners: Vec<Owner>,
     /// Matched by the socket file's inode (true) or only by the bound name (false).
     pub by_file: bool,
+    /// The name as its first holder sees it (its namespaces, the file there), when
+    /// looked at.
+    pub holder: Option<HolderView>,
+}
+
+/// The namespaces of a process, by the inode numbers /proc/PID/ns/* name (None: not
+/// readable).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Namespaces {
+    /// Mount namespace: which files a path reaches.
+    pub mnt: Option<u64>,
+    /// Network namespace: which abstract names exist, which sockets sock_diag lists.
+    pub net: Option<u64>,
+    /// User namespace: what uids mean.
+    pub user: Option<u64>,
+    /// Pid namespace: what pids mean.
+    pub pid: Option<u64>,
+}
+
+/// One kind of namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NsKind {
+    /// Mount.
+    Mnt,
+    /// Network.
+    Net,
+    /// User.
+    User,
+    /// Pid.
+    Pid,
+}
+
+impl NsKind {
+    /// Every kind, in the order they matter to a socket's name.
+    pub const ALL: [NsKind; 4] = [NsKind::Mnt, NsKind::Net, NsKind::User, NsKind::Pid];
+
+    /// The name /proc/PID/ns uses (`mnt`), and nsenter's option for it (`-m`).
+    pub fn name(self) -> (&'static str, &'static str) {
+        match self {
+            NsKind::Mnt => ("mnt", "-m"),
+            NsKind::Net => ("net", "-n"),
+            NsKind::User => ("user", "-U"),
+            NsKind::Pid => ("pid", "-p"),
+        }
+    }
+}
+
+impl Namespaces {
+    /// The inode of one kind.
+    pub fn get(&self, k: NsKind) -> Option<u64> {
+        match k {
+            NsKind::Mnt => self.mnt,
+            NsKind::Net => self.net,
+            NsKind::User => self.user,
+            NsKind::Pid => self.pid,
+        }
+    }
+
+    /// The kinds both know and that differ: (kind, ours, theirs).
+    pub fn differ(&self, other: &Namespaces) -> Vec<(NsKind, u64, u64)> {
+        NsKind::ALL
+            .iter()
+            .filter_map(|&k| match (self.get(k), other.get(k)) {
+                (Some(a), Some(b)) if a != b => Some((k, a, b)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// True when both are known and the same for `k`.
+    pub fn same(&self, other: &Namespaces, k: NsKind) -> Option<bool> {
+        Some(self.get(k)? == other.get(k)?)
+    }
+}
+
+/// What a socket's bound name reaches in its holder's mount namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameThere {
+    /// The socket's own file (the inode sock_diag gave for it).
+    ThisSocket(FileInfo),
+    /// Some other file.
+    Other(FileInfo),
+    /// Nothing.
+    Missing,
+    /// Could not be looked at (the holder's root is not readable, the socket's file
+    /// inode is not known).
+    Unknown,
+}
+
+/// A bound socket's name as its holder sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HolderView {
+    /// The holder.
+    pub pid: Pid,
+    /// Its namespaces.
+    pub ns: Namespaces,
+    /// What the name reaches there (through /proc/PID/root, or its cwd for a relative name).
+    pub there: NameThere,
 }
 
 /// The peer of the call's socket.

@@ -3,7 +3,7 @@
 //! and errnos each is asked, in which order, and gives it its id.
 
 use super::{Ctx, cause, cause_fix, creds_text, mode_text, owners_text, sock_text};
-use crate::model::facts::{Access, BoundSocket, FileKind, PathWalk, SockState, WalkEnd};
+use crate::model::facts::{Access, BoundSocket, FileKind, NameThere, PathWalk, SockState, WalkEnd};
 use crate::model::sockaddr::{SOCKADDR_UN, SUN_PATH};
 use crate::model::{AddrName, Cause, Confidence, Errno, Facts, SockAddr, SockKind, UnixName};
 use crate::render::escape::{escape_str, quote_bytes, quote_unix_name};
@@ -748,10 +748,35 @@ pub(super) fn deleted_while_held(c: &Ctx) -> Option<Cause> {
             "The socket file {at} was deleted while {} still has the socket: restart the server (or have it recreate the file).",
             owners_text(&b.owners)
         ),
-        ev,
-        Confidence::High,
+        ev_gone_for_holder(b, ev),
+        gone_for_holder(b),
         "restart that server so it binds the path again (something removed its file: a cleanup job, a second instance, a package script)",
     )
+}
+
+/// Sure that a file is gone only when its holder does not see it either: a holder in
+/// another mount namespace (or under another root) may see a file the tracee does not.
+fn gone_for_holder(b: &BoundSocket) -> Confidence {
+    match b.holder.as_ref().map(|h| h.there) {
+        Some(NameThere::Missing) => Confidence::High,
+        _ => Confidence::Medium,
+    }
+}
+
+/// The evidence, with what the holder's view says about the file.
+fn ev_gone_for_holder(b: &BoundSocket, mut ev: Vec<String>) -> Vec<String> {
+    match &b.holder {
+        Some(h) if h.there == NameThere::Missing => ev.push(format!(
+            "pid {} does not see the file either (through its own root)",
+            h.pid
+        )),
+        Some(h) => ev.push(format!(
+            "not checked: whether the name reaches the socket's file as pid {} sees it",
+            h.pid
+        )),
+        None => ev.push("not checked: how the holder sees the name (no holder found)".into()),
+    }
+    ev
 }
 
 /// ENOENT: no socket file, nobody bound by that name.
@@ -977,6 +1002,7 @@ mod tests {
             sock: s,
             owners: vec![owner(42, "srv", 3)],
             by_file: false,
+            holder: None,
         }];
         let c = run(&e, &f);
         assert!(
@@ -1023,6 +1049,7 @@ mod tests {
             sock: sock(8, SockKind::Stream, SockState::Unconnected),
             owners: vec![owner(43, "late\x1b[2J", 4)],
             by_file: true,
+            holder: None,
         }]);
         let c = run(&e, &f);
         assert!(c.summary.contains("not listening"), "{c:?}");
@@ -1113,6 +1140,7 @@ mod tests {
                 sock: sock(9, SockKind::Stream, SockState::Listening),
                 owners: vec![owner(77, "nginx", 6)],
                 by_file: true,
+                holder: None,
             }]),
             bound_exact: true,
             ..Default::default()
@@ -1149,6 +1177,7 @@ mod tests {
                 sock: sock(9, SockKind::Dgram, SockState::Unconnected),
                 owners: vec![owner(5, "logd", 3)],
                 by_file: true,
+                holder: None,
             }]),
             ..Default::default()
         };
@@ -1212,6 +1241,7 @@ mod tests {
                 sock: r,
                 owners: vec![owner(5, "logd", 3)],
                 by_file: true,
+                holder: None,
             }]),
             ..Default::default()
         };
@@ -1248,6 +1278,7 @@ mod tests {
             sock: sock(9, kind, state),
             owners: vec![],
             by_file: true,
+            holder: None,
         };
         // Nothing looked at refuses nothing; a listener accepts.
         assert_eq!(errno(&Facts::default()), None);

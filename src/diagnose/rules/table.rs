@@ -4,7 +4,7 @@
 //! finds its cause wins, so specific rules come before general ones. An id is set here
 //! and nowhere else; ids are never reused for another meaning.
 
-use super::{Ctx, address, args, cmsg, state};
+use super::{Ctx, address, args, cmsg, namespace, state};
 use crate::model::{Cause, Errno};
 use syscalls::Sysno;
 
@@ -296,7 +296,21 @@ pub static RULES: &[RuleDef] = &[
         "the listener's accept queue was full at the call and has room now",
         address::backlog_was_full,
     ),
-    // What the name leads to.
+    // What the name leads to: first what the tracee cannot see (namespaces).
+    rule(
+        "connect.other-mount-namespace",
+        Only(REACH),
+        Errnos(&[E::ENOENT, E::ECONNREFUSED]),
+        "the path is the server's socket in its own mount namespace (or root), not the client's",
+        namespace::other_mount_namespace,
+    ),
+    rule(
+        "connect.abstract-other-netns",
+        Only(REACH),
+        Errnos(&[E::ECONNREFUSED]),
+        "the abstract name is held in another network namespace than the client's",
+        namespace::abstract_other_netns,
+    ),
     rule(
         "connect.abstract-unbound",
         Only(REACH),
