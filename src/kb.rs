@@ -53,6 +53,8 @@ pub enum Probe {
     Memory,
     /// The queue limit of datagram receivers (net.unix.max_dgram_qlen).
     Queue,
+    /// Live sockets with names like the address's ("did you mean").
+    Near,
 }
 
 /// Every tag, in the order of the documentation.
@@ -73,6 +75,7 @@ pub const PROBES: &[Probe] = &[
     Probe::Signal,
     Probe::Memory,
     Probe::Queue,
+    Probe::Near,
 ];
 
 impl Probe {
@@ -95,6 +98,7 @@ impl Probe {
             Probe::Signal => "signal",
             Probe::Memory => "memory",
             Probe::Queue => "queue",
+            Probe::Near => "near",
         }
     }
 
@@ -391,7 +395,10 @@ mod tests {
     #[test]
     fn probes_are_looked_up_with_the_entry() {
         let names = |s: ProbeSet| s.iter().map(Probe::name).collect::<Vec<_>>();
-        assert_eq!(names(probes_for("connect", "ENOENT")), ["path", "listener"]);
+        assert_eq!(
+            names(probes_for("connect", "ENOENT")),
+            ["path", "listener", "near"]
+        );
         assert!(probes_for("sendmsg", "ETOOMANYREFS").has(Probe::Rights));
         assert!(probes_for("connect", "ENOSUCH").is_empty());
     }

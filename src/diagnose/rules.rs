@@ -9,6 +9,7 @@ mod address;
 mod args;
 mod cmsg;
 mod namespace;
+mod near;
 mod state;
 mod table;
 

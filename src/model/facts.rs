@@ -135,6 +135,9 @@ pub struct Facts {
     pub bound_other_netns: Option<Vec<BoundSocket>>,
     /// The tracee's namespaces, when the call's name was looked up.
     pub ns: Option<Namespaces>,
+    /// Live sockets whose names resemble the call's, best first (at most a few); empty
+    /// when none or not looked for.
+    pub near: Vec<NearMiss>,
     /// The call's fd's own socket, as the kernel sees it now.
     pub own: Option<UnixSocket>,
     /// The peer the trace knew for this fd, and whether it still exists.
@@ -480,6 +483,43 @@ pub struct HolderView {
     pub ns: Namespaces,
     /// What the name reaches there (through /proc/PID/root, or its cwd for a relative name).
     pub there: NameThere,
+    /// Its cwd, when the bound name is relative.
+    pub cwd: Option<ByteString>,
+}
+
+/// How a live socket's name resembles the name a call failed on, the likeliest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NearKind {
+    /// The call's relative path, bound under another directory (the server's cwd, or an
+    /// absolute path ending with it).
+    Relative,
+    /// The path's name as an abstract name, or the abstract name as a path.
+    OtherKind,
+    /// The same name with another number in it (a port, a display, a uid).
+    OtherNumber,
+    /// A similar file name in the same directory (`api.sock`, `api-server.sock`).
+    SameDirSimilar,
+    /// The same file name in another directory.
+    SameBasename,
+    /// An abstract name one or two edits away.
+    AbstractEdit,
+}
+
+/// A live socket that is probably the one the failed call meant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NearMiss {
+    /// The socket and its holders.
+    pub bound: BoundSocket,
+    /// How its name resembles the call's.
+    pub kind: NearKind,
+    /// The names are close enough for the guess to be the likely cause (the same file
+    /// name in a sibling or nested directory, not anywhere on the machine); otherwise it
+    /// is only a hint beside another cause.
+    pub close: bool,
+    /// Whether the tracee reaches that socket at its name (the name leads to its file
+    /// as the tracee resolves it; an abstract name in its network namespace); None when
+    /// not checked.
+    pub reachable: Option<bool>,
 }
 
 /// The peer of the call's socket.

@@ -3,6 +3,7 @@
 //! failure is the knowledge base's to say (`kb::probes_for`), not this module's.
 
 pub mod identity;
+pub mod near;
 pub mod netunix;
 pub mod ns;
 pub mod owners;
@@ -13,10 +14,12 @@ pub mod sockdiag;
 
 use crate::kb::{self, Probe, ProbeSet};
 use crate::model::facts::{
-    BoundSocket, CredClaim, FileKind, HolderView, NameThere, PeerFacts, RightsFd, UnixSocket,
-    WalkEnd,
+    BoundSocket, CredClaim, FileKind, HolderView, NameThere, PeerFacts, RightsFd, SockState,
+    UnixSocket, WalkEnd,
 };
-use crate::model::{Cmsg, Facts, Fd, Pid, SockAddr, SyscallEvent, Tid, UnixName};
+use crate::model::{
+    ByteString, Cmsg, Errno, Facts, Fd, Pid, SockAddr, SockKind, SyscallEvent, Tid, UnixName,
+};
 use scan::Scanned;
 use std::os::unix::ffi::OsStrExt;
 use syscalls::Sysno;
@@ -78,7 +81,20 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
         && let Some(a) = addr
     {
         let table = tags.any(&[Probe::Listener, Probe::Backlog]);
-        probe_address(pid, a, ev.syscall == Sysno::bind, table, &mut f, &mut scan);
+        // EPROTOTYPE: only a socket of the caller's type is a likely one.
+        let near = tags.has(Probe::Near).then(|| {
+            ev.errno
+                .as_ref()
+                .is_some_and(|e| e.is(Errno::EPROTOTYPE))
+                .then(|| own_kind(ev, &f))
+                .flatten()
+        });
+        let how = Lookup {
+            bind: ev.syscall == Sysno::bind,
+            table,
+            near,
+        };
+        probe_address(pid, a, how, &mut f, &mut scan);
     }
     if tags.has(Probe::Peer)
         && let Some(fd) = ev.fd
@@ -138,8 +154,33 @@ pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
         creds: procfs::probe_creds(pid),
         ..Facts::default()
     };
-    probe_address(pid, addr, false, true, &mut f, &mut Scanned::default());
+    let how = Lookup {
+        bind: false,
+        table: true,
+        near: Some(None),
+    };
+    probe_address(pid, addr, how, &mut f, &mut Scanned::default());
     f
+}
+
+/// The type of the call's own socket, from the live probe or the fd's identity.
+fn own_kind(ev: &SyscallEvent, f: &Facts) -> Option<SockKind> {
+    if let Some(o) = &f.own {
+        return Some(o.kind);
+    }
+    let fd = ev.fd?;
+    ev.fds.iter().find(|s| s.fd == fd)?.unix_kind()
+}
+
+/// What to find out about an address.
+#[derive(Clone, Copy, Debug)]
+struct Lookup {
+    /// The call is bind(): the walk is for creating the file.
+    bind: bool,
+    /// Find the sockets bound to it (and their holders).
+    table: bool,
+    /// Look for live sockets with similar names; `Some(Some(kind))`: only of that type.
+    near: Option<Option<SockKind>>,
 }
 
 /// The socket behind the tracee's `fd`, as the kernel sees it now.
@@ -185,14 +226,15 @@ fn lossy_abstract(name: &[u8]) -> Vec<u8> {
 }
 
 /// The sockets of `table` with the abstract name `name`.
-fn abstract_matches(table: Vec<UnixSocket>, name: &crate::model::ByteString) -> Vec<UnixSocket> {
+fn abstract_matches(table: &[UnixSocket], name: &ByteString) -> Vec<UnixSocket> {
     let lossy = lossy_abstract(name.as_bytes());
     table
-        .into_iter()
+        .iter()
         .filter(|s| match &s.name {
             UnixName::Abstract(n) => n == name || n.as_bytes() == lossy,
             _ => false,
         })
+        .cloned()
         .collect()
 }
 
@@ -244,18 +286,11 @@ fn path_matches(
 /// Walk the address's path, and (with `table`) find who is bound to it: in the tracee's
 /// network namespace, then (when nobody there is) in the others, since a path socket is
 /// reachable from any of them and an abstract name held in another is a near miss.
-fn probe_address(
-    pid: Pid,
-    a: &SockAddr,
-    bind: bool,
-    table: bool,
-    f: &mut Facts,
-    scan: &mut Scanned,
-) {
+fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut Scanned) {
     const NO_TABLE: &str = "which sockets are bound (no sock_diag, no /proc/net/unix)";
     match a.unix_name() {
         Some(UnixName::Path(name)) => {
-            let purpose = if bind {
+            let purpose = if how.bind {
                 path::WalkFor::Bind
             } else {
                 path::WalkFor::Connect
@@ -268,8 +303,15 @@ fn probe_address(
                 WalkEnd::Missing { at, last: true } => Some(at.clone()),
                 _ => None,
             };
+            // The name as written against the cwd (the walk may have stopped earlier).
+            let lexical = walk.cwd.as_ref().map(|cwd| {
+                let mut p = cwd.as_bytes().to_vec();
+                p.push(b'/');
+                p.extend_from_slice(name.as_bytes());
+                ByteString(p)
+            });
             f.path = Some(walk);
-            if !table {
+            if !how.table {
                 return;
             }
             let mine = ns::probe_namespaces(pid);
@@ -281,6 +323,13 @@ fn probe_address(
             };
             let is_socket = target.is_some_and(|t| t.kind == FileKind::Socket);
             let m = path_matches(&table, name.as_bytes(), absolute.as_ref(), target);
+            if let Some(kind) = how.near
+                && !m.by_file.iter().any(|s| s.state == SockState::Listening)
+            {
+                let abs = absolute.as_ref().or(lexical.as_ref()).map(|a| a.as_bytes());
+                f.near =
+                    near::probe_near(pid, &UnixName::Path(name.clone()), abs, &table, kind, scan);
+            }
             let (mut by_file, mut by_name) = (m.by_file, m.by_name);
             let mut tables = vec![exact];
             if by_file.is_empty() && by_name.is_empty() {
@@ -315,7 +364,7 @@ fn probe_address(
                 f.bound_elsewhere = with_owners(by_name, scan, Some(name.as_bytes()));
             }
         }
-        Some(UnixName::Abstract(name)) if table => {
+        Some(UnixName::Abstract(name)) if how.table => {
             let mine = ns::probe_namespaces(pid);
             f.ns = Some(mine);
             let ours = ns::probe_namespaces(std::process::id() as Pid).net;
@@ -325,16 +374,28 @@ fn probe_address(
             };
             // Every bound abstract name is in either table.
             f.bound_exact = true;
-            let found: Vec<(UnixSocket, bool)> = abstract_matches(table, name)
+            let found: Vec<(UnixSocket, bool)> = abstract_matches(&table, name)
                 .into_iter()
                 .map(|s| (s, false))
                 .collect();
+            if let Some(kind) = how.near
+                && found.is_empty()
+            {
+                f.near = near::probe_near(
+                    pid,
+                    &UnixName::Abstract(name.clone()),
+                    None,
+                    &table,
+                    kind,
+                    scan,
+                );
+            }
             if found.is_empty() {
                 let mut elsewhere = Vec::new();
                 for (netns, rep) in ns::probe_other_netns(mine.net) {
                     match probe_unix_table_of(Some(netns), rep, ours) {
                         Some((t, _)) => elsewhere
-                            .extend(abstract_matches(t, name).into_iter().map(|s| (s, false))),
+                            .extend(abstract_matches(&t, name).into_iter().map(|s| (s, false))),
                         None => f
                             .unchecked
                             .push(format!("the sockets of network namespace {netns}")),
@@ -368,6 +429,7 @@ fn with_owners(
                     pid: o.pid,
                     ns: ns::probe_namespaces(o.pid),
                     there: NameThere::Unknown,
+                    cwd: None,
                 },
             });
             BoundSocket {

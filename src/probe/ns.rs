@@ -72,10 +72,15 @@ pub fn probe_name_there(pid: Pid, name: &[u8], vfs: Option<VfsId>) -> NameThere 
 
 /// The holder's namespaces and what the socket's bound path reaches for it.
 pub fn probe_holder_view(pid: Pid, name: &[u8], vfs: Option<VfsId>) -> HolderView {
+    let cwd = (name.first() != Some(&b'/'))
+        .then(|| std::fs::read_link(format!("/proc/{pid}/cwd")).ok())
+        .flatten()
+        .map(|p| p.as_os_str().as_bytes().into());
     HolderView {
         pid,
         ns: probe_namespaces(pid),
         there: probe_name_there(pid, name, vfs),
+        cwd,
     }
 }
 

@@ -469,6 +469,16 @@ pub(super) fn wrong_type(c: &Ctx) -> Option<Cause> {
     let bound = c.f.bound.as_deref()?;
     let mine = c.own_kind()?;
     let other = bound.iter().find(|b| b.sock.kind != mine)?;
+    let mut ev = holders(bound);
+    ev.extend(c.f.near.iter().map(super::near::near_text));
+    let instead = match c.f.near.first() {
+        Some(n) => format!(
+            ", or connect to {}, a live {} socket with a similar name",
+            quote_unix_name(&n.bound.sock.name),
+            mine.name()
+        ),
+        None => String::new(),
+    };
     cause_fix(
         format!(
             "The address is bound by a {} socket, but {} is {}: both ends must have the same type.",
@@ -476,12 +486,11 @@ pub(super) fn wrong_type(c: &Ctx) -> Option<Cause> {
             c.fd_text(),
             mine.name()
         ),
-        holders(bound),
+        ev,
         Confidence::High,
         format!(
-            "create the client's socket as {} (or point it at the server's {} socket)",
-            other.sock.kind.name(),
-            mine.name()
+            "create the client's socket as {}{instead}",
+            other.sock.kind.name()
         ),
     )
 }
@@ -615,13 +624,16 @@ pub(super) fn abstract_unbound(c: &Ctx) -> Option<Cause> {
     if !c.f.bound.as_deref()?.is_empty() {
         return None;
     }
-    cause_fix(
-        format!(
-            "Nobody has bound the abstract name {shown} (in this network namespace): the server is not running, or uses another name."
+    super::near::with_hint(
+        c,
+        cause_fix(
+            format!(
+                "Nobody has bound the abstract name {shown} (in this network namespace): the server is not running, or uses another name."
+            ),
+            vec!["no AF_UNIX socket has that abstract name".into()],
+            Confidence::High,
+            "start the server, or check the name the client uses (ss -xlp lists the abstract names servers listen on)",
         ),
-        vec!["no AF_UNIX socket has that abstract name".into()],
-        Confidence::High,
-        "start the server, or check the name the client uses (ss -xlp lists the abstract names servers listen on)",
     )
 }
 
@@ -711,14 +723,17 @@ pub(super) fn missing_directory(c: &Ctx) -> Option<Cause> {
     let at = quote_bytes(at.as_bytes());
     let mut ev = walk_evidence(w);
     ev.push(format!("{at} does not exist"));
-    cause_fix(
-        format!(
-            "Directory {at} does not exist, so {} cannot either.",
-            quote_bytes(w.given.as_bytes())
+    super::near::with_hint(
+        c,
+        cause_fix(
+            format!(
+                "Directory {at} does not exist, so {} cannot either.",
+                quote_bytes(w.given.as_bytes())
+            ),
+            ev,
+            Confidence::High,
+            "start the service that creates it, or point the client at the path the server uses",
         ),
-        ev,
-        Confidence::High,
-        "start the service that creates it, or point the client at the path the server uses",
     )
 }
 
@@ -788,13 +803,16 @@ pub(super) fn no_socket_file(c: &Ctx) -> Option<Cause> {
     if c.f.bound.is_some() {
         ev.push("no socket is bound to that name either".into());
     }
-    cause_fix(
-        format!(
-            "No socket file at {at}: the server is not running, has not created it yet, or uses another path."
+    super::near::with_hint(
+        c,
+        cause_fix(
+            format!(
+                "No socket file at {at}: the server is not running, has not created it yet, or uses another path."
+            ),
+            ev,
+            Confidence::High,
+            "start the server, or point the client at the path the server uses",
         ),
-        ev,
-        Confidence::High,
-        "start the server, or point the client at the path the server uses",
     )
 }
 
@@ -835,14 +853,17 @@ pub(super) fn not_a_socket_file(c: &Ctx) -> Option<Cause> {
     if t.kind == FileKind::Socket {
         return None;
     }
-    cause_fix(
-        format!(
-            "{given} is {}, not a socket: connecting to a non-socket file is refused.",
-            t.kind.phrase()
+    super::near::with_hint(
+        c,
+        cause_fix(
+            format!(
+                "{given} is {}, not a socket: connecting to a non-socket file is refused.",
+                t.kind.phrase()
+            ),
+            ev,
+            Confidence::High,
+            "point the client at the server's socket; this path names something else",
         ),
-        ev,
-        Confidence::High,
-        "point the client at the server's socket; this path names something else",
     )
 }
 
@@ -878,13 +899,21 @@ pub(super) fn stale_socket(c: &Ctx) -> Option<Cause> {
     if !c.f.bound_elsewhere.is_empty() {
         return None;
     }
-    cause_fix(
-        format!(
-            "{given} is a stale socket file: nobody holds a socket on it, so the server that created it has exited (or runs in another network namespace)."
+    super::near::with_hint(
+        c,
+        cause_fix(
+            format!(
+                "{given} is a stale socket file: nobody holds a socket on it, so the server that created it has exited{}.",
+                if c.f.bound_exact {
+                    ""
+                } else {
+                    " (or holds it in a network namespace whose sockets sockwhy could not match to files)"
+                }
+            ),
+            ev,
+            exactness(c.f),
+            "start the server (a careful server removes the stale file before bind())",
         ),
-        ev,
-        exactness(c.f),
-        "start the server (a careful server removes the stale file before bind())",
     )
 }
 

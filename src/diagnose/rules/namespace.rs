@@ -70,9 +70,13 @@ fn seen_elsewhere<'a>(c: &'a Ctx) -> Option<(&'a BoundSocket, Pid, Namespaces)> 
 /// under its own root), not in the client's.
 pub(super) fn other_mount_namespace(c: &Ctx) -> Option<Cause> {
     let name = c.addr()?.unix_name()?;
-    let UnixName::Path(_) = name else {
+    let UnixName::Path(p) = name else {
         return None;
     };
+    // A relative name resolves against each side's cwd (`connect.relative-other-cwd`).
+    if p.as_bytes().first() != Some(&b'/') {
+        return None;
+    }
     let mine = c.f.ns?;
     let (b, pid, theirs) = seen_elsewhere(c)?;
     let shown = quote_unix_name(name);
@@ -243,6 +247,7 @@ mod tests {
                     pid: 42,
                     ns: ns(11, 20),
                     there: NameThere::ThisSocket(info(FileKind::Socket, 0o755, 0, 0)),
+                    cwd: None,
                 }),
             )],
             ..Default::default()
@@ -293,6 +298,7 @@ mod tests {
                     pid: 42,
                     ns: ns(10, 21),
                     there: NameThere::Unknown,
+                    cwd: None,
                 }),
             )]),
             ..Default::default()

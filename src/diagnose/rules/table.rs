@@ -4,7 +4,7 @@
 //! finds its cause wins, so specific rules come before general ones. An id is set here
 //! and nowhere else; ids are never reused for another meaning.
 
-use super::{Ctx, address, args, cmsg, namespace, state};
+use super::{Ctx, address, args, cmsg, namespace, near, state};
 use crate::model::{Cause, Errno};
 use syscalls::Sysno;
 
@@ -296,7 +296,15 @@ pub static RULES: &[RuleDef] = &[
         "the listener's accept queue was full at the call and has room now",
         address::backlog_was_full,
     ),
-    // What the name leads to: first what the tracee cannot see (namespaces).
+    // What the name leads to: first what the tracee cannot see (namespaces, its cwd),
+    // then the name itself, then names like it.
+    rule(
+        "connect.relative-other-cwd",
+        Only(REACH),
+        Errnos(&[E::ENOENT, E::ECONNREFUSED]),
+        "a relative path the server bound from another working directory than the client's",
+        near::relative_other_cwd,
+    ),
     rule(
         "connect.other-mount-namespace",
         Only(REACH),
@@ -310,13 +318,6 @@ pub static RULES: &[RuleDef] = &[
         Errnos(&[E::ECONNREFUSED]),
         "the abstract name is held in another network namespace than the client's",
         namespace::abstract_other_netns,
-    ),
-    rule(
-        "connect.abstract-unbound",
-        Only(REACH),
-        Errnos(&[E::ECONNREFUSED]),
-        "nobody has bound the abstract name in the process's network namespace",
-        address::abstract_unbound,
     ),
     rule(
         "connect.listening-now",
@@ -333,18 +334,39 @@ pub static RULES: &[RuleDef] = &[
         address::not_listening,
     ),
     rule(
-        "connect.missing-directory",
-        Only(REACH),
-        Errnos(&[E::ENOENT]),
-        "a directory of the path does not exist",
-        address::missing_directory,
-    ),
-    rule(
         "connect.deleted-while-held",
         Only(REACH),
         Errnos(&[E::ENOENT]),
         "the socket file was deleted while its server still holds the socket",
         address::deleted_while_held,
+    ),
+    rule(
+        "connect.stale-replaced",
+        Only(REACH),
+        Errnos(&[E::ECONNREFUSED, E::ENOENT]),
+        "a socket file nobody holds; its server runs on, bound to an earlier file of that name",
+        address::stale_replaced,
+    ),
+    rule(
+        "connect.did-you-mean",
+        Only(REACH),
+        Errnos(&[E::ENOENT, E::ECONNREFUSED, E::EPROTOTYPE]),
+        "a live socket with a similar name (elsewhere, another number, one edit away) is probably the one meant",
+        near::did_you_mean,
+    ),
+    rule(
+        "connect.abstract-unbound",
+        Only(REACH),
+        Errnos(&[E::ECONNREFUSED]),
+        "nobody has bound the abstract name in the process's network namespace",
+        address::abstract_unbound,
+    ),
+    rule(
+        "connect.missing-directory",
+        Only(REACH),
+        Errnos(&[E::ENOENT]),
+        "a directory of the path does not exist",
+        address::missing_directory,
     ),
     rule(
         "connect.no-socket-file",
@@ -380,13 +402,6 @@ pub static RULES: &[RuleDef] = &[
         Errnos(&[E::ECONNREFUSED]),
         "the path is a regular file, a directory, ... not a socket",
         address::not_a_socket_file,
-    ),
-    rule(
-        "connect.stale-replaced",
-        Only(REACH),
-        Errnos(&[E::ECONNREFUSED, E::ENOENT]),
-        "a socket file nobody holds; its server runs on, bound to an earlier file of that name",
-        address::stale_replaced,
     ),
     rule(
         "connect.stale-socket",
