@@ -1,6 +1,7 @@
 //! "Did you mean": a real client fails on a name nobody serves while a real server
 //! listens on a name like it; the cause names that server, its socket and how to reach
-//! it. Also the relative path a server bound from another working directory.
+//! it. Also the relative path a server bound from another working directory. (Names
+//! of well-known services are tests/services.rs's.)
 
 mod common;
 use common::*;
@@ -70,29 +71,22 @@ fn s(p: &Path) -> String {
 }
 
 #[test]
-#[cfg_attr(not(has_redis), ignore = "redis-server is not installed")]
 #[cfg_attr(not(has_socat), ignore = "socat is not installed")]
 fn near_similar_name_in_the_same_directory() {
-    let d = tempdir("near-redis");
-    let live = d.join("redis-server.sock");
+    let d = tempdir("near-similar");
+    let live = d.join("sockwhy-api-server.sock");
     let (_srv, pid) = server(
         &d,
         &[
-            "redis-server",
-            "--port",
-            "0",
-            "--unixsocket",
-            &s(&live),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
+            "socat",
+            &format!("UNIX-LISTEN:{},fork", s(&live)),
+            "EXEC:/bin/cat",
         ],
     );
     wait_bound(&s(&live));
-    let wanted = d.join("redis.sock");
+    let wanted = d.join("sockwhy-api.sock");
     let f = failed_connects(
-        "near-redis-client",
+        "near-similar-client",
         &d,
         &["socat", "-", &format!("UNIX-CONNECT:{}", s(&wanted))],
     );
@@ -102,7 +96,7 @@ fn near_similar_name_in_the_same_directory() {
     let summary = c["summary"].as_str().unwrap();
     assert!(
         summary.contains(&format!(
-            "\"{}\" is a live listening socket held by pid {pid} (redis-server)",
+            "\"{}\" is a live listening socket held by pid {pid} (socat)",
             s(&live)
         )) && summary.contains("a similar name in the same directory"),
         "{summary}"
@@ -157,8 +151,8 @@ fn near_same_file_name_elsewhere_and_another_number() {
         "{summary}"
     );
 
-    // A PostgreSQL-style name with another port number.
-    let pg = d.join(".s.PGSQL.5433");
+    // The same name with another number (a worker's index).
+    let pg = d.join("sockwhy-worker-2.sock");
     let (_pg, pgpid) = server(
         &d,
         &[
@@ -174,7 +168,7 @@ fn near_same_file_name_elsewhere_and_another_number() {
         &[
             "socat",
             "-",
-            &format!("UNIX-CONNECT:{}", s(&d.join(".s.PGSQL.5432"))),
+            &format!("UNIX-CONNECT:{}", s(&d.join("sockwhy-worker-1.sock"))),
         ],
     );
     let c = the_cause(&f);

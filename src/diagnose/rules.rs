@@ -10,6 +10,7 @@ mod args;
 mod cmsg;
 mod namespace;
 mod near;
+mod service;
 mod state;
 mod table;
 
@@ -289,7 +290,7 @@ mod tests {
         let c = find_cause(&e, &f, &History::default()).unwrap();
         assert_eq!(
             (c.rule.as_str(), c.confidence),
-            ("connect.nscd-absent", Confidence::High.into())
+            ("connect.optional-service-absent", Confidence::High.into())
         );
         f.unchecked = vec!["which sockets are bound".into()];
         let c = find_cause(&e, &f, &History::default()).unwrap();

@@ -8,9 +8,6 @@ use crate::model::sockaddr::{SOCKADDR_UN, SUN_PATH};
 use crate::model::{AddrName, Cause, Confidence, Errno, Facts, SockAddr, SockKind, UnixName};
 use crate::render::escape::{escape_str, quote_bytes, quote_unix_name};
 
-/// Where glibc looks for nscd.
-const NSCD: &[&[u8]] = &[b"/var/run/nscd/socket", b"/run/nscd/socket"];
-
 /// What the kernel would answer a connect() to an address now, by the facts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Connect {
@@ -195,24 +192,6 @@ pub(super) fn unnamed_address(c: &Ctx) -> Option<Cause> {
         ev,
         Confidence::High,
         ADDRLEN_FIX,
-    )
-}
-
-/// glibc's name-service lookups try nscd first: ENOENT there is everyday noise.
-pub(super) fn nscd_absent(c: &Ctx) -> Option<Cause> {
-    let Some(UnixName::Path(p)) = c.addr()?.unix_name() else {
-        return None;
-    };
-    if !NSCD.contains(&p.as_bytes()) {
-        return None;
-    }
-    cause(
-        "Harmless: glibc probes the nscd cache daemon on every user/host lookup; nscd is not running, so glibc reads /etc/passwd, /etc/hosts, ... itself.",
-        vec![format!(
-            "{} is glibc's nscd socket",
-            quote_bytes(p.as_bytes())
-        )],
-        Confidence::High,
     )
 }
 
@@ -456,7 +435,7 @@ pub(super) fn in_use_stale(c: &Ctx) -> Option<Cause> {
 }
 
 /// High when the socket table said which socket holds which file, else Medium.
-fn exactness(f: &Facts) -> Confidence {
+pub(super) fn exactness(f: &Facts) -> Confidence {
     if f.bound_exact {
         Confidence::High
     } else {
@@ -1107,7 +1086,7 @@ mod tests {
         e.addr = Some(path("/var/run/nscd/socket"));
         let c = run(&e, &Facts::default());
         assert!(c.summary.starts_with("Harmless"), "{c:?}");
-        assert_eq!(c.rule, "connect.nscd-absent");
+        assert_eq!(c.rule, "connect.optional-service-absent");
     }
 
     #[test]

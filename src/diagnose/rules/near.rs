@@ -9,7 +9,7 @@ use crate::model::{ByteString, Cause, Confidence, Errno, UnixName};
 use crate::render::escape::{quote_bytes, quote_unix_name};
 
 /// What is wrong with the name the call used, in a few words.
-fn wrong_here(c: &Ctx) -> String {
+pub(super) fn wrong_here(c: &Ctx) -> String {
     if c.errno_is(Errno::EPROTOTYPE) {
         return "is bound by a socket of another type".into();
     }
@@ -215,18 +215,13 @@ mod tests {
     #[test]
     fn rules_near_did_you_mean_names_the_live_one() {
         let mut e = ev("connect", "ENOENT");
-        e.addr = Some(path("/run/redis.sock"));
+        e.addr = Some(path("/run/api.sock"));
         let f = Facts {
-            path: Some(missing("/run/redis.sock", None)),
+            path: Some(missing("/run/api.sock", None)),
             bound: Some(vec![]),
             bound_exact: true,
             near: vec![NearMiss {
-                bound: live(
-                    UnixName::Path("/run/redis/redis-server.sock".into()),
-                    77,
-                    "redis-server",
-                    None,
-                ),
+                bound: live(UnixName::Path("/run/api/api.sock".into()), 77, "apid", None),
                 kind: NearKind::SameBasename,
                 close: true,
                 reachable: Some(true),
@@ -236,7 +231,7 @@ mod tests {
         let c = find_cause(&e, &f, &History::default()).unwrap();
         assert_eq!(c.rule, "connect.did-you-mean", "{c:?}");
         assert!(
-            c.summary.starts_with("\"/run/redis.sock\" does not exist; \"/run/redis/redis-server.sock\" is a live listening socket held by pid 77 (redis-server) fd 5"),
+            c.summary.starts_with("\"/run/api.sock\" does not exist; \"/run/api/api.sock\" is a live listening socket held by pid 77 (apid) fd 5"),
             "{c:?}"
         );
         assert_eq!(c.confidence, Confidence::Medium);
@@ -244,7 +239,7 @@ mod tests {
             c.fix
                 .as_deref()
                 .unwrap()
-                .starts_with("point the client at \"/run/redis/redis-server.sock\""),
+                .starts_with("point the client at \"/run/api/api.sock\""),
             "{c:?}"
         );
         // Far away: only a hint beside the name's own cause.
@@ -253,13 +248,13 @@ mod tests {
         let c = find_cause(&e, &f, &History::default()).unwrap();
         assert_eq!(c.rule, "connect.no-socket-file", "{c:?}");
         assert!(
-            c.evidence.iter().any(|e| e.starts_with(
-                "a live socket with a similar name: \"/run/redis/redis-server.sock\""
-            )),
+            c.evidence
+                .iter()
+                .any(|e| e.starts_with("a live socket with a similar name: \"/run/api/api.sock\"")),
             "{c:?}"
         );
         assert!(
-            c.fix.as_deref().unwrap().ends_with("; or, if the client means \"/run/redis/redis-server.sock\" (pid 77 (redis-server) fd 5), point it there"),
+            c.fix.as_deref().unwrap().ends_with("; or, if the client means \"/run/api/api.sock\" (pid 77 (apid) fd 5), point it there"),
             "{c:?}"
         );
     }

@@ -4,7 +4,7 @@
 //! finds its cause wins, so specific rules come before general ones. An id is set here
 //! and nowhere else; ids are never reused for another meaning.
 
-use super::{Ctx, address, args, cmsg, namespace, near, state};
+use super::{Ctx, address, args, cmsg, namespace, near, service, state};
 use crate::model::{Cause, Errno};
 use syscalls::Sysno;
 
@@ -205,11 +205,11 @@ pub static RULES: &[RuleDef] = &[
         address::unnamed_address,
     ),
     rule(
-        "connect.nscd-absent",
+        "connect.optional-service-absent",
         Only(REACH),
         Errnos(&[E::ENOENT, E::ECONNREFUSED]),
-        "glibc's lookup of the nscd cache daemon, which is not running: harmless",
-        address::nscd_absent,
+        "a well-known socket whose absence is normal (glibc's nscd lookup): harmless",
+        service::optional_service_absent,
     ),
     // Permissions on the way.
     rule(
@@ -348,6 +348,20 @@ pub static RULES: &[RuleDef] = &[
         address::stale_replaced,
     ),
     rule(
+        "connect.not-a-socket-file",
+        Only(REACH),
+        Errnos(&[E::ECONNREFUSED]),
+        "the path is a regular file, a directory, ... not a socket",
+        address::not_a_socket_file,
+    ),
+    rule(
+        "connect.service-not-running",
+        Only(REACH),
+        Errnos(&[E::ENOENT, E::ECONNREFUSED]),
+        "a well-known service's socket (X11, D-Bus, PostgreSQL, ssh-agent, ...) that nothing serves: which service, and another of its sockets that runs",
+        service::service_not_running,
+    ),
+    rule(
         "connect.did-you-mean",
         Only(REACH),
         Errnos(&[E::ENOENT, E::ECONNREFUSED, E::EPROTOTYPE]),
@@ -395,13 +409,6 @@ pub static RULES: &[RuleDef] = &[
         Errnos(&[E::ENOENT, E::ECONNREFUSED, E::ENOTDIR, E::ELOOP]),
         "the path cannot be resolved for another reason (named)",
         address::unresolvable,
-    ),
-    rule(
-        "connect.not-a-socket-file",
-        Only(REACH),
-        Errnos(&[E::ECONNREFUSED]),
-        "the path is a regular file, a directory, ... not a socket",
-        address::not_a_socket_file,
     ),
     rule(
         "connect.stale-socket",

@@ -6,6 +6,8 @@
 //! decide, nothing else), `diagnose` asks it for the explanation. Both import it; it
 //! imports only the model.
 
+pub mod sockets;
+
 use crate::model::errno::parse_errno;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -14,7 +16,7 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 /// The data file, compiled in.
-pub const ASSET: &str = include_str!("../assets/errors.toml");
+pub const ASSET: &str = include_str!("../../assets/errors.toml");
 
 /// What an entry says can show the cause: each tag is a fact of the live system that
 /// `probe` looks at when a call fails with this errno, or a fact of the record itself
