@@ -76,7 +76,7 @@ const EXPECT: &[(&str, &str, &str, &str, &[&str])] = &[
         "connect",
         "EACCES",
         "path.search-denied",
-        &["uid 65534 may not search directory", "private"],
+        &["uid 65534 (nobody) may not search directory", "private"],
     ),
     (
         "eagain",

@@ -179,7 +179,7 @@ fn probe_failure_eacces_relative_path_with_the_tracee_credentials() {
     let cause = sockwhy::diagnose::rules::find_cause(&ev, &f, &Default::default()).unwrap();
     assert!(
         cause.summary.starts_with(&format!(
-            "uid 65534 may not search directory \"{}\"",
+            "uid 65534 (nobody) may not search directory \"{}\"",
             locked.display()
         )),
         "{cause:?}"

@@ -17,7 +17,7 @@ mod table;
 pub use table::{Calls, Outcomes, RULES, RuleDef, rules_for};
 
 use super::History;
-use crate::model::facts::{Creds, FileInfo, FileKind, Owner, UnixSocket};
+use crate::model::facts::{Creds, FileInfo, FileKind, IdNames, Owner, UnixSocket};
 use crate::model::{Cause, Confidence, Errno, Facts, Fd, SockAddr, SockKind, SyscallEvent};
 use crate::render::escape::{escape_bytes, escape_str};
 use syscalls::Sysno;
@@ -211,8 +211,24 @@ fn sock_text(s: &UnixSocket) -> String {
     format!("{}, {}, inode {}", s.kind.name(), s.state.word(), s.inode)
 }
 
-/// `drwx------ (0700), owner uid 0 gid 0`.
-fn mode_text(i: &FileInfo) -> String {
+/// `uid 65534 (nobody)`, the name from the tracee's /etc/passwd when it was read.
+pub(crate) fn uid_text(uid: u32, names: Option<&IdNames>) -> String {
+    match names.and_then(|n| n.user(uid)) {
+        Some(n) => format!("uid {uid} ({})", escape_bytes(n.as_bytes())),
+        None => format!("uid {uid}"),
+    }
+}
+
+/// `gid 33 (www-data)`, the name from the tracee's /etc/group when it was read.
+pub(crate) fn gid_text(gid: u32, names: Option<&IdNames>) -> String {
+    match names.and_then(|n| n.group(gid)) {
+        Some(n) => format!("gid {gid} ({})", escape_bytes(n.as_bytes())),
+        None => format!("gid {gid}"),
+    }
+}
+
+/// `drwx------ (0700), owner uid 0 (root) gid 0 (root)`.
+fn mode_text(i: &FileInfo, names: Option<&IdNames>) -> String {
     let t = match i.kind {
         FileKind::Dir => 'd',
         FileKind::Socket => 's',
@@ -229,17 +245,44 @@ fn mode_text(i: &FileInfo) -> String {
         r.push(if b & 2 != 0 { 'w' } else { '-' });
         r.push(if b & 1 != 0 { 'x' } else { '-' });
     }
-    format!("{r} ({:04o}), owner uid {} gid {}", i.mode, i.uid, i.gid)
+    format!(
+        "{r} ({:04o}), owner {} {}",
+        i.mode,
+        uid_text(i.uid, names),
+        gid_text(i.gid, names)
+    )
 }
 
-/// `uid 1000, gid 1000, groups 4,24`.
-fn creds_text(c: &Creds) -> String {
-    let g = c.groups_text();
+/// `the process runs as uid 1000 (alice), gid 1000 (alice), supplementary groups 4,24`.
+fn creds_text(c: &Creds, names: Option<&IdNames>) -> String {
+    let g = if c.groups.is_empty() {
+        "none".to_owned()
+    } else {
+        c.groups
+            .iter()
+            .map(|&g| match names.and_then(|n| n.group(g)) {
+                Some(n) => format!("{g} ({})", escape_bytes(n.as_bytes())),
+                None => g.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     format!(
-        "the process runs as uid {}, gid {}, supplementary groups {g}",
-        c.fsuid(),
-        c.fsgid()
+        "the process runs as {}, {}, supplementary groups {g}",
+        uid_text(c.fsuid(), names),
+        gid_text(c.fsgid(), names)
     )
+}
+
+impl Ctx<'_> {
+    /// A file's mode and owner, with names when they were read.
+    fn mode_text(&self, i: &FileInfo) -> String {
+        mode_text(i, self.f.names.as_ref())
+    }
+    /// The process's credentials, with names when they were read.
+    fn creds_text(&self, c: &Creds) -> String {
+        creds_text(c, self.f.names.as_ref())
+    }
 }
 
 /// The earlier calls on the fd, `socket #1, connect #2 = ECONNREFUSED`.

@@ -138,6 +138,9 @@ pub struct Facts {
     /// Live sockets whose names resemble the call's, best first (at most a few); empty
     /// when none or not looked for.
     pub near: Vec<NearMiss>,
+    /// Names of the uids and gids a permission failure involves, from the tracee's own
+    /// root (its /etc/passwd and /etc/group); None when not looked at.
+    pub names: Option<IdNames>,
     /// The call's fd's own socket, as the kernel sees it now.
     pub own: Option<UnixSocket>,
     /// The peer the trace knew for this fd, and whether it still exists.
@@ -208,6 +211,34 @@ impl Creds {
     /// True when the effective set holds capability number `cap`.
     pub fn has_cap(&self, cap: u32) -> bool {
         cap < 64 && self.cap_eff & (1u64 << cap) != 0
+    }
+}
+
+/// User and group names, as the tracee's /etc/passwd and /etc/group give them (only
+/// the ids a failure involves). Raw bytes: escape before showing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdNames {
+    /// uid -> name, and the user's primary gid.
+    pub users: Vec<(u32, ByteString, u32)>,
+    /// gid -> name, and the users /etc/group lists as its members.
+    pub groups: Vec<(u32, ByteString, Vec<ByteString>)>,
+}
+
+impl IdNames {
+    /// The name of `uid`.
+    pub fn user(&self, uid: u32) -> Option<&ByteString> {
+        self.users.iter().find(|u| u.0 == uid).map(|u| &u.1)
+    }
+    /// The name of `gid`.
+    pub fn group(&self, gid: u32) -> Option<&ByteString> {
+        self.groups.iter().find(|g| g.0 == gid).map(|g| &g.1)
+    }
+    /// True when /etc/group (or /etc/passwd, as the primary group) puts `uid` in `gid`;
+    /// None when the files do not say (the user or the group is not listed).
+    pub fn listed_in(&self, uid: u32, gid: u32) -> Option<bool> {
+        let (_, name, primary) = self.users.iter().find(|u| u.0 == uid)?;
+        let (_, _, members) = self.groups.iter().find(|g| g.0 == gid)?;
+        Some(*primary == gid || members.contains(name))
     }
 }
 

@@ -3,6 +3,7 @@
 //! failure is the knowledge base's to say (`kb::probes_for`), not this module's.
 
 pub mod identity;
+pub mod names;
 pub mod near;
 pub mod netunix;
 pub mod ns;
@@ -96,6 +97,9 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
         };
         probe_address(pid, a, how, &mut f, &mut scan);
     }
+    if tags.has(Probe::Perm) {
+        probe_names(pid, &mut f);
+    }
     if tags.has(Probe::Peer)
         && let Some(fd) = ev.fd
     {
@@ -160,7 +164,24 @@ pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
         near: Some(None),
     };
     probe_address(pid, addr, how, &mut f, &mut Scanned::default());
+    probe_names(pid, &mut f);
     f
+}
+
+/// The names of the ids a permission check on the path involved (the process's, the
+/// refusing file's owner and group), as the tracee's own files give them.
+fn probe_names(pid: Pid, f: &mut Facts) {
+    let (Some(c), Some(w)) = (&f.creds, &f.path) else {
+        return;
+    };
+    let mut uids = vec![c.fsuid()];
+    let mut gids = vec![c.fsgid()];
+    gids.extend(&c.groups);
+    if let Some(d) = &w.denied {
+        uids.push(d.info.uid);
+        gids.push(d.info.gid);
+    }
+    f.names = names::probe_id_names(pid, &uids, &gids);
 }
 
 /// The type of the call's own socket, from the live probe or the fd's identity.

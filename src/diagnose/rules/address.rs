@@ -2,11 +2,11 @@
 //! and the sockets bound to it. One function per cause; `table.rs` says for which calls
 //! and errnos each is asked, in which order, and gives it its id.
 
-use super::{Ctx, cause, cause_fix, creds_text, mode_text, owners_text, sock_text};
+use super::{Ctx, cause, cause_fix, gid_text, owners_text, sock_text, uid_text};
 use crate::model::facts::{Access, BoundSocket, FileKind, NameThere, PathWalk, SockState, WalkEnd};
 use crate::model::sockaddr::{SOCKADDR_UN, SUN_PATH};
 use crate::model::{AddrName, Cause, Confidence, Errno, Facts, SockAddr, SockKind, UnixName};
-use crate::render::escape::{escape_str, quote_bytes, quote_unix_name};
+use crate::render::escape::{escape_bytes, escape_str, quote_bytes, quote_unix_name};
 
 /// What the kernel would answer a connect() to an address now, by the facts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -195,31 +195,122 @@ pub(super) fn unnamed_address(c: &Ctx) -> Option<Cause> {
     )
 }
 
-/// "uid 65534" or "the process".
+/// "uid 65534 (nobody)" or "the process".
 fn who(c: &Ctx) -> String {
     c.f.creds
         .as_ref()
-        .map(|cr| format!("uid {}", cr.fsuid()))
+        .map(|cr| uid_text(cr.fsuid(), c.f.names.as_ref()))
         .unwrap_or_else(|| "the process".into())
 }
 
-/// The denial on the way, and the evidence about it (mode, owner, which bits apply).
+/// Which permission bits the kernel used for the process on a file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Owner,
+    Group,
+    Other,
+}
+
+/// The bits for `need` (`x` or `w`) and their mask in the owner class.
+fn need_bit(need: Access) -> (char, u32) {
+    match need {
+        Access::Search => ('x', 0o100),
+        Access::Write => ('w', 0o200),
+    }
+}
+
+/// The denial on the way, and the evidence about it (mode, owner, which bits apply, and
+/// why in names: "uid 65534 (nobody) is not in group 33 (www-data)").
 fn denial<'a>(c: &'a Ctx) -> Option<(&'a crate::model::facts::Denial, Vec<String>)> {
     let d = c.f.path.as_ref()?.denied.as_ref()?;
     let p = quote_bytes(d.path.as_bytes());
-    let mut ev = vec![format!("{p}: {}", mode_text(&d.info))];
+    let mut ev = vec![format!("{p}: {}", c.mode_text(&d.info))];
     if let Some(cr) = &c.f.creds {
-        ev.push(creds_text(cr));
-        let class = if cr.fsuid() == d.info.uid {
-            "the owner bits apply"
-        } else if cr.fsgid() == d.info.gid || cr.groups.contains(&d.info.gid) {
-            "the group bits apply"
-        } else {
-            "neither owner nor in the group: the \"other\" bits apply"
-        };
-        ev.push(format!("{class}; no CAP_DAC_OVERRIDE"));
+        let names = c.f.names.as_ref();
+        ev.push(c.creds_text(cr));
+        let (user, group) = (
+            uid_text(cr.fsuid(), names),
+            gid_text(d.info.gid, names).replacen("gid", "group", 1),
+        );
+        ev.push(match class(c, d) {
+            Some(Class::Owner) => format!("{user} owns it: the owner bits apply; no CAP_DAC_OVERRIDE"),
+            Some(Class::Group) => {
+                format!("{user} is in {group}: the group bits apply; no CAP_DAC_OVERRIDE")
+            }
+            _ => format!(
+                "{user} is neither the owner ({}) nor in {group}: the \"other\" bits apply; no CAP_DAC_OVERRIDE",
+                uid_text(d.info.uid, names)
+            ),
+        });
+        if let Some(true) = names.and_then(|n| n.listed_in(cr.fsuid(), d.info.gid))
+            && class(c, d) == Some(Class::Other)
+        {
+            ev.push(format!(
+                "/etc/group lists {user} in {group}, but this process does not have that group: it was started before the group was given (start it again, or log in again)"
+            ));
+        }
     }
     Some((d, ev))
+}
+
+/// The class of bits that applied to the process.
+fn class(c: &Ctx, d: &crate::model::facts::Denial) -> Option<Class> {
+    let cr = c.f.creds.as_ref()?;
+    Some(if cr.fsuid() == d.info.uid {
+        Class::Owner
+    } else if cr.fsgid() == d.info.gid || cr.groups.contains(&d.info.gid) {
+        Class::Group
+    } else {
+        Class::Other
+    })
+}
+
+/// What would let the process through, concretely: the chmod, the group to join (or
+/// the restart that gives it), the user to run as.
+fn denial_fix(c: &Ctx, d: &crate::model::facts::Denial) -> String {
+    let p = quote_bytes(d.path.as_bytes());
+    let (ch, owner_bit) = need_bit(d.need);
+    let names = c.f.names.as_ref();
+    let name = |b: Option<&crate::model::ByteString>, n: u32| {
+        b.map(|b| escape_bytes(b.as_bytes()))
+            .unwrap_or_else(|| n.to_string())
+    };
+    let Some(cr) = &c.f.creds else {
+        return format!("give the process {ch} permission on {p}, or run it as a user that has it");
+    };
+    let mut ways = Vec::new();
+    match class(c, d) {
+        Some(Class::Owner) => ways.push(format!("chmod u+{ch} {p}")),
+        Some(Class::Group) => ways.push(format!(
+            "chmod g+{ch} {p} (its group is {})",
+            gid_text(d.info.gid, names)
+        )),
+        _ => {
+            if d.info.mode & (owner_bit >> 3) != 0 {
+                let (u, g) = (
+                    name(names.and_then(|n| n.user(cr.fsuid())), cr.fsuid()),
+                    name(names.and_then(|n| n.group(d.info.gid)), d.info.gid),
+                );
+                if names.and_then(|n| n.listed_in(cr.fsuid(), d.info.gid)) == Some(true) {
+                    ways.push(format!(
+                        "start the client again so it gets group {g} (/etc/group lists {u} in it already)"
+                    ));
+                } else {
+                    ways.push(format!(
+                        "add {u} to group {g} (usermod -aG {g} {u}, then start the client again)"
+                    ));
+                }
+            }
+            ways.push(format!(
+                "chmod o+{ch} {p} (mode {:04o})",
+                d.info.mode | (owner_bit >> 6)
+            ));
+            if d.info.mode & owner_bit != 0 {
+                ways.push(format!("run the client as {}", uid_text(d.info.uid, names)));
+            }
+        }
+    }
+    ways.join(", or ")
 }
 
 /// EACCES: a directory on the way the tracee may not search.
@@ -236,7 +327,7 @@ pub(super) fn search_denied(c: &Ctx) -> Option<Cause> {
         ),
         ev,
         Confidence::High,
-        format!("give it search (x) permission on {p}, or run it as a user that has it"),
+        denial_fix(c, d),
     )
 }
 
@@ -255,7 +346,8 @@ pub(super) fn dir_write_denied(c: &Ctx) -> Option<Cause> {
         ev,
         Confidence::High,
         format!(
-            "bind in a directory it may write (its own directory under /run, or $XDG_RUNTIME_DIR), or give it write permission on {p}"
+            "{}, or bind in a directory it may write (its own directory under /run, or $XDG_RUNTIME_DIR)",
+            denial_fix(c, d)
         ),
     )
 }
@@ -274,7 +366,7 @@ pub(super) fn socket_write_denied(c: &Ctx) -> Option<Cause> {
         ),
         ev,
         Confidence::High,
-        format!("give it write permission on {p}, or run it as a user that has it"),
+        denial_fix(c, d),
     )
 }
 
@@ -286,7 +378,11 @@ pub(super) fn acl_or_lsm(c: &Ctx) -> Option<Cause> {
     }
     cause_fix(
         "The mode bits along the path allow this process; an ACL or a security module (SELinux, AppArmor, Landlock) is the likely refuser.",
-        c.f.creds.as_ref().map(creds_text).into_iter().collect(),
+        c.f.creds
+            .as_ref()
+            .map(|cr| c.creds_text(cr))
+            .into_iter()
+            .collect(),
         Confidence::Low,
         format!(
             "look at the ACLs (getfacl {}) and the security module's log (dmesg, the audit log)",
@@ -407,7 +503,7 @@ pub(super) fn in_use_not_socket(c: &Ctx) -> Option<Cause> {
             "{shown} already exists as {}; bind() creates the file itself, so any existing name fails.",
             t.kind.phrase()
         ),
-        vec![format!("{shown}: {}", mode_text(&t))],
+        vec![format!("{shown}: {}", c.mode_text(&t))],
         Confidence::High,
         format!("move {shown} away, or bind another path"),
     )
@@ -419,7 +515,7 @@ pub(super) fn in_use_stale(c: &Ctx) -> Option<Cause> {
     if t.kind != FileKind::Socket || c.f.bound.is_none() {
         return None;
     }
-    let mut ev = vec![format!("{shown}: {}", mode_text(&t))];
+    let mut ev = vec![format!("{shown}: {}", c.mode_text(&t))];
     ev.push("no socket in the system is bound to this file".into());
     ev.extend(replaced(&c.f.bound_elsewhere));
     cause_fix(
@@ -822,7 +918,7 @@ fn found_file(c: &Ctx) -> Option<(String, crate::model::facts::FileInfo, Vec<Str
     let t = w.target()?;
     let given = quote_bytes(w.given.as_bytes());
     let mut ev = walk_evidence(w);
-    ev.push(format!("{given}: {}", mode_text(&t.info)));
+    ev.push(format!("{given}: {}", c.mode_text(&t.info)));
     Some((given, t.info, ev))
 }
 
@@ -1113,6 +1209,62 @@ mod tests {
         assert_eq!(
             c.summary,
             "uid 65534 may not search directory \"/srv/locked\", so nothing below it can be reached."
+        );
+        // With the names of the tracee's /etc/passwd and /etc/group.
+        let mut named = f.clone();
+        named
+            .path
+            .as_mut()
+            .unwrap()
+            .denied
+            .as_mut()
+            .unwrap()
+            .info
+            .gid = 33;
+        named
+            .path
+            .as_mut()
+            .unwrap()
+            .denied
+            .as_mut()
+            .unwrap()
+            .info
+            .mode = 0o750;
+        named.names = Some(IdNames {
+            users: vec![(65534, "nobody".into(), 65534), (0, "root".into(), 0)],
+            groups: vec![
+                (33, "www-data".into(), vec![]),
+                (65534, "nogroup".into(), vec![]),
+            ],
+        });
+        let n = run(&e, &named);
+        assert_eq!(
+            n.summary,
+            "uid 65534 (nobody) may not search directory \"/srv/locked\", so nothing below it can be reached."
+        );
+        assert!(
+            n.evidence.contains(&"uid 65534 (nobody) is neither the owner (uid 0 (root)) nor in group 33 (www-data): the \"other\" bits apply; no CAP_DAC_OVERRIDE".to_owned()),
+            "{n:?}"
+        );
+        assert_eq!(
+            n.fix.as_deref(),
+            Some(
+                "add nobody to group www-data (usermod -aG www-data nobody, then start the client again), or chmod o+x \"/srv/locked\" (mode 0751), or run the client as uid 0 (root)"
+            )
+        );
+        // Listed in the group already, but the process does not have it.
+        named.names.as_mut().unwrap().groups[0].2 = vec!["nobody".into()];
+        let n = run(&e, &named);
+        assert!(
+            n.evidence.iter().any(|e| e.contains("/etc/group lists uid 65534 (nobody) in group 33 (www-data), but this process does not have that group")),
+            "{n:?}"
+        );
+        assert!(
+            n.fix
+                .as_deref()
+                .unwrap()
+                .starts_with("start the client again so it gets group www-data"),
+            "{n:?}"
         );
         assert_eq!(c.rule, "path.search-denied");
         assert!(c.evidence[0].contains("drwx------ (0700), owner uid 0 gid 0"));

@@ -1,7 +1,7 @@
 //! Rules about control messages and fd counts: SCM_RIGHTS, SCM_CREDENTIALS, limits. One
 //! function per cause; `table.rs` says when each is asked and gives it its id.
 
-use super::{Ctx, cause, cause_fix, creds_text};
+use super::{Ctx, cause, cause_fix};
 use crate::model::facts::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_RESOURCE, CredClaim};
 use crate::model::{Cause, Cmsg, Confidence};
 
@@ -54,7 +54,7 @@ fn refs(c: &Ctx) -> Option<(bool, Vec<String>)> {
     if let Some(o) = c.f.open_fds {
         ev.push(format!("{o} fds open in the process"));
     }
-    ev.push(creds_text(cr));
+    ev.push(c.creds_text(cr));
     Some((
         cr.has_cap(CAP_SYS_RESOURCE) || cr.has_cap(CAP_SYS_ADMIN),
         ev,

@@ -3,7 +3,7 @@
 //! --mount`) but not in the client's; an abstract name is held in another network
 //! namespace. One function per cause; `table.rs` gives each its id.
 
-use super::{Ctx, cause_fix, mode_text, owners_text, sock_text};
+use super::{Ctx, cause_fix, owners_text, sock_text};
 use crate::model::facts::{BoundSocket, FileKind, NameThere, Namespaces, NsKind, WalkEnd};
 use crate::model::{Cause, Confidence, Pid, UnixName};
 use crate::render::escape::{quote_bytes, quote_unix_name};
@@ -85,7 +85,7 @@ pub(super) fn other_mount_namespace(c: &Ctx) -> Option<Cause> {
     if let Some(NameThere::ThisSocket(info)) = b.holder.as_ref().map(|h| h.there) {
         ev.push(format!(
             "as pid {pid} resolves it, {shown} is the socket's own file: {}, inode {}",
-            mode_text(&info),
+            c.mode_text(&info),
             info.id.ino
         ));
     }
