@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod demo;
 pub mod explain;
+pub mod hold;
 pub mod live_tui;
 pub mod pipeline;
 pub mod probe_cmd;

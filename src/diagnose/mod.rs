@@ -1,6 +1,7 @@
 //! Pure: the explanation from the knowledge base (`crate::kb`) and the rules that turn
 //! probed facts into a likely cause.
 
+pub mod classify;
 pub mod history;
 pub mod rules;
 

@@ -22,6 +22,26 @@ use crate::model::{Cause, Confidence, Errno, Facts, Fd, SockAddr, SockKind, Sysc
 use crate::render::escape::{escape_bytes, escape_str};
 use syscalls::Sysno;
 
+/// Calls that send on a socket (x86-64 has no `send` or `recv`: libc maps them to
+/// sendto and recvfrom).
+pub(crate) const SENDS: &[Sysno] = &[
+    Sysno::sendto,
+    Sysno::sendmsg,
+    Sysno::sendmmsg,
+    Sysno::write,
+    Sysno::writev,
+    Sysno::pwrite64,
+];
+/// Calls that receive on a socket.
+pub(crate) const RECVS: &[Sysno] = &[
+    Sysno::recvfrom,
+    Sysno::recvmsg,
+    Sysno::recvmmsg,
+    Sysno::read,
+    Sysno::readv,
+    Sysno::pread64,
+];
+
 /// What every rule gets.
 pub(crate) struct Ctx<'a> {
     ev: &'a SyscallEvent,

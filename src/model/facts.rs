@@ -141,6 +141,10 @@ pub struct Facts {
     /// Names of the uids and gids a permission failure involves, from the tracee's own
     /// root (its /etc/passwd and /etc/group); None when not looked at.
     pub names: Option<IdNames>,
+    /// The call's fd as the tracee has it now: open or not, what it is, its flags.
+    pub fd: Option<FdFacts>,
+    /// net.core.optmem_max: the most ancillary data one call may pass.
+    pub optmem_max: Option<u64>,
     /// The call's fd's own socket, as the kernel sees it now.
     pub own: Option<UnixSocket>,
     /// The peer the trace knew for this fd, and whether it still exists.
@@ -211,6 +215,33 @@ impl Creds {
     /// True when the effective set holds capability number `cap`.
     pub fn has_cap(&self, cap: u32) -> bool {
         cap < 64 && self.cap_eff & (1u64 << cap) != 0
+    }
+}
+
+/// O_NONBLOCK in an fd's flags.
+pub const O_NONBLOCK: u32 = 0o4000;
+/// O_PATH in an fd's flags.
+pub const O_PATH: u32 = 0o10000000;
+
+/// What an fd of the tracee is (/proc/PID/fd/N, /proc/PID/fdinfo/N).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FdFacts {
+    /// The fd number.
+    pub fd: Fd,
+    /// It is open in the tracee.
+    pub open: bool,
+    /// Where /proc/PID/fd/N points (`pipe:[123]`, `anon_inode:[eventfd]`, a path).
+    pub target: Option<ByteString>,
+    /// The kind of file it refers to (stat through the link), when it has one.
+    pub kind: Option<FileKind>,
+    /// The open flags (fdinfo `flags:`).
+    pub flags: Option<u32>,
+}
+
+impl FdFacts {
+    /// True when the fd is non-blocking; None when the flags were not read.
+    pub fn nonblocking(&self) -> Option<bool> {
+        self.flags.map(|f| f & O_NONBLOCK != 0)
     }
 }
 

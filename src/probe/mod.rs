@@ -112,6 +112,11 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
             .or_else(|| f.own.as_ref().and_then(|o| o.peer).filter(|&p| p != 0));
         f.peer = Some(probe_peer(pid, known, &mut scan));
     }
+    if tags.has(Probe::Fd)
+        && let Some(fd) = ev.fd
+    {
+        f.fd = Some(procfs::probe_fd(pid, fd));
+    }
     if tags.has(Probe::Limits) {
         f.nofile = procfs::probe_nofile(pid);
         f.open_fds = procfs::probe_open_fds(pid);

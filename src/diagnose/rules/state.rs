@@ -2,30 +2,11 @@
 //! `table.rs` says when each is asked and gives it its id.
 
 use super::{Ctx, cause, cause_fix, history_text, owners_text, sock_text};
+pub(super) use super::{RECVS, SENDS};
 use crate::model::facts::{SockState, UnixSocket};
 use crate::model::{Cause, Confidence, Errno, Fd, SockKind, UnixName};
 use crate::render::escape::{escape_bytes, escape_str, quote_unix_name};
 use syscalls::Sysno;
-
-/// Calls that send on a socket (x86-64 has no `send` or `recv`: libc maps them to
-/// sendto and recvfrom).
-pub(super) const SENDS: &[Sysno] = &[
-    Sysno::sendto,
-    Sysno::sendmsg,
-    Sysno::sendmmsg,
-    Sysno::write,
-    Sysno::writev,
-    Sysno::pwrite64,
-];
-/// Calls that receive on a socket.
-pub(super) const RECVS: &[Sysno] = &[
-    Sysno::recvfrom,
-    Sysno::recvmsg,
-    Sysno::recvmmsg,
-    Sysno::read,
-    Sysno::readv,
-    Sysno::pread64,
-];
 
 fn own_evidence(c: &Ctx) -> Vec<String> {
     let mut ev = Vec::new();
