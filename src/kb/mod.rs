@@ -57,6 +57,8 @@ pub enum Probe {
     Queue,
     /// Live sockets with names like the address's ("did you mean").
     Near,
+    /// net.core.optmem_max, the most ancillary data one call may pass.
+    Optmem,
 }
 
 /// Every tag, in the order of the documentation.
@@ -78,6 +80,7 @@ pub const PROBES: &[Probe] = &[
     Probe::Memory,
     Probe::Queue,
     Probe::Near,
+    Probe::Optmem,
 ];
 
 impl Probe {
@@ -101,6 +104,7 @@ impl Probe {
             Probe::Memory => "memory",
             Probe::Queue => "queue",
             Probe::Near => "near",
+            Probe::Optmem => "optmem",
         }
     }
 

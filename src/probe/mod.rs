@@ -148,6 +148,12 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
             _ => {}
         }
     }
+    if tags.has(Probe::Optmem) {
+        f.optmem_max = procfs::probe_optmem_max();
+        if f.optmem_max.is_none() {
+            f.unchecked.push("net.core.optmem_max".into());
+        }
+    }
     if tags.has(Probe::Queue) {
         f.max_dgram_qlen = std::fs::read_to_string("/proc/sys/net/unix/max_dgram_qlen")
             .ok()

@@ -581,6 +581,17 @@ fn backlog(c: &Ctx) -> Option<(u32, u32, Vec<String>)> {
     ev.push(format!(
         "accept queue: {q} connection(s) waiting, listen() backlog {max} (the kernel lets backlog+1 wait)"
     ));
+    if let Some(nb) = c.f.fd.as_ref().and_then(|f| f.nonblocking()) {
+        ev.push(format!(
+            "{} is {}",
+            c.fd_text(),
+            if nb {
+                "non-blocking (O_NONBLOCK)"
+            } else {
+                "blocking: its send timeout (SO_SNDTIMEO) ran out"
+            }
+        ));
+    }
     Some((q, max, ev))
 }
 
@@ -595,7 +606,7 @@ pub(super) fn backlog_full(c: &Ctx) -> Option<Cause> {
     }
     cause_fix(
         format!(
-            "The listener's accept queue is full ({q} waiting, backlog {max}): the server is not calling accept() fast enough, and this connect does not wait (non-blocking, or its send timeout ran out)."
+            "The listener's accept queue is full ({q} waiting, backlog {max}): the server is not calling accept() fast enough, and this connect does not wait (non-blocking, or its send timeout ran out). Unlike TCP this is not a connect in progress: the connection was refused."
         ),
         ev,
         Confidence::High,

@@ -2,8 +2,269 @@
 //! function per cause; `table.rs` says when each is asked and gives it its id.
 
 use super::{Ctx, cause, cause_fix};
+use crate::decode::consts::{scm, sol_level};
+use crate::decode::msghdr::cmsg_type_name;
 use crate::model::facts::{CAP_SETGID, CAP_SETUID, CAP_SYS_ADMIN, CAP_SYS_RESOURCE, CredClaim};
-use crate::model::{Cause, Cmsg, Confidence};
+use crate::model::{Cause, Cmsg, Confidence, MsgHdr};
+use crate::render::escape::escape_str;
+
+/// The most fds one message may pass (SCM_MAX_FD in the kernel).
+pub(super) const SCM_MAX_FD: usize = 253;
+/// CMSG_LEN(sizeof(struct ucred)): the only cmsg_len SCM_CREDENTIALS may have.
+const CREDS_LEN: u64 = 28;
+/// SOL_SOCKET.
+const SOL_SOCKET: i32 = 1;
+
+/// The control messages of each message the call sent.
+fn cmsgs<'a>(c: &'a Ctx) -> impl Iterator<Item = (usize, &'a MsgHdr, &'a Cmsg)> {
+    c.ev.msgs
+        .iter()
+        .enumerate()
+        .flat_map(|(i, m)| m.cmsgs.iter().map(move |x| (i, m, x)))
+}
+
+/// Which message, for sendmmsg: ` (message 2)`.
+fn which(c: &Ctx, i: usize) -> String {
+    if c.ev.msgs.len() > 1 {
+        format!(" (message {})", i + 1)
+    } else {
+        String::new()
+    }
+}
+
+/// What the other control messages of the call are, for the evidence: the ones at
+/// another level, which AF_UNIX ignores.
+fn other_levels(c: &Ctx) -> Vec<String> {
+    cmsgs(c)
+        .filter_map(|(_, _, m)| match m {
+            Cmsg::Unknown { level, kind, len } if *level != SOL_SOCKET => Some(format!(
+                "a control message at level {} (type {}, cmsg_len {len}): AF_UNIX ignores every level but SOL_SOCKET",
+                sol_level(*level),
+                cmsg_type_name(*level, *kind)
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// EINVAL: a cmsg_len the kernel cannot walk (shorter than the header, past the end).
+pub(super) fn malformed_cmsg(c: &Ctx) -> Option<Cause> {
+    let (i, m, reason) = cmsgs(c).find_map(|(i, m, x)| match x {
+        Cmsg::Malformed { reason, .. } => Some((i, m, reason)),
+        _ => None,
+    })?;
+    cause_fix(
+        format!(
+            "A control message is malformed{}: {}.",
+            which(c, i),
+            escape_str(reason)
+        ),
+        vec![format!("msg_controllen {}", m.controllen)],
+        Confidence::High,
+        "build control messages with CMSG_FIRSTHDR/CMSG_NXTHDR, set each cmsg_len with CMSG_LEN(), and msg_controllen to the sum of their CMSG_SPACE()",
+    )
+}
+
+/// EINVAL: more than 253 fds in the SCM_RIGHTS of one message.
+pub(super) fn too_many_fds(c: &Ctx) -> Option<Cause> {
+    let (i, n, parts) = c.ev.msgs.iter().enumerate().find_map(|(i, m)| {
+        let parts: Vec<usize> = m
+            .cmsgs
+            .iter()
+            .filter_map(|x| match x {
+                Cmsg::Rights { fds, .. } => Some(fds.len()),
+                _ => None,
+            })
+            .collect();
+        let n: usize = parts.iter().sum();
+        (n > SCM_MAX_FD).then_some((i, n, parts))
+    })?;
+    let split = if parts.len() > 1 {
+        format!(
+            " ({} SCM_RIGHTS messages of {} fds: the limit is for all of them together)",
+            parts.len(),
+            parts
+                .iter()
+                .map(|p| p.to_string())
+                .collect::<Vec<_>>()
+                .join(" + ")
+        )
+    } else {
+        String::new()
+    };
+    cause_fix(
+        format!(
+            "The message{} passes {n} fds in SCM_RIGHTS{split}; the kernel takes at most {SCM_MAX_FD} in one message.",
+            which(c, i)
+        ),
+        vec![format!(
+            "{n} fds in SCM_RIGHTS, limit {SCM_MAX_FD} (SCM_MAX_FD)"
+        )],
+        Confidence::High,
+        format!("send the fds in several messages of at most {SCM_MAX_FD}"),
+    )
+}
+
+/// EINVAL: a control message at SOL_SOCKET of a type one cannot send.
+pub(super) fn unsendable_cmsg(c: &Ctx) -> Option<Cause> {
+    let (i, kind) = cmsgs(c).find_map(|(i, _, x)| match x {
+        Cmsg::Security { .. } => Some((i, scm::SECURITY)),
+        Cmsg::Pidfd { .. } => Some((i, scm::PIDFD)),
+        Cmsg::Unknown { level, kind, .. }
+            if *level == SOL_SOCKET && *kind != scm::RIGHTS && *kind != scm::CREDENTIALS =>
+        {
+            Some((i, *kind))
+        }
+        _ => None,
+    })?;
+    let name = cmsg_type_name(SOL_SOCKET, kind);
+    let what = if matches!(kind, scm::SECURITY | scm::PIDFD) {
+        "is one the kernel adds on receive; it cannot be sent"
+    } else {
+        "is not a type AF_UNIX knows"
+    };
+    let mut ev = vec![format!("a SOL_SOCKET control message of type {name}")];
+    ev.extend(other_levels(c));
+    cause_fix(
+        format!(
+            "The message{} carries a SOL_SOCKET control message of type {name}, which {what}: only SCM_RIGHTS and SCM_CREDENTIALS can be sent.",
+            which(c, i)
+        ),
+        ev,
+        Confidence::High,
+        "send only SCM_RIGHTS (fds) and SCM_CREDENTIALS; the receiver gets SCM_SECURITY and SCM_PIDFD by setting SO_PASSSEC / SO_PASSPIDFD",
+    )
+}
+
+/// EINVAL: SCM_CREDENTIALS with a cmsg_len the decoder saw is wrong (too short for a
+/// struct ucred).
+pub(super) fn credentials_length(c: &Ctx) -> Option<Cause> {
+    let (i, len) = cmsgs(c).find_map(|(i, _, x)| match x {
+        Cmsg::Unknown { level, kind, len }
+            if *level == SOL_SOCKET && *kind == scm::CREDENTIALS && *len != CREDS_LEN =>
+        {
+            Some((i, *len))
+        }
+        _ => None,
+    })?;
+    cause_fix(
+        format!(
+            "The SCM_CREDENTIALS control message{} has cmsg_len {len}; the kernel takes exactly CMSG_LEN(sizeof(struct ucred)) = {CREDS_LEN}.",
+            which(c, i)
+        ),
+        vec![format!(
+            "SCM_CREDENTIALS cmsg_len {len}, expected {CREDS_LEN}"
+        )],
+        Confidence::High,
+        "set cmsg_len = CMSG_LEN(sizeof(struct ucred)) (msg_controllen stays CMSG_SPACE of it)",
+    )
+}
+
+/// EINVAL with SCM_CREDENTIALS and nothing else wrong that the record shows: its
+/// cmsg_len is not 28 (the decoded body does not say how long it was).
+pub(super) fn credentials_length_unseen(c: &Ctx) -> Option<Cause> {
+    let (i, _, _) = cmsgs(c).find(|(_, _, x)| matches!(x, Cmsg::Credentials { .. }))?;
+    let mut ev = vec![
+        "the message carries SCM_CREDENTIALS, no malformed control message, at most 253 fds".into(),
+        "not checked: the cmsg_len of the SCM_CREDENTIALS message (the record keeps its fields, not its length)".into(),
+    ];
+    ev.extend(other_levels(c));
+    cause_fix(
+        format!(
+            "The SCM_CREDENTIALS control message{} most likely has a cmsg_len other than CMSG_LEN(sizeof(struct ucred)) = {CREDS_LEN} (CMSG_SPACE, 32, is the usual mistake): the kernel takes no other length.",
+            which(c, i)
+        ),
+        ev,
+        Confidence::Medium,
+        "set cmsg_len = CMSG_LEN(sizeof(struct ucred)) (msg_controllen stays CMSG_SPACE of it)",
+    )
+}
+
+/// ENOBUFS: msg_controllen over net.core.optmem_max.
+pub(super) fn control_over_optmem(c: &Ctx) -> Option<Cause> {
+    let max = c.f.optmem_max?;
+    let (i, m) =
+        c.ev.msgs
+            .iter()
+            .enumerate()
+            .find(|(_, m)| m.controllen > max)?;
+    cause_fix(
+        format!(
+            "msg_controllen{} is {} bytes, more than net.core.optmem_max ({max}): the kernel will not copy that much ancillary data for one call.",
+            which(c, i),
+            m.controllen
+        ),
+        vec![format!(
+            "msg_controllen {}, net.core.optmem_max {max}",
+            m.controllen
+        )],
+        Confidence::High,
+        "pass less control data per call (fewer fds per message), or raise net.core.optmem_max",
+    )
+}
+
+/// A successful recvmsg whose control data was cut short (MSG_CTRUNC): fds sent beyond
+/// msg_controllen were closed by the kernel, and the program usually does not notice.
+pub(super) fn fds_dropped(c: &Ctx) -> Option<Cause> {
+    let (i, m) =
+        c.ev.msgs
+            .iter()
+            .enumerate()
+            .find(|(_, m)| m.flags.split('|').any(|f| f == "MSG_CTRUNC"))?;
+    let got: usize = m
+        .cmsgs
+        .iter()
+        .map(|x| match x {
+            Cmsg::Rights { fds, .. } => fds.len(),
+            _ => 0,
+        })
+        .sum();
+    let mut ev = vec![format!(
+        "msg_flags MSG_CTRUNC{}: msg_controllen {} was too small for the control data; {got} fd(s) arrived",
+        which(c, i),
+        m.controllen
+    )];
+    // What the sender sent, when the trace saw it.
+    let sent = c.ev.fd.and_then(|fd| {
+        let me = c.ev.fds.iter().find(|s| s.fd == fd)?;
+        c.h.rights_sent(me.peer?)
+    });
+    let (summary, conf) = match sent {
+        Some(s) if s.fds > got => {
+            ev.push(format!(
+                "pid {} sent {} fd(s) on the peer socket in {} #{}",
+                s.pid,
+                s.fds,
+                escape_str(&s.syscall.name()),
+                s.seq
+            ));
+            (
+                format!(
+                    "The control data did not fit in msg_controllen ({} bytes): of the {} fds pid {} sent (#{}), {got} arrived; the kernel closed the other {}. The program was not told which.",
+                    m.controllen,
+                    s.fds,
+                    s.pid,
+                    s.seq,
+                    s.fds - got
+                ),
+                Confidence::High,
+            )
+        }
+        _ => (
+            format!(
+                "The control data did not fit in msg_controllen ({} bytes) and was cut short (MSG_CTRUNC): any fds passed beyond it were closed by the kernel, lost to the program.",
+                m.controllen
+            ),
+            Confidence::Medium,
+        ),
+    };
+    cause_fix(
+        summary,
+        ev,
+        conf,
+        "give recvmsg a control buffer of CMSG_SPACE(n * sizeof(int)) for the n fds the sender may pass (and check MSG_CTRUNC in msg_flags)",
+    )
+}
 
 fn fd_list(fds: &[i32]) -> String {
     fds.iter()

@@ -3,7 +3,7 @@
 
 use super::{Ctx, cause, cause_fix, history_text, owners_text, sock_text};
 pub(super) use super::{RECVS, SENDS};
-use crate::model::facts::{SockState, UnixSocket};
+use crate::model::facts::{FileKind, O_PATH, SockState, UnixSocket};
 use crate::model::{Cause, Confidence, Errno, Fd, SockKind, UnixName};
 use crate::render::escape::{escape_bytes, escape_str, quote_unix_name};
 use syscalls::Sysno;
@@ -567,20 +567,127 @@ pub(super) fn message_too_big(c: &Ctx) -> Option<Cause> {
     )
 }
 
+/// What an fd that is not a socket is, in words: "a pipe", "an eventfd", "a terminal
+/// (/dev/pts/0)", "a regular file (/etc/passwd)".
+pub(super) fn fd_kind_text(target: &[u8], kind: Option<FileKind>) -> String {
+    // `anon_inode:[eventfd]`, or `anon_inode:inotify` without brackets.
+    let anon = target.strip_prefix(b"anon_inode:".as_slice()).map(|r| {
+        let r = r.strip_prefix(b"[".as_slice()).unwrap_or(r);
+        r.strip_suffix(b"]".as_slice()).unwrap_or(r)
+    });
+    let shown = escape_bytes(target);
+    let named: Option<&str> = [
+        ("eventfd", "an eventfd"),
+        ("eventpoll", "an epoll instance"),
+        ("timerfd", "a timerfd"),
+        ("signalfd", "a signalfd"),
+        ("inotify", "an inotify instance"),
+        ("pidfd", "a pidfd"),
+        ("io_uring", "an io_uring instance"),
+        ("memfd", "a memfd"),
+    ]
+    .iter()
+    .find(|(n, _)| anon == Some(n.as_bytes()))
+    .map(|(_, p)| *p);
+    if let Some(p) = named {
+        return p.to_owned();
+    }
+    if target.starts_with(b"pipe:[") {
+        return "a pipe".to_owned();
+    }
+    if target.starts_with(b"anon_inode:") {
+        return format!("an anonymous kernel object ({shown})");
+    }
+    if target == b"/dev/null" {
+        return "the null device (/dev/null)".to_owned();
+    }
+    let tty = target.starts_with(b"/dev/pts/")
+        || target.starts_with(b"/dev/tty")
+        || target == b"/dev/console";
+    match kind {
+        _ if tty => format!("a terminal ({shown})"),
+        Some(FileKind::Regular) => format!("a regular file ({shown})"),
+        Some(FileKind::Dir) => format!("a directory ({shown})"),
+        Some(FileKind::Fifo) => format!("a named pipe ({shown})"),
+        Some(FileKind::CharDev) => format!("a character device ({shown})"),
+        Some(FileKind::BlockDev) => format!("a block device ({shown})"),
+        _ => shown,
+    }
+}
+
 /// ENOTSOCK: the fd is something else.
 pub(super) fn not_a_socket(c: &Ctx) -> Option<Cause> {
     let fd = c.ev.fd?;
-    let id = c.ev.fds.iter().find(|s| s.fd == fd)?;
-    let what = id
-        .target
-        .as_ref()
-        .map(|t| escape_bytes(t.as_bytes()))
-        .unwrap_or_else(|| escape_str(&id.proto.name()));
+    let id = c.ev.fds.iter().find(|s| s.fd == fd);
+    let probed = c.f.fd.as_ref().filter(|f| f.open);
+    let target = probed
+        .and_then(|f| f.target.as_ref())
+        .or_else(|| id.and_then(|s| s.target.as_ref()));
+    let what = match target {
+        Some(t) => fd_kind_text(t.as_bytes(), probed.and_then(|f| f.kind)),
+        None => escape_str(&id?.proto.name()),
+    };
+    let mut ev = vec![format!(
+        "/proc/PID/fd/{fd} -> {}",
+        target.map_or("?".into(), |t| escape_bytes(t.as_bytes()))
+    )];
+    if let Some(k) = probed.and_then(|f| f.kind) {
+        ev.push(format!("it is {}", k.phrase()));
+    }
     cause_fix(
         format!("fd {fd} is not a socket: it refers to {what}."),
-        vec![format!("/proc/PID/fd/{fd} -> {what}")],
+        ev,
         Confidence::High,
         "the fd number is wrong: it was closed and reused, or another fd was meant",
+    )
+}
+
+/// EBADF on a negative fd: a failed open or socket() whose -1 was used.
+pub(super) fn negative_fd(c: &Ctx) -> Option<Cause> {
+    let fd = c.ev.fd.filter(|&fd| fd < 0)?;
+    cause_fix(
+        format!(
+            "fd {fd} is not a descriptor: the program used the result of a call that failed (socket(), open(), accept() return -1)."
+        ),
+        vec![format!("the call's fd argument is {fd}")],
+        Confidence::High,
+        "check the result of the call that should have made the fd before using it",
+    )
+}
+
+/// EBADF on an fd opened with O_PATH.
+pub(super) fn o_path(c: &Ctx) -> Option<Cause> {
+    let f = c.f.fd.as_ref().filter(|f| f.open)?;
+    if f.flags? & O_PATH == 0 {
+        return None;
+    }
+    let what = f
+        .target
+        .as_ref()
+        .map(|t| fd_kind_text(t.as_bytes(), f.kind))
+        .unwrap_or_else(|| "a file".into());
+    cause_fix(
+        format!(
+            "fd {} was opened with O_PATH ({what}): such an fd names a file but allows no I/O on it.",
+            f.fd
+        ),
+        vec![format!("fdinfo flags {:o} include O_PATH", f.flags?)],
+        Confidence::High,
+        "open the file without O_PATH, or connect to a socket by its path instead of through the fd",
+    )
+}
+
+/// EBADF: the fd is not open (and the trace did not see it closed).
+pub(super) fn not_open(c: &Ctx) -> Option<Cause> {
+    let f = c.f.fd.as_ref().filter(|f| !f.open)?;
+    cause_fix(
+        format!(
+            "fd {} is not open in the process: it was never opened, or was closed where sockwhy did not see it (before the trace, or by a call outside the traced set).",
+            f.fd
+        ),
+        vec![format!("/proc/PID/fd/{} does not exist", f.fd)],
+        Confidence::High,
+        "find where the fd number comes from: a stale variable, a double close, or an fd inherited from a parent that did not pass it",
     )
 }
 
@@ -873,7 +980,10 @@ mod tests {
             target: Some("/dev/pts/0".into()),
         }];
         let c = find_cause(&e, &Facts::default(), &h).unwrap();
-        assert!(c.summary.contains("refers to /dev/pts/0"));
+        assert!(
+            c.summary.contains("refers to a terminal (/dev/pts/0)"),
+            "{c:?}"
+        );
         assert_eq!(c.rule, "fd.not-a-socket");
     }
 }

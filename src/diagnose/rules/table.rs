@@ -107,6 +107,7 @@ const LISTEN_ACCEPT: &[Sysno] = &[Sysno::listen, Sysno::accept, Sysno::accept4];
 const SEND_TO: &[Sysno] = &[Sysno::sendto, Sysno::sendmsg, Sysno::sendmmsg];
 const SENDMSG: &[Sysno] = &[Sysno::sendmsg, Sysno::sendmmsg];
 const SOCKET: &[Sysno] = &[Sysno::socket, Sysno::socketpair];
+const RECVMSG: &[Sysno] = &[Sysno::recvmsg, Sysno::recvmmsg];
 const SOCKETPAIR: &[Sysno] = &[Sysno::socketpair];
 const SENDS: &[Sysno] = state::SENDS;
 const RECVS: &[Sysno] = state::RECVS;
@@ -607,6 +608,27 @@ pub static RULES: &[RuleDef] = &[
         "the fd was closed earlier in the trace",
         state::closed_earlier,
     ),
+    rule(
+        "fd.negative",
+        Any,
+        Errnos(&[E::EBADF]),
+        "a negative fd: the result of a call that failed was used",
+        state::negative_fd,
+    ),
+    rule(
+        "fd.o-path",
+        Any,
+        Errnos(&[E::EBADF]),
+        "the fd was opened with O_PATH, which allows no I/O",
+        state::o_path,
+    ),
+    rule(
+        "fd.not-open",
+        Any,
+        Errnos(&[E::EBADF]),
+        "the fd is not open in the process",
+        state::not_open,
+    ),
     // Control messages and fd counts.
     rule(
         "sendmsg.rights-fd-not-open",
@@ -614,6 +636,55 @@ pub static RULES: &[RuleDef] = &[
         Errnos(&[E::EBADF]),
         "SCM_RIGHTS passes an fd that is not open in the sender",
         cmsg::rights_not_open,
+    ),
+    rule(
+        "sendmsg.malformed-cmsg",
+        Only(SENDMSG),
+        Errnos(&[E::EINVAL]),
+        "a control message's cmsg_len is shorter than its header or runs past msg_controllen",
+        cmsg::malformed_cmsg,
+    ),
+    rule(
+        "sendmsg.too-many-fds",
+        Only(SENDMSG),
+        Errnos(&[E::EINVAL]),
+        "more than 253 fds in the SCM_RIGHTS of one message",
+        cmsg::too_many_fds,
+    ),
+    rule(
+        "sendmsg.unsendable-cmsg",
+        Only(SENDMSG),
+        Errnos(&[E::EINVAL]),
+        "a SOL_SOCKET control message that cannot be sent (unknown, or receive-only such as SCM_SECURITY)",
+        cmsg::unsendable_cmsg,
+    ),
+    rule(
+        "sendmsg.credentials-length",
+        Only(SENDMSG),
+        Errnos(&[E::EINVAL]),
+        "SCM_CREDENTIALS with a cmsg_len other than CMSG_LEN(sizeof(struct ucred))",
+        cmsg::credentials_length,
+    ),
+    rule(
+        "sendmsg.credentials-length-unseen",
+        Only(SENDMSG),
+        Errnos(&[E::EINVAL]),
+        "SCM_CREDENTIALS and nothing else wrong in the record: most likely its cmsg_len",
+        cmsg::credentials_length_unseen,
+    ),
+    rule(
+        "sendmsg.control-over-optmem",
+        Only(SENDMSG),
+        Errnos(&[E::ENOBUFS]),
+        "msg_controllen is larger than net.core.optmem_max",
+        cmsg::control_over_optmem,
+    ),
+    rule(
+        "recvmsg.fds-dropped",
+        Only(RECVMSG),
+        Outcomes::Success,
+        "a receive that worked but cut the control data short (MSG_CTRUNC): passed fds were closed",
+        cmsg::fds_dropped,
     ),
     rule(
         "sendmsg.nested-too-deep",
