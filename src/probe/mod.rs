@@ -15,8 +15,8 @@ pub mod sockdiag;
 
 use crate::kb::{self, Probe, ProbeSet};
 use crate::model::facts::{
-    BoundSocket, CredClaim, FileKind, HolderView, NameThere, PeerFacts, RightsFd, SockState,
-    UnixSocket, WalkEnd,
+    BoundSocket, CredClaim, FileKind, HolderView, NameThere, Namespaces, NsKind, PeerFacts,
+    RightsFd, SockState, UnixSocket, WalkEnd,
 };
 use crate::model::{
     ByteString, Cmsg, Errno, Facts, Fd, Pid, SockAddr, SockKind, SyscallEvent, Tid, UnixName,
@@ -225,7 +225,7 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
 /// Every AF_UNIX socket `pid` can see: sock_diag in its network namespace (true), else
 /// its /proc/PID/net/unix (false: names only, no file inodes).
 pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
-    let ours = ns::probe_namespaces(std::process::id() as Pid).net;
+    let ours = ns::our_namespaces().net;
     probe_unix_table_of(ns::probe_namespaces(pid).net, pid, ours)
 }
 
@@ -346,9 +346,14 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
             if !how.table {
                 return;
             }
-            let mine = ns::probe_namespaces(pid);
+            // Only the network namespace is needed to read the right table; the others
+            // only when some socket's holder is looked at (below).
+            let mine = Namespaces {
+                net: ns::ns_inode(pid, NsKind::Net),
+                ..Namespaces::default()
+            };
             f.ns = Some(mine);
-            let ours = ns::probe_namespaces(std::process::id() as Pid).net;
+            let ours = ns::our_namespaces().net;
             let Some((table, mut exact)) = probe_unix_table_of(mine.net, pid, ours) else {
                 f.unchecked.push(NO_TABLE.into());
                 return;
@@ -395,11 +400,17 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
                 f.bound = Some(with_owners(found, scan, None));
                 f.bound_elsewhere = with_owners(by_name, scan, Some(name.as_bytes()));
             }
+            if !f.bound_elsewhere.is_empty() || !f.near.is_empty() {
+                f.ns = Some(ns::probe_namespaces(pid));
+            }
         }
         Some(UnixName::Abstract(name)) if how.table => {
-            let mine = ns::probe_namespaces(pid);
+            let mine = Namespaces {
+                net: ns::ns_inode(pid, NsKind::Net),
+                ..Namespaces::default()
+            };
             f.ns = Some(mine);
-            let ours = ns::probe_namespaces(std::process::id() as Pid).net;
+            let ours = ns::our_namespaces().net;
             let Some((table, _)) = probe_unix_table_of(mine.net, pid, ours) else {
                 f.unchecked.push(NO_TABLE.into());
                 return;
@@ -434,6 +445,9 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
                     }
                 }
                 f.bound_other_netns = Some(with_owners(elsewhere, scan, None));
+                if f.bound_other_netns.as_ref().is_some_and(|b| !b.is_empty()) {
+                    f.ns = Some(ns::probe_namespaces(pid));
+                }
             }
             f.bound = Some(with_owners(found, scan, None));
         }

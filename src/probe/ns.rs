@@ -14,7 +14,8 @@ pub fn parse_ns_link(link: &[u8]) -> Option<u64> {
     std::str::from_utf8(n).ok()?.parse().ok()
 }
 
-fn ns_inode(pid: Pid, kind: NsKind) -> Option<u64> {
+/// The inode of one of `pid`'s namespaces.
+pub fn ns_inode(pid: Pid, kind: NsKind) -> Option<u64> {
     let link = std::fs::read_link(format!("/proc/{pid}/ns/{}", kind.name().0)).ok()?;
     parse_ns_link(link.as_os_str().as_bytes())
 }
@@ -29,9 +30,34 @@ pub fn probe_namespaces(pid: Pid) -> Namespaces {
     }
 }
 
-/// The network namespaces of the host other than `except`, each with one process in it
-/// (the lowest pid), in namespace order. One readlink per process.
-pub fn probe_other_netns(except: Option<u64>) -> Vec<(u64, Pid)> {
+/// sockwhy's own namespaces: read once (its threads never move, the short-lived one that
+/// joins another network namespace for sock_diag ends with its query).
+pub fn our_namespaces() -> Namespaces {
+    static OURS: std::sync::OnceLock<Namespaces> = std::sync::OnceLock::new();
+    *OURS.get_or_init(|| probe_namespaces(std::process::id() as Pid))
+}
+
+/// How long a listing of the host's network namespaces is reused: listing them means
+/// reading /proc (a readdir, and a readlink per process not seen before), too much for
+/// every one of thousands of failures a second; a namespace made less than this before a
+/// failure may be missed by it.
+pub const NETNS_TTL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// The listing, and what it remembers between listings.
+#[derive(Default)]
+struct NetnsCache {
+    /// Each process's network namespace as first read (read again once its pid has gone
+    /// from /proc, so a reused pid is read anew).
+    by_pid: std::collections::HashMap<Pid, Option<u64>>,
+    /// Every namespace with one process in it, and when that was listed.
+    listed: Option<(std::time::Instant, Vec<(u64, Pid)>)>,
+}
+
+thread_local! {
+    static NETNS: std::cell::RefCell<NetnsCache> = std::cell::RefCell::new(NetnsCache::default());
+}
+
+fn list_netns(cache: &mut NetnsCache) -> Vec<(u64, Pid)> {
     let Ok(procs) = std::fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -40,10 +66,14 @@ pub fn probe_other_netns(except: Option<u64>) -> Vec<(u64, Pid)> {
         .filter_map(|e| e.file_name().to_str()?.parse().ok())
         .collect();
     pids.sort_unstable();
+    cache.by_pid.retain(|p, _| pids.binary_search(p).is_ok());
     let mut out: Vec<(u64, Pid)> = Vec::new();
-    for pid in pids {
-        if let Some(ns) = ns_inode(pid, NsKind::Net)
-            && Some(ns) != except
+    for &pid in &pids {
+        let ns = *cache
+            .by_pid
+            .entry(pid)
+            .or_insert_with(|| ns_inode(pid, NsKind::Net));
+        if let Some(ns) = ns
             && !out.iter().any(|(n, _)| *n == ns)
         {
             out.push((ns, pid));
@@ -51,6 +81,34 @@ pub fn probe_other_netns(except: Option<u64>) -> Vec<(u64, Pid)> {
     }
     out.sort_unstable();
     out
+}
+
+/// The network namespaces of the host other than `except`, each with one process in it
+/// (the lowest pid), in namespace order. Listed at most once per [`NETNS_TTL`]. (A process
+/// that moves to another network namespace after it was first seen is found in its old
+/// one until its pid goes.)
+pub fn probe_other_netns(except: Option<u64>) -> Vec<(u64, Pid)> {
+    NETNS.with(|cell| {
+        let mut c = cell.borrow_mut();
+        let now = std::time::Instant::now();
+        let fresh = c
+            .listed
+            .as_ref()
+            .is_some_and(|(t, _)| now.duration_since(*t) < NETNS_TTL);
+        if !fresh {
+            let l = list_netns(&mut c);
+            c.listed = Some((now, l));
+        }
+        c.listed
+            .as_ref()
+            .map(|(_, l)| {
+                l.iter()
+                    .copied()
+                    .filter(|(n, _)| Some(*n) != except)
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
 }
 
 /// What `name` (a path as the holder bound it) reaches as process `pid` resolves it,
