@@ -276,3 +276,43 @@ fn ns_client_in_its_own_network_namespace() {
         "{c:#}"
     );
 }
+
+#[test]
+#[cfg_attr(not(is_root), ignore = "needs root (unshare --net, setpriv)")]
+#[cfg_attr(not(has_socat), ignore = "socat is not installed")]
+fn ns_an_unprivileged_sockwhy_says_what_it_could_not_check() {
+    require_root();
+    use std::os::unix::fs::PermissionsExt;
+    let name = format!("sockwhy-ns-hidden-{}", std::process::id());
+    let (_server, _pid) = unshared(
+        &["--net"],
+        &format!("exec socat ABSTRACT-LISTEN:{name},fork EXEC:/bin/cat"),
+    );
+    wait_abstract_in(_pid, &name);
+    let d = tempdir("ns-hidden");
+    std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let save = d.join("t.jsonl");
+    // sockwhy itself as nobody: root's processes (and their network namespaces) are
+    // closed to it.
+    let o = run(Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_sockwhy"))
+        .arg("--save")
+        .arg(&save)
+        .args(["-o", "/dev/null", "-e", "trace=connect", "--", "socat", "-"])
+        .arg(format!("ABSTRACT-CONNECT:{name}"))
+        .stdin(Stdio::null()));
+    assert!(o.status.code().is_some(), "{}", stderr(&o));
+    let f: Vec<Value> = read_trace(&save)
+        .into_iter()
+        .filter(|r| r["syscall"] == "connect" && r["errno"] == "ECONNREFUSED")
+        .collect();
+    assert_eq!(f.len(), 1, "{f:#?}");
+    let c = &f[0]["cause"];
+    assert_eq!(c["rule"], "connect.abstract-unbound", "{c:#}");
+    assert_eq!(c["confidence"], "medium", "{c:#}");
+    assert!(
+        evidence(c).contains(&"not checked: the network namespaces of processes sockwhy may not look into (run it as root)".to_owned()),
+        "{c:#}"
+    );
+}

@@ -100,6 +100,7 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
     if tags.has(Probe::Perm) {
         probe_names(pid, &mut f);
     }
+    note_hidden_holders(&scan, &mut f);
     if tags.has(Probe::Peer)
         && let Some(fd) = ev.fd
     {
@@ -177,6 +178,25 @@ pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
     probe_address(pid, addr, how, &mut f, &mut Scanned::default());
     probe_names(pid, &mut f);
     f
+}
+
+/// When the owner scan could not look into every process and some socket the facts name
+/// has no holder found, say that its holder could not be checked.
+fn note_hidden_holders(scan: &Scanned, f: &mut Facts) {
+    let unheld = f
+        .bound
+        .iter()
+        .flatten()
+        .chain(&f.bound_elsewhere)
+        .chain(f.bound_other_netns.iter().flatten())
+        .chain(f.near.iter().map(|n| &n.bound))
+        .any(|b| b.owners.is_empty());
+    if scan.incomplete() && unheld {
+        f.unchecked.push(
+            "who holds some of these sockets: sockwhy may not look into every process's fds (run it as root)"
+                .into(),
+        );
+    }
 }
 
 /// The names of the ids a permission check on the path involved (the process's, the
@@ -320,6 +340,8 @@ fn path_matches(
 /// reachable from any of them and an abstract name held in another is a near miss.
 fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut Scanned) {
     const NO_TABLE: &str = "which sockets are bound (no sock_diag, no /proc/net/unix)";
+    const HIDDEN_NETNS: &str =
+        "the network namespaces of processes sockwhy may not look into (run it as root)";
     match a.unix_name() {
         Some(UnixName::Path(name)) => {
             let purpose = if how.bind {
@@ -370,7 +392,11 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
             let (mut by_file, mut by_name) = (m.by_file, m.by_name);
             let mut tables = vec![exact];
             if by_file.is_empty() && by_name.is_empty() {
-                for (netns, rep) in ns::probe_other_netns(mine.net) {
+                let others = ns::probe_other_netns(mine.net);
+                if others.hidden {
+                    f.unchecked.push(HIDDEN_NETNS.into());
+                }
+                for (netns, rep) in others.found {
                     let Some((t, ex)) = probe_unix_table_of(Some(netns), rep, ours) else {
                         f.unchecked
                             .push(format!("the sockets of network namespace {netns}"));
@@ -435,7 +461,11 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
             }
             if found.is_empty() {
                 let mut elsewhere = Vec::new();
-                for (netns, rep) in ns::probe_other_netns(mine.net) {
+                let others = ns::probe_other_netns(mine.net);
+                if others.hidden {
+                    f.unchecked.push(HIDDEN_NETNS.into());
+                }
+                for (netns, rep) in others.found {
                     match probe_unix_table_of(Some(netns), rep, ours) {
                         Some((t, _)) => elsewhere
                             .extend(abstract_matches(&t, name).into_iter().map(|s| (s, false))),

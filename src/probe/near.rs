@@ -221,12 +221,15 @@ pub fn probe_near(
             break;
         }
         let owners = scan.owners(s.inode);
-        let Some(first) = owners.first() else {
-            continue;
+        // A socket nobody holds is dead, unless its holder is a process we may not see.
+        let first = match owners.first() {
+            Some(o) => Some(o.pid),
+            None if scan.incomplete() => None,
+            None => continue,
         };
         let (holder, reachable) = match &s.name {
             UnixName::Path(p) => {
-                let h = probe_holder_view(first.pid, p.as_bytes(), s.vfs);
+                let h = first.map(|pid| probe_holder_view(pid, p.as_bytes(), s.vfs));
                 let reach = match probe_name_there(pid, p.as_bytes(), s.vfs) {
                     NameThere::ThisSocket(_) => Some(true),
                     NameThere::Unknown => None,
@@ -235,12 +238,12 @@ pub fn probe_near(
                 (h, reach)
             }
             _ => (
-                HolderView {
-                    pid: first.pid,
-                    ns: super::ns::probe_namespaces(first.pid),
+                first.map(|pid| HolderView {
+                    pid,
+                    ns: super::ns::probe_namespaces(pid),
                     there: NameThere::Unknown,
                     cwd: None,
-                },
+                }),
                 Some(true),
             ),
         };
@@ -249,7 +252,7 @@ pub fn probe_near(
                 sock: s.clone(),
                 owners,
                 by_file: false,
-                holder: Some(holder),
+                holder,
             },
             kind: k,
             close: is_close(wanted, wanted_abs, &s.name, k),

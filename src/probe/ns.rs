@@ -43,23 +43,45 @@ pub fn our_namespaces() -> Namespaces {
 /// failure may be missed by it.
 pub const NETNS_TTL: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// The host's network namespaces as sockwhy could list them.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NetnsList {
+    /// Every namespace found, each with one process in it (the lowest pid).
+    pub found: Vec<(u64, Pid)>,
+    /// Some processes' namespaces could not be read for want of privilege (another
+    /// user's, sockwhy not root): there may be namespaces the list does not have. (Root
+    /// may still be refused a process of a more privileged user namespace; like the
+    /// processes of other pid namespaces, which /proc never lists, that is beyond what
+    /// sockwhy can look at, not a check it skipped.)
+    pub hidden: bool,
+}
+
+/// True when sockwhy runs as root (so a refusal to look into a process is not its own
+/// want of privilege).
+pub fn we_are_root() -> bool {
+    nix::unistd::geteuid().is_root()
+}
+
 /// The listing, and what it remembers between listings.
 #[derive(Default)]
 struct NetnsCache {
-    /// Each process's network namespace as first read (read again once its pid has gone
-    /// from /proc, so a reused pid is read anew).
+    /// Each process's network namespace as first read, None when it may not be read
+    /// (read again once its pid has gone from /proc, so a reused pid is read anew).
     by_pid: std::collections::HashMap<Pid, Option<u64>>,
-    /// Every namespace with one process in it, and when that was listed.
-    listed: Option<(std::time::Instant, Vec<(u64, Pid)>)>,
+    /// The last listing, and when it was made.
+    listed: Option<(std::time::Instant, NetnsList)>,
 }
 
 thread_local! {
     static NETNS: std::cell::RefCell<NetnsCache> = std::cell::RefCell::new(NetnsCache::default());
 }
 
-fn list_netns(cache: &mut NetnsCache) -> Vec<(u64, Pid)> {
+fn list_netns(cache: &mut NetnsCache) -> NetnsList {
     let Ok(procs) = std::fs::read_dir("/proc") else {
-        return Vec::new();
+        return NetnsList {
+            found: Vec::new(),
+            hidden: true,
+        };
     };
     let mut pids: Vec<Pid> = procs
         .flatten()
@@ -67,19 +89,31 @@ fn list_netns(cache: &mut NetnsCache) -> Vec<(u64, Pid)> {
         .collect();
     pids.sort_unstable();
     cache.by_pid.retain(|p, _| pids.binary_search(p).is_ok());
-    let mut out: Vec<(u64, Pid)> = Vec::new();
+    let mut out = NetnsList::default();
     for &pid in &pids {
-        let ns = *cache
-            .by_pid
-            .entry(pid)
-            .or_insert_with(|| ns_inode(pid, NsKind::Net));
-        if let Some(ns) = ns
-            && !out.iter().any(|(n, _)| *n == ns)
-        {
-            out.push((ns, pid));
+        let ns = match cache.by_pid.get(&pid) {
+            Some(ns) => *ns,
+            None => match std::fs::read_link(format!("/proc/{pid}/ns/net")) {
+                Ok(l) => {
+                    let ns = parse_ns_link(l.as_os_str().as_bytes());
+                    cache.by_pid.insert(pid, ns);
+                    ns
+                }
+                // Gone meanwhile: nothing hidden, and not remembered.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(_) => {
+                    cache.by_pid.insert(pid, None);
+                    None
+                }
+            },
+        };
+        match ns {
+            Some(ns) if !out.found.iter().any(|(n, _)| *n == ns) => out.found.push((ns, pid)),
+            Some(_) => {}
+            None => out.hidden |= !we_are_root(),
         }
     }
-    out.sort_unstable();
+    out.found.sort_unstable();
     out
 }
 
@@ -87,7 +121,7 @@ fn list_netns(cache: &mut NetnsCache) -> Vec<(u64, Pid)> {
 /// (the lowest pid), in namespace order. Listed at most once per [`NETNS_TTL`]. (A process
 /// that moves to another network namespace after it was first seen is found in its old
 /// one until its pid goes.)
-pub fn probe_other_netns(except: Option<u64>) -> Vec<(u64, Pid)> {
+pub fn probe_other_netns(except: Option<u64>) -> NetnsList {
     NETNS.with(|cell| {
         let mut c = cell.borrow_mut();
         let now = std::time::Instant::now();
@@ -99,15 +133,19 @@ pub fn probe_other_netns(except: Option<u64>) -> Vec<(u64, Pid)> {
             let l = list_netns(&mut c);
             c.listed = Some((now, l));
         }
-        c.listed
+        let l = c
+            .listed
             .as_ref()
-            .map(|(_, l)| {
-                l.iter()
-                    .copied()
-                    .filter(|(n, _)| Some(*n) != except)
-                    .collect()
-            })
-            .unwrap_or_default()
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default();
+        NetnsList {
+            found: l
+                .found
+                .into_iter()
+                .filter(|(n, _)| Some(*n) != except)
+                .collect(),
+            hidden: l.hidden,
+        }
     })
 }
 
@@ -156,11 +194,12 @@ mod tests {
         assert!(ns.mnt.is_some() && ns.net.is_some() && ns.user.is_some() && ns.pid.is_some());
         assert!(ns.differ(&ns).is_empty());
         assert!(
-            !probe_other_netns(None).is_empty(),
+            !probe_other_netns(None).found.is_empty(),
             "at least our own namespace"
         );
         assert!(
             probe_other_netns(ns.net)
+                .found
                 .iter()
                 .all(|(n, _)| Some(*n) != ns.net),
             "ours left out"

@@ -15,6 +15,9 @@ use std::os::unix::ffi::OsStrExt;
 pub struct ProcScan {
     by_inode: HashMap<u64, Vec<(Pid, Fd)>>,
     comm: HashMap<Pid, ByteString>,
+    /// Some process's fds could not be read (another user's, without root): a socket
+    /// with no holder found may be held by one of them.
+    incomplete: bool,
 }
 
 impl ProcScan {
@@ -30,8 +33,15 @@ impl ProcScan {
             .collect();
         pids.sort_unstable();
         for pid in pids {
-            let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
-                continue;
+            let fds = match std::fs::read_dir(format!("/proc/{pid}/fd")) {
+                Ok(fds) => fds,
+                Err(e) => {
+                    // A process that exited meanwhile hides nothing; one root may not
+                    // look into is beyond reach, like another pid namespace's.
+                    scan.incomplete |= e.kind() == std::io::ErrorKind::PermissionDenied
+                        && !super::ns::we_are_root();
+                    continue;
+                }
             };
             for e in fds.flatten() {
                 let Ok(link) = std::fs::read_link(e.path()) else {
@@ -85,6 +95,11 @@ impl Scanned {
     /// Who holds `inode`, from this failure's one scan.
     pub fn owners(&mut self, inode: u64) -> Vec<Owner> {
         self.0.get_or_insert_with(ProcScan::probe).owners(inode)
+    }
+
+    /// True when the scan was made and could not look into every process.
+    pub fn incomplete(&self) -> bool {
+        self.0.as_ref().is_some_and(|s| s.incomplete)
     }
 }
 
