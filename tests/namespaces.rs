@@ -24,6 +24,16 @@ fn unshared(args: &[&str], script: &str) -> (Reaped, i32) {
     (Reaped(child), pid)
 }
 
+/// `socat ABSTRACT-LISTEN:NAME` in a network namespace of its own, once it listens.
+fn netns_server(name: &str) -> (Reaped, i32) {
+    let (server, pid) = unshared(
+        &["--net"],
+        &format!("exec socat ABSTRACT-LISTEN:{name},fork EXEC:/bin/cat"),
+    );
+    wait_abstract_in(pid, name);
+    (server, pid)
+}
+
 /// A process on the host, killed on drop.
 fn host(cmd: &[&str]) -> (Reaped, i32) {
     let child = Command::new(cmd[0])
@@ -63,18 +73,7 @@ fn wait_abstract_in(pid: i32, name: &str) {
 
 /// Trace `cmd`, return its failing connect records (the program's own).
 fn traced_connect_failures(tag: &str, cmd: &[&str]) -> Vec<Value> {
-    let save = tempdir(tag).join("t.jsonl");
-    let o = run(sockwhy()
-        .arg("--save")
-        .arg(&save)
-        .args(["-o", "/dev/null", "-e", "trace=connect", "--"])
-        .args(cmd)
-        .stdin(Stdio::null()));
-    assert!(o.status.code().is_some(), "{}", stderr(&o));
-    read_trace(&save)
-        .into_iter()
-        .filter(|r| r["type"] == "syscall" && r["syscall"] == "connect" && !r["errno"].is_null())
-        .collect()
+    traced_failed_connects(tag, None, &[], cmd)
 }
 
 fn evidence(c: &Value) -> Vec<String> {
@@ -213,11 +212,7 @@ fn ns_client_in_a_private_mount_namespace() {
 fn ns_abstract_name_held_in_another_network_namespace() {
     require_root();
     let name = format!("sockwhy-ns-srv-{}", std::process::id());
-    let (_server, pid) = unshared(
-        &["--net"],
-        &format!("exec socat ABSTRACT-LISTEN:{name},fork EXEC:/bin/cat"),
-    );
-    wait_abstract_in(pid, &name);
+    let (_server, pid) = netns_server(&name);
     let f = traced_connect_failures(
         "ns-netns-client",
         &["socat", "-", &format!("ABSTRACT-CONNECT:{name}")],
@@ -284,11 +279,7 @@ fn ns_an_unprivileged_sockwhy_says_what_it_could_not_check() {
     require_root();
     use std::os::unix::fs::PermissionsExt;
     let name = format!("sockwhy-ns-hidden-{}", std::process::id());
-    let (_server, _pid) = unshared(
-        &["--net"],
-        &format!("exec socat ABSTRACT-LISTEN:{name},fork EXEC:/bin/cat"),
-    );
-    wait_abstract_in(_pid, &name);
+    let (_server, _) = netns_server(&name);
     let d = tempdir("ns-hidden");
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o777)).unwrap();
     let save = d.join("t.jsonl");
@@ -303,11 +294,9 @@ fn ns_an_unprivileged_sockwhy_says_what_it_could_not_check() {
         .arg(format!("ABSTRACT-CONNECT:{name}"))
         .stdin(Stdio::null()));
     assert!(o.status.code().is_some(), "{}", stderr(&o));
-    let f: Vec<Value> = read_trace(&save)
-        .into_iter()
-        .filter(|r| r["syscall"] == "connect" && r["errno"] == "ECONNREFUSED")
-        .collect();
+    let f = failed_connects_in(read_trace(&save));
     assert_eq!(f.len(), 1, "{f:#?}");
+    assert_eq!(f[0]["errno"], "ECONNREFUSED");
     let c = &f[0]["cause"];
     assert_eq!(c["rule"], "connect.abstract-unbound", "{c:#}");
     assert_eq!(c["confidence"], "medium", "{c:#}");

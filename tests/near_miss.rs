@@ -38,19 +38,7 @@ fn wait_bound(name: &str) {
 
 /// Trace `cmd` in `cwd`; its failing connect records.
 fn failed_connects(tag: &str, cwd: &Path, cmd: &[&str]) -> Vec<Value> {
-    let save = tempdir(tag).join("t.jsonl");
-    let o = run(sockwhy()
-        .current_dir(cwd)
-        .arg("--save")
-        .arg(&save)
-        .args(["-o", "/dev/null", "-e", "trace=connect", "--"])
-        .args(cmd)
-        .stdin(Stdio::null()));
-    assert!(o.status.code().is_some(), "{}", stderr(&o));
-    read_trace(&save)
-        .into_iter()
-        .filter(|r| r["type"] == "syscall" && r["syscall"] == "connect" && !r["errno"].is_null())
-        .collect()
+    traced_failed_connects(tag, Some(cwd), &[], cmd)
 }
 
 fn the_cause(f: &[Value]) -> &Value {
@@ -115,30 +103,22 @@ fn near_similar_name_in_the_same_directory() {
     assert_eq!(c["confidence"], "medium");
 }
 
-#[test]
-#[cfg_attr(not(has_socat), ignore = "socat is not installed")]
-fn near_same_file_name_elsewhere_and_another_number() {
-    let d = tempdir("near-socat");
-    std::fs::create_dir_all(d.join("a")).unwrap();
-    std::fs::create_dir_all(d.join("b")).unwrap();
-    let live = d.join("a/sockwhy-near-app.sock");
+/// A socat listening at `live`, a socat client failing on `wanted`: the client's
+/// cause must be the did-you-mean naming the server's socket and `why`.
+fn socat_near_miss(tag: &str, d: &Path, live: &Path, wanted: &Path, why: &str) {
     let (_srv, pid) = server(
-        &d,
+        d,
         &[
             "socat",
-            &format!("UNIX-LISTEN:{},fork", s(&live)),
+            &format!("UNIX-LISTEN:{},fork", s(live)),
             "EXEC:/bin/cat",
         ],
     );
-    wait_bound(&s(&live));
+    wait_bound(&s(live));
     let f = failed_connects(
-        "near-basename",
-        &d,
-        &[
-            "socat",
-            "-",
-            &format!("UNIX-CONNECT:{}", s(&d.join("b/sockwhy-near-app.sock"))),
-        ],
+        tag,
+        d,
+        &["socat", "-", &format!("UNIX-CONNECT:{}", s(wanted))],
     );
     let c = the_cause(&f);
     assert_eq!(c["rule"], "connect.did-you-mean", "{c:#}");
@@ -146,38 +126,32 @@ fn near_same_file_name_elsewhere_and_another_number() {
     assert!(
         summary.contains(&format!(
             "\"{}\" is a live listening socket held by pid {pid} (socat)",
-            s(&live)
-        )) && summary.contains("the same file name in another directory"),
+            s(live)
+        )) && summary.contains(why),
         "{summary}"
     );
+}
 
-    // The same name with another number (a worker's index).
-    let pg = d.join("sockwhy-worker-2.sock");
-    let (_pg, pgpid) = server(
+#[test]
+#[cfg_attr(not(has_socat), ignore = "socat is not installed")]
+fn near_same_file_name_elsewhere_and_another_number() {
+    let d = tempdir("near-socat");
+    std::fs::create_dir_all(d.join("a")).unwrap();
+    std::fs::create_dir_all(d.join("b")).unwrap();
+    socat_near_miss(
+        "near-basename",
         &d,
-        &[
-            "socat",
-            &format!("UNIX-LISTEN:{},fork", s(&pg)),
-            "EXEC:/bin/cat",
-        ],
+        &d.join("a/sockwhy-near-app.sock"),
+        &d.join("b/sockwhy-near-app.sock"),
+        "the same file name in another directory",
     );
-    wait_bound(&s(&pg));
-    let f = failed_connects(
+    // The same name with another number (a worker's index).
+    socat_near_miss(
         "near-number",
         &d,
-        &[
-            "socat",
-            "-",
-            &format!("UNIX-CONNECT:{}", s(&d.join("sockwhy-worker-1.sock"))),
-        ],
-    );
-    let c = the_cause(&f);
-    assert_eq!(c["rule"], "connect.did-you-mean", "{c:#}");
-    let summary = c["summary"].as_str().unwrap();
-    assert!(
-        summary.contains(&format!("pid {pgpid} (socat)"))
-            && summary.contains("the same name with another number"),
-        "{summary}"
+        &d.join("sockwhy-worker-2.sock"),
+        &d.join("sockwhy-worker-1.sock"),
+        "the same name with another number",
     );
 }
 

@@ -55,22 +55,7 @@ fn wait_socket(p: &Path) {
 
 /// Trace `cmd` (with `env`), return the failing connects.
 fn failed_connects(tag: &str, env: &[(&str, &str)], cmd: &[&str]) -> Vec<Value> {
-    let save = tempdir(tag).join("t.jsonl");
-    let mut c = sockwhy();
-    c.arg("--save")
-        .arg(&save)
-        .args(["-o", "/dev/null", "-e", "trace=connect", "--"])
-        .args(cmd)
-        .stdin(Stdio::null());
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    let o = run(&mut c);
-    assert!(o.status.code().is_some(), "{}", stderr(&o));
-    read_trace(&save)
-        .into_iter()
-        .filter(|r| r["type"] == "syscall" && r["syscall"] == "connect" && !r["errno"].is_null())
-        .collect()
+    traced_failed_connects(tag, None, env, cmd)
 }
 
 /// The failing connect to `name` (a path, or `@abstract`).
@@ -210,11 +195,7 @@ fn services_dbus_system_bus_not_running() {
         .args(["--mount", "--propagation", "private", "sh", "-c", &script])
         .stdin(Stdio::null()));
     assert_eq!(o.status.code(), Some(1), "dbus-send fails: {}", stderr(&o));
-    let trace = read_trace(&save);
-    let f: Vec<Value> = trace
-        .into_iter()
-        .filter(|r| r["type"] == "syscall" && r["syscall"] == "connect" && !r["errno"].is_null())
-        .collect();
+    let f = failed_connects_in(read_trace(&save));
     let c = &to(&f, "/run/dbus/system_bus_socket")["cause"];
     assert_eq!(c["rule"], "connect.service-not-running", "{c:#}");
     assert!(
@@ -260,10 +241,7 @@ fn services_dbus_session_bus_of_another_uid() {
         .stdin(Stdio::null()));
     assert!(o.status.code().is_some(), "{}", stderr(&o));
     let dpid = std::fs::read_to_string(&pidf).unwrap().trim().to_owned();
-    let f: Vec<Value> = read_trace(&save)
-        .into_iter()
-        .filter(|r| r["type"] == "syscall" && r["syscall"] == "connect" && !r["errno"].is_null())
-        .collect();
+    let f: Vec<Value> = failed_connects_in(read_trace(&save));
     let c = &to(&f, "/run/user/4242/bus")["cause"];
     assert_eq!(c["rule"], "connect.service-not-running", "{c:#}");
     let summary = text(c, "summary");

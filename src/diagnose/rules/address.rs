@@ -1223,24 +1223,10 @@ mod tests {
         );
         // With the names of the tracee's /etc/passwd and /etc/group.
         let mut named = f.clone();
-        named
-            .path
-            .as_mut()
-            .unwrap()
-            .denied
-            .as_mut()
-            .unwrap()
-            .info
-            .gid = 33;
-        named
-            .path
-            .as_mut()
-            .unwrap()
-            .denied
-            .as_mut()
-            .unwrap()
-            .info
-            .mode = 0o750;
+        if let Some(d) = named.path.as_mut().and_then(|w| w.denied.as_mut()) {
+            d.info.gid = 33;
+            d.info.mode = 0o750;
+        }
         named.names = Some(IdNames {
             users: vec![(65534, "nobody".into(), 65534), (0, "root".into(), 0)],
             groups: vec![

@@ -15,6 +15,8 @@ pub enum Calls {
     Any,
     /// Only these.
     Only(&'static [Sysno]),
+    /// The calls of either list.
+    Either(&'static [Sysno], &'static [Sysno]),
 }
 
 /// The outcomes a rule is asked about.
@@ -48,6 +50,7 @@ impl RuleDef {
         let call = match self.calls {
             Calls::Any => true,
             Calls::Only(s) => s.contains(&sys),
+            Calls::Either(a, b) => a.contains(&sys) || b.contains(&sys),
         };
         call && self.outcome_is(errno)
     }
@@ -67,6 +70,7 @@ impl RuleDef {
         match self.calls {
             Calls::Any => true,
             Calls::Only(s) => calls.iter().any(|c| s.contains(c)),
+            Calls::Either(a, b) => calls.iter().any(|c| a.contains(c) || b.contains(c)),
         }
     }
 }
@@ -111,20 +115,6 @@ const RECVMSG: &[Sysno] = &[Sysno::recvmsg, Sysno::recvmmsg];
 const SOCKETPAIR: &[Sysno] = &[Sysno::socketpair];
 const SENDS: &[Sysno] = state::SENDS;
 const RECVS: &[Sysno] = state::RECVS;
-const SENDS_RECVS: &[Sysno] = &[
-    Sysno::sendto,
-    Sysno::sendmsg,
-    Sysno::sendmmsg,
-    Sysno::write,
-    Sysno::writev,
-    Sysno::pwrite64,
-    Sysno::recvfrom,
-    Sysno::recvmsg,
-    Sysno::recvmmsg,
-    Sysno::read,
-    Sysno::readv,
-    Sysno::pread64,
-];
 
 const fn rule(
     id: &'static str,
@@ -470,7 +460,7 @@ pub static RULES: &[RuleDef] = &[
     ),
     rule(
         "socket.peer-reset",
-        Only(SENDS_RECVS),
+        Calls::Either(SENDS, RECVS),
         Errnos(&[E::ECONNRESET]),
         "the peer closed with data sent to it unread",
         state::peer_reset,
