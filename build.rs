@@ -5,8 +5,11 @@
 //!
 //! Flags (`cfg`): `has_strace`, `has_tmux`, `has_chromium` (or `SOCKWHY_CHROMIUM`),
 //! `has_man_pages` (man with unix(7) and connect(2) installed), `has_ssh_agent` (a
-//! daemon-starting program for the --leader-exit tests), `is_root` (built as
-//! uid 0: the tests that drop privileges or claim other pids need it).
+//! daemon-starting program for the --leader-exit tests), `has_socat`, `has_redis`
+//! (redis-server and redis-cli), `has_xvfb` (Xvfb and xdpyinfo), `has_dbus` (dbus-daemon
+//! and dbus-send), `has_gpg_agent` (gpg-agent, gpg-connect-agent, gpgconf), `has_python3`
+//! (real servers and clients for the cause tests), `is_root` (built as uid 0: the tests
+//! that drop privileges, claim other pids or make namespaces need it).
 //!
 //! Reruns when PATH, CI or SOCKWHY_CHROMIUM change, when a tool that was found changes or
 //! goes, and (only while one is missing) when a PATH directory changes, so installing it
@@ -23,6 +26,12 @@ const FLAGS: &[&str] = &[
     "has_chromium",
     "has_man_pages",
     "has_ssh_agent",
+    "has_socat",
+    "has_redis",
+    "has_xvfb",
+    "has_dbus",
+    "has_gpg_agent",
+    "has_python3",
     "is_root",
 ];
 
@@ -51,6 +60,15 @@ fn main() {
     flag("has_strace", in_path("strace"));
     flag("has_tmux", in_path("tmux"));
     flag("has_ssh_agent", in_path("ssh-agent"));
+    flag("has_socat", in_path("socat"));
+    flag("has_redis", all_in_path(&["redis-server", "redis-cli"]));
+    flag("has_xvfb", all_in_path(&["Xvfb", "xdpyinfo"]));
+    flag("has_dbus", all_in_path(&["dbus-daemon", "dbus-send"]));
+    flag(
+        "has_gpg_agent",
+        all_in_path(&["gpg-agent", "gpg-connect-agent", "gpgconf"]),
+    );
+    flag("has_python3", in_path("python3"));
     flag("has_chromium", chromium());
     flag("has_man_pages", man_pages());
     if missing {
@@ -82,6 +100,13 @@ fn in_path(name: &str) -> Option<PathBuf> {
         p.metadata()
             .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
     })
+}
+
+/// The first of `names` in PATH, when every one of them is there (a server and the
+/// client its tests run).
+fn all_in_path(names: &[&str]) -> Option<PathBuf> {
+    let found: Vec<PathBuf> = names.iter().filter_map(|n| in_path(n)).collect();
+    (found.len() == names.len()).then(|| found[0].clone())
 }
 
 /// The browser tests/report_html.rs opens (it looks the same way).

@@ -5,189 +5,267 @@ mod common;
 
 use common::*;
 
-/// (scenario, failing syscall, errno, words the likely cause must contain).
-const EXPECT: &[(&str, &str, &str, &[&str])] = &[
+/// (scenario, failing syscall, errno, the rule that must find its cause, words the cause
+/// must contain).
+const EXPECT: &[(&str, &str, &str, &str, &[&str])] = &[
     (
         "daemon",
         "connect",
         "ECONNREFUSED",
+        "connect.stale-socket",
         &["stale socket file", "appd.sock"],
     ),
     (
         "enoent",
         "connect",
         "ENOENT",
+        "connect.missing-directory",
         &["does not exist", "/missing\""],
     ),
     (
         "econnrefused",
         "connect",
         "ECONNREFUSED",
+        "connect.stale-socket",
         &["stale socket file", "nobody holds"],
     ),
     (
         "econnrefused-file",
         "connect",
         "ECONNREFUSED",
+        "connect.not-a-socket-file",
         &["is a regular file, not a socket"],
     ),
     (
         "econnrefused-abstract",
         "connect",
         "ECONNREFUSED",
+        "connect.abstract-unbound",
         &["Nobody has bound the abstract name", "@\"sockwhy-nobody-"],
     ),
     (
         "econnrefused-dgram",
         "sendto",
         "ECONNREFUSED",
+        "send.dgram-peer-closed",
         &["datagram peer", "was closed"],
     ),
     (
         "eaddrinuse",
         "bind",
         "EADDRINUSE",
+        "bind.in-use-live-server",
         &["already bound by pid"],
     ),
     (
         "eaddrinuse-stale",
         "bind",
         "EADDRINUSE",
+        "bind.in-use-stale-file",
         &["stale socket file nobody holds"],
     ),
     (
         "eaddrinuse-abstract",
         "bind",
         "EADDRINUSE",
+        "bind.in-use-live-server",
         &["@\"sockwhy-taken-", "already bound by pid"],
     ),
     (
         "eacces",
         "connect",
         "EACCES",
-        &["uid 65534 may not search directory", "private"],
+        "path.search-denied",
+        &["uid 65534 (nobody) may not search directory", "private"],
     ),
     (
         "eagain",
         "connect",
         "EAGAIN",
+        "connect.backlog-full",
         &["accept queue is full", "backlog 0"],
     ),
     (
         "eagain-recv",
         "recvfrom",
         "EAGAIN",
+        "recv.nothing-queued",
         &["Nothing is queued", "non-blocking"],
     ),
     (
         "ebadf",
         "sendmsg",
         "EBADF",
+        "sendmsg.rights-fd-not-open",
         &["SCM_RIGHTS passes fd", "not open in the sender"],
     ),
     (
         "econnreset",
         "recvfrom",
         "ECONNRESET",
+        "socket.peer-reset",
         &["peer closed", "unread"],
     ),
     (
         "efault",
         "connect",
         "EFAULT",
+        "any.bad-pointer",
         &["not readable memory", "0x8"],
     ),
-    ("einval", "listen", "EINVAL", &["not bound", "bind() first"]),
+    (
+        "einval",
+        "listen",
+        "EINVAL",
+        "listen.not-bound",
+        &["not bound", "bind() first"],
+    ),
     (
         "einval-family",
         "connect",
         "EINVAL",
+        "address.wrong-family",
         &["sun_family is AF_INET"],
     ),
     (
         "einval-long-path",
         "connect",
         "EINVAL",
+        "address.malformed",
         &["addrlen 122", "110"],
     ),
     (
         "eintr",
         "recvfrom",
         "EINTR",
+        "signal.no-sa-restart",
         &["SIGUSR1 interrupted", "SA_RESTART"],
     ),
-    ("eisconn", "connect", "EISCONN", &["already connected"]),
-    ("eloop", "connect", "ELOOP", &["symbolic links"]),
-    ("emfile", "accept", "EMFILE", &["at its limit of 32"]),
+    (
+        "eisconn",
+        "connect",
+        "EISCONN",
+        "connect.already-connected",
+        &["already connected"],
+    ),
+    (
+        "eloop",
+        "connect",
+        "ELOOP",
+        "path.symlink-loop",
+        &["symbolic links"],
+    ),
+    (
+        "emfile",
+        "accept",
+        "EMFILE",
+        "fd.table-full",
+        &["at its limit of 32"],
+    ),
     (
         "emsgsize",
         "sendto",
         "EMSGSIZE",
+        "send.message-too-big",
         &["1048576-byte message", "SO_SNDBUF"],
     ),
     (
         "enametoolong",
         "connect",
         "ENAMETOOLONG",
+        "address.component-too-long",
         &["longer than 255 bytes"],
     ),
-    ("enomem", "connect", "ENOMEM", &["injected"]),
-    ("enotdir", "connect", "ENOTDIR", &["is used as a directory"]),
-    ("enotconn", "sendto", "ENOTCONN", &["is not connected"]),
+    ("enomem", "connect", "ENOMEM", "any.injected", &["injected"]),
+    (
+        "enotdir",
+        "connect",
+        "ENOTDIR",
+        "path.not-a-directory",
+        &["is used as a directory"],
+    ),
+    (
+        "enotconn",
+        "sendto",
+        "ENOTCONN",
+        "socket.not-connected",
+        &["is not connected"],
+    ),
     (
         "enotsock",
         "connect",
         "ENOTSOCK",
+        "fd.not-a-socket",
         &["not a socket", "/dev/null"],
     ),
     (
         "eopnotsupp",
         "sendto",
         "EOPNOTSUPP",
+        "sendto.stream-address",
         &["unconnected SOCK_STREAM"],
     ),
-    ("eopnotsupp-oob", "sendto", "EOPNOTSUPP", &["MSG_OOB"]),
+    (
+        "eopnotsupp-oob",
+        "sendto",
+        "EOPNOTSUPP",
+        "send.oob",
+        &["MSG_OOB"],
+    ),
     (
         "eperm",
         "sendmsg",
         "EPERM",
+        "sendmsg.creds-not-owned",
         &["uid 0 is none of the sender's uids"],
     ),
     (
         "eperm-dgram",
         "sendto",
         "EPERM",
+        "sendto.receiver-connected",
         &["connected to another socket"],
     ),
-    ("epipe", "sendto", "EPIPE", &["peer closed"]),
+    (
+        "epipe",
+        "sendto",
+        "EPIPE",
+        "send.peer-closed",
+        &["peer closed"],
+    ),
     (
         "eprotonosupport",
         "socket",
         "EPROTONOSUPPORT",
+        "socket.bad-protocol",
         &["protocol 7"],
     ),
     (
         "eprototype",
         "connect",
         "EPROTOTYPE",
+        "connect.wrong-type",
         &["SOCK_STREAM", "SOCK_DGRAM"],
     ),
     (
         "esocktnosupport",
         "socket",
         "ESOCKTNOSUPPORT",
+        "socket.bad-type",
         &["SOCK_RDM"],
     ),
     (
         "esrch",
         "sendmsg",
         "ESRCH",
+        "sendmsg.creds-pid-gone",
         &["claimed pid", "does not exist"],
     ),
     (
         "etoomanyrefs",
         "sendmsg",
         "ETOOMANYREFS",
+        "sendmsg.too-many-in-flight",
         &["in flight", "RLIMIT_NOFILE"],
     ),
 ];
@@ -219,7 +297,7 @@ fn check(name: &str) {
     if sockwhy::scenario::find(name).is_some_and(|s| s.needs_root) {
         require_root();
     }
-    let (_, syscall, errno, needles) = EXPECT.iter().find(|e| e.0 == name).unwrap();
+    let (_, syscall, errno, rule, needles) = EXPECT.iter().find(|e| e.0 == name).unwrap();
     let dir = tempdir(&format!("demo-{name}"));
     let save = dir.join("t.jsonl");
     let o = run(sockwhy()
@@ -249,6 +327,7 @@ fn check(name: &str) {
     let summary = cause["summary"]
         .as_str()
         .unwrap_or_else(|| panic!("{name}: no cause for {errno}: {ev}"));
+    assert_eq!(cause["rule"], *rule, "{name}: {cause}");
     for n in *needles {
         assert!(summary.contains(n), "{name}: cause {summary:?} lacks {n:?}");
     }

@@ -53,10 +53,9 @@ fn a_server_spinning_on_emfile_prints_a_few_lines_and_saves_every_call() {
     assert!(text.contains(&count), "no {count:?} in:\n{text}");
 }
 
-/// Once failures are classified (issue 11), glibc's nscd lookups take one line each, so
-/// the real failure comes within the first lines of `--failed`.
+/// Failures are classified (issue 11): glibc's nscd lookups take one line each, so the
+/// real failure comes within the first lines of `--failed`.
 #[test]
-#[ignore = "needs the expected-failure classification of issue 11 (branch diag); passes once it lands"]
 fn a_real_failure_after_nscd_lookups_is_within_the_first_10_lines_of_failed() {
     let dir = tempdir("noise-nscd");
     let save = dir.join("t.jsonl");
@@ -70,7 +69,11 @@ fn a_real_failure_after_nscd_lookups_is_within_the_first_10_lines_of_failed() {
     let trace = read_trace(&save);
     let nscd: Vec<_> = syscalls(&trace, "connect")
         .into_iter()
-        .filter(|r| r["addr"].to_string().contains("nscd"))
+        .filter(|r| {
+            r["addr"]["path"]
+                .as_str()
+                .is_some_and(|p| p.ends_with("/nscd/socket"))
+        })
         .collect();
     assert!(
         !nscd.is_empty(),
@@ -85,7 +88,10 @@ fn a_real_failure_after_nscd_lookups_is_within_the_first_10_lines_of_failed() {
         .position(|l| l.contains("missing.sock") && l.contains("ENOENT"))
         .unwrap_or_else(|| panic!("no real failure in:\n{text}"));
     assert!(at < 10, "the real failure is line {}:\n{text}", at + 1);
-    for l in text.lines().filter(|l| l.contains("/nscd/socket")) {
+    for l in text
+        .lines()
+        .filter(|l| l.starts_with("[pid ") && l.contains("/nscd/socket"))
+    {
         assert!(l.ends_with(')') && l.contains("(expected: "), "{l}");
     }
 }

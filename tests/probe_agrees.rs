@@ -6,7 +6,8 @@ use common::*;
 use std::os::unix::net::{UnixDatagram, UnixListener};
 use std::path::Path;
 
-/// The cause a traced `connect(PATH)` records, and `sockwhy probe PATH`'s verdict.
+/// The cause a traced `connect(PATH)` records, and `sockwhy probe PATH`'s verdict; the
+/// rule ids of both must be the same.
 fn both(name: &str, path: &Path) -> (String, String) {
     let save = tempdir(&format!("agree-save-{name}")).join("t.jsonl");
     let o = run(sockwhy()
@@ -32,6 +33,11 @@ fn both(name: &str, path: &Path) -> (String, String) {
         .find_map(|l| l.strip_prefix("verdict: cannot connect: "))
         .unwrap_or_else(|| panic!("no verdict: {out}"))
         .to_owned();
+    let rule = out
+        .lines()
+        .find_map(|l| l.strip_prefix("rule: "))
+        .unwrap_or_else(|| panic!("no rule: {out}"));
+    assert_eq!(c[0]["cause"]["rule"], rule, "{out}");
     (traced, verdict)
 }
 

@@ -67,6 +67,8 @@ fn probe_cmd_stale_socket_file() {
         line(&out, "verdict:").contains("is a stale socket file"),
         "{out}"
     );
+    assert_eq!(line(&out, "rule:"), "rule: connect.stale-socket", "{out}");
+    assert!(line(&out, "fix:").contains("start the server"), "{out}");
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -128,7 +130,7 @@ fn probe_cmd_permission_denied_for_another_pid() {
     );
     assert!(perm.contains("mode 0700, owner uid 0 gid 0"), "{out}");
     assert!(
-        line(&out, "verdict:").contains("uid 65534 may not search directory"),
+        line(&out, "verdict:").contains("uid 65534 (nobody) may not search directory"),
         "{out}"
     );
     // The same path as ourselves (root) is fine.

@@ -179,11 +179,12 @@ fn probe_failure_eacces_relative_path_with_the_tracee_credentials() {
     let cause = sockwhy::diagnose::rules::find_cause(&ev, &f, &Default::default()).unwrap();
     assert!(
         cause.summary.starts_with(&format!(
-            "uid 65534 may not search directory \"{}\"",
+            "uid 65534 (nobody) may not search directory \"{}\"",
             locked.display()
         )),
         "{cause:?}"
     );
+    assert_eq!(cause.rule, "path.search-denied");
     assert_eq!(f.creds.as_ref().unwrap().fsuid(), 65534);
     let w = f.path.unwrap();
     assert_eq!(w.cwd.as_ref().unwrap().as_bytes(), d.as_os_str().as_bytes());

@@ -95,6 +95,7 @@ fn probe_rules_connect_enoent_missing_directory() {
         )),
         "{c:?}"
     );
+    assert_eq!(c.rule, "connect.missing-directory");
     assert_eq!(c.confidence, Confidence::High);
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -109,6 +110,7 @@ fn probe_rules_connect_refused_stale_and_not_listening() {
     assert_eq!(e, Errno::ECONNREFUSED);
     let c = diagnose("connect", e, Some(s.as_raw_fd()), Some(addr(&p)));
     assert!(c.summary.contains("is a stale socket file"), "{c:?}");
+    assert_eq!(c.rule, "connect.stale-socket");
     assert_eq!(c.confidence, Confidence::High);
 
     // Bound by a live socket that never called listen().
@@ -120,6 +122,7 @@ fn probe_rules_connect_refused_stale_and_not_listening() {
     assert_eq!(e, Errno::ECONNREFUSED);
     let c = diagnose("connect", e, Some(s.as_raw_fd()), Some(addr(&p)));
     assert!(c.summary.contains("not listening"), "{c:?}");
+    assert_eq!(c.rule, "connect.not-listening");
     assert!(c.summary.contains(&format!("pid {} (", me())), "{c:?}");
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -137,6 +140,7 @@ fn probe_rules_connect_refused_regular_file() {
         c.summary.contains("is a regular file, not a socket"),
         "{c:?}"
     );
+    assert_eq!(c.rule, "connect.not-a-socket-file");
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -158,6 +162,7 @@ fn probe_rules_bind_eaddrinuse_names_holder() {
         c.summary.contains(&format!("fd {}", holder.as_raw_fd())),
         "{c:?}"
     );
+    assert_eq!(c.rule, "bind.in-use-live-server");
     drop(holder);
     let s2 = sock(SockType::Stream, SockFlag::empty());
     let e = bind(s2.as_raw_fd(), &UnixAddr::new(&p).unwrap()).unwrap_err();
@@ -166,6 +171,7 @@ fn probe_rules_bind_eaddrinuse_names_holder() {
         c.summary.contains("stale socket file nobody holds"),
         "{c:?}"
     );
+    assert_eq!(c.rule, "bind.in-use-stale-file");
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -188,6 +194,7 @@ fn probe_rules_connect_eagain_backlog_full() {
             .contains("accept queue is full (1 waiting, backlog 0)"),
         "{c:?}"
     );
+    assert_eq!(c.rule, "connect.backlog-full");
     assert_eq!(c.confidence, Confidence::High);
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -208,6 +215,7 @@ fn probe_rules_connect_eprototype() {
         )),
         "{c:?}"
     );
+    assert_eq!(c.rule, "connect.wrong-type");
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -231,6 +239,7 @@ fn probe_rules_abstract_name_nobody_bound() {
             .contains("Nobody has bound the abstract name @\"sockwhy-pr-\\x1b[31m-"),
         "{c:?}"
     );
+    assert_eq!(c.rule, "connect.abstract-unbound");
 }
 
 #[test]
@@ -242,6 +251,7 @@ fn probe_rules_epipe_and_econnreset_after_peer_close() {
     assert_eq!(e, Errno::EPIPE);
     let c = diagnose_ev(ev0, &History::default());
     assert!(c.summary.starts_with("The peer closed its end"), "{c:?}");
+    assert_eq!(c.rule, "send.peer-closed");
     assert!(
         c.evidence.iter().any(|e| e.contains("no longer exists")),
         "{c:?}"
@@ -259,6 +269,7 @@ fn probe_rules_epipe_and_econnreset_after_peer_close() {
     assert_eq!(e, Errno::ECONNRESET);
     let c = diagnose_ev(ev0, &History::default());
     assert!(c.summary.contains("still unread"), "{c:?}");
+    assert_eq!(c.rule, "socket.peer-reset");
 }
 
 #[test]
@@ -288,6 +299,7 @@ fn probe_rules_state_errors_use_socket_state_and_history() {
     assert_eq!(e, Errno::EISCONN);
     let c = diagnose_ev(ev("connect", e, Some(s.as_raw_fd()), Some(addr(&lp))), &h);
     assert!(c.summary.contains("is already connected"), "{c:?}");
+    assert_eq!(c.rule, "connect.already-connected");
     assert!(
         c.evidence
             .iter()
@@ -301,12 +313,14 @@ fn probe_rules_state_errors_use_socket_state_and_history() {
     assert_eq!(e, Errno::ENOTCONN);
     let c = diagnose("sendto", e, Some(u.as_raw_fd()), None);
     assert!(c.summary.contains("is not connected"), "{c:?}");
+    assert_eq!(c.rule, "socket.not-connected");
 
     // EINVAL: listen on an unbound stream socket (AF_UNIX does not autobind).
     let e = listen(&u, Backlog::new(1).unwrap()).unwrap_err();
     assert_eq!(e, Errno::EINVAL);
     let c = diagnose("listen", e, Some(u.as_raw_fd()), None);
     assert!(c.summary.contains("is not bound"), "{c:?}");
+    assert_eq!(c.rule, "listen.not-bound");
 
     // EOPNOTSUPP: listen on a datagram socket.
     let dg = sock(SockType::Datagram, SockFlag::empty());
@@ -314,6 +328,7 @@ fn probe_rules_state_errors_use_socket_state_and_history() {
     assert_eq!(e, Errno::EOPNOTSUPP);
     let c = diagnose("listen", e, Some(dg.as_raw_fd()), None);
     assert!(c.summary.contains("SOCK_DGRAM socket: listen()"), "{c:?}");
+    assert_eq!(c.rule, "listen.dgram");
 
     // EAGAIN: nothing to read on a non-blocking socket.
     let (a, _b) = std::os::unix::net::UnixStream::pair().unwrap();
@@ -323,6 +338,7 @@ fn probe_rules_state_errors_use_socket_state_and_history() {
     assert_eq!(e, Errno::EAGAIN);
     let c = diagnose("recvfrom", e, Some(a.as_raw_fd()), None);
     assert!(c.summary.starts_with("Nothing is queued on fd"), "{c:?}");
+    assert_eq!(c.rule, "recv.nothing-queued");
     let _ = std::fs::remove_dir_all(lp.parent().unwrap());
 }
 
@@ -364,6 +380,7 @@ fn probe_rules_scm_rights_ebadf_and_credentials_esrch() {
         c.summary,
         "SCM_RIGHTS passes fd 987 that is not open in the sender."
     );
+    assert_eq!(c.rule, "sendmsg.rights-fd-not-open");
 
     // Root may claim any existing pid; one that does not exist gives ESRCH.
     let gone: i32 = 4_000_000;
@@ -392,6 +409,7 @@ fn probe_rules_scm_rights_ebadf_and_credentials_esrch() {
         c.summary.contains("claimed pid 4000000 does not exist"),
         "{c:?}"
     );
+    assert_eq!(c.rule, "sendmsg.creds-pid-gone");
 }
 
 #[test]
@@ -406,6 +424,7 @@ fn probe_rules_bind_enoent_missing_directory() {
         c.summary.contains("bind() creates only the socket file"),
         "{c:?}"
     );
+    assert_eq!(c.rule, "bind.missing-directory");
     let _ = std::fs::remove_dir_all(&d);
 }
 
@@ -424,6 +443,7 @@ fn probe_rules_socket_file_deleted_or_replaced_while_server_runs() {
             .contains(&format!("was deleted while pid {} (", me())),
         "{c:?}"
     );
+    assert_eq!(c.rule, "connect.deleted-while-held");
 
     // Another socket file now sits at that name, and nobody holds it.
     drop(std::os::unix::net::UnixListener::bind(&p).unwrap());
@@ -436,6 +456,7 @@ fn probe_rules_socket_file_deleted_or_replaced_while_server_runs() {
             .contains("earlier file that was deleted and replaced"),
         "{c:?}"
     );
+    assert_eq!(c.rule, "connect.stale-replaced");
     drop(server);
     let _ = std::fs::remove_dir_all(&d);
 }
@@ -459,5 +480,6 @@ fn probe_rules_emsgsize_datagram_larger_than_sndbuf() {
             .starts_with("The 65536-byte message is larger than fd"),
         "{c:?}"
     );
+    assert_eq!(c.rule, "send.message-too-big");
     assert_eq!(c.confidence, Confidence::High);
 }

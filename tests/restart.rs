@@ -117,6 +117,7 @@ fn accepts_without_sa_restart_show_eintr_as_often_as_the_program_saw_it() {
         let cause = first["cause"]["summary"].as_str().unwrap();
         assert!(cause.starts_with("SIGCHLD interrupted"), "{cause}");
         assert!(cause.contains("without SA_RESTART"), "{cause}");
+        assert_eq!(first["cause"]["rule"], "signal.no-sa-restart");
     }
 }
 

@@ -1,9 +1,12 @@
 //! `sockwhy explain ERRNO [SYSCALL]`.
 
+use crate::diagnose::rules::{Outcomes, rules_for};
 use crate::kb::{self, Entry};
 use crate::model::errno::{description, parse_errno};
 use anyhow::{Result, bail};
 use std::io::Write;
+use std::str::FromStr;
+use syscalls::Sysno;
 
 /// Width the explanation text is wrapped to.
 const WIDTH: usize = 80;
@@ -38,6 +41,17 @@ pub fn write_explain(out: &mut impl Write, errno: &str, syscall: Option<&str>) -
         )?;
         return Ok(());
     }
+    explain_entries(out, name, syscall, entries)?;
+    write_rules(out, id, syscall)
+}
+
+/// The knowledge base's entries for the errno (one call's, or every call's).
+fn explain_entries(
+    out: &mut impl Write,
+    name: &str,
+    syscall: Option<&str>,
+    entries: &[Entry],
+) -> Result<()> {
     match syscall {
         Some(s) => {
             if let Some(e) = kb::lookup(s, name) {
@@ -61,6 +75,42 @@ pub fn write_explain(out: &mut impl Write, errno: &str, syscall: Option<&str>) -
                     "any other call"
                 };
                 write_entry(out, who, e)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The cause rules that can fire for the errno (on the call): id and one line each.
+fn write_rules(
+    out: &mut impl Write,
+    errno: crate::model::Errno,
+    syscall: Option<&str>,
+) -> Result<()> {
+    let calls: Option<Vec<Sysno>> =
+        syscall.map(|s| match kb::FAMILIES.iter().find(|(f, _)| *f == s) {
+            Some((_, members)) => members.to_vec(),
+            None => Sysno::from_str(s).into_iter().collect(),
+        });
+    // A rule for every errno (--inject's) says nothing about this one.
+    let rules: Vec<_> = rules_for(Some(errno), calls.as_deref())
+        .filter(|r| !matches!(r.outcomes, Outcomes::AnyErrno))
+        .collect();
+    if rules.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let on = syscall.map(|s| format!(" on {s}")).unwrap_or_default();
+    writeln!(out, "Causes sockwhy can find{on} (rule id: what it says):")?;
+    let width = rules.iter().map(|r| r.id.len()).max().unwrap_or(0);
+    for r in rules {
+        let lead = format!("  {:width$}  ", r.id);
+        let text = wrap(r.about, WIDTH.saturating_sub(lead.len()).max(20));
+        for (i, line) in text.iter().enumerate() {
+            if i == 0 {
+                writeln!(out, "{lead}{line}")?;
+            } else {
+                writeln!(out, "{:w$}{line}", "", w = lead.len())?;
             }
         }
     }
@@ -167,6 +217,25 @@ mod tests {
         assert!(explain("ENOTHING", None).is_err());
         assert!(explain("ENOENT", Some("frobnicate")).is_err());
         assert!(explain("EWOULDBLOCK", Some("recvmsg")).is_ok());
+    }
+
+    #[test]
+    fn the_rules_that_can_fire_are_listed_by_id() {
+        let s = explain("ECONNREFUSED", Some("connect")).unwrap();
+        let rules = s
+            .split_once("\nCauses sockwhy can find on connect (rule id: what it says):\n")
+            .unwrap_or_else(|| panic!("{s}"))
+            .1;
+        assert!(rules.contains("\n  connect.stale-socket "), "{s}");
+        assert!(rules.contains("  connect.abstract-unbound "), "{s}");
+        assert!(!rules.contains("bind."), "only connect's rules: {s}");
+        assert!(s.lines().all(|l| l.chars().count() <= WIDTH), "{s}");
+        // A family name lists the rules of its members.
+        let s = explain("EAGAIN", Some("recv")).unwrap();
+        assert!(s.contains("  recv.nothing-queued "), "{s}");
+        assert!(!s.contains("accept.nothing-waiting"), "{s}");
+        let s = explain("EADDRINUSE", None).unwrap();
+        assert!(s.contains("  bind.in-use-live-server "), "{s}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod docs;
 pub mod explain;
 pub mod expr;
+pub mod hold;
 pub mod live_tui;
 pub mod pipeline;
 pub mod probe_cmd;

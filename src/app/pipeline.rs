@@ -1,20 +1,24 @@
 //! One pipeline for every front end: the tracer's messages in; each call rendered (when
-//! some sink shows its text), diagnosed and remembered; every record out to the sinks in
-//! order; at the end the closing record, so a saved trace says how the run ended.
+//! some sink shows its text), diagnosed and remembered, each failure classified
+//! (`hold.rs`: a failure decided by what comes next waits, with what follows it); every
+//! record out to the sinks in order; at the end the closing record, so a saved trace
+//! says how the run ended.
 //!
 //! An output that fails (a closed pipe, a full disk) is dropped, and the trace is stopped
 //! (the caller says how); the other sinks go on to the end, so the saved trace still gets
 //! the exit records of the processes and its closing record.
 
+use super::hold::{Hold, Out};
 use crate::diagnose::{self, History};
 use crate::model::escape::StrStyle;
-use crate::model::{EndReason, Header, Record, StackEnd, TraceEnd};
+use crate::model::{EndReason, Facts, Header, Record, StackEnd, TraceEnd};
 use crate::render::call::render_call;
 use crate::sink::Sink;
 use crate::stack::Symbolizer;
 use crate::tracer::{Finish, TraceMsg};
 use anyhow::anyhow;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::time::Instant;
 
 /// A sink and whether it still works.
 struct Output {
@@ -30,6 +34,7 @@ pub struct Pipeline {
     style: StrStyle,
     /// Names the stacks the tracer captured (-k), after the tracee has been resumed.
     symbolizer: Symbolizer,
+    hold: Hold,
     /// The first output error.
     error: Option<anyhow::Error>,
 }
@@ -77,6 +82,7 @@ impl Pipeline {
             history: History::default(),
             style: StrStyle::default(),
             symbolizer: Symbolizer::new(),
+            hold: Hold::default(),
             error: None,
         }
     }
@@ -96,25 +102,38 @@ impl Pipeline {
     /// called (once) to end the trace; the messages are still read to the end.
     pub fn run(&mut self, rx: &Receiver<TraceMsg>, mut stop: impl FnMut()) -> Ran {
         let mut output_failed = false;
-        for msg in rx.iter() {
-            let ok = match msg {
-                TraceMsg::Finished(finish) => {
-                    return Ran {
-                        finish,
-                        output_failed,
-                    };
-                }
-                TraceMsg::Warning(w) => self.each(|s| s.warning(&w)),
-                TraceMsg::Process(pe) => {
+        let mut out = Vec::new();
+        let finish = loop {
+            // A held failure waits for later records, but not forever in real time.
+            let msg = match self.hold.deadline() {
+                Some(d) => match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
+                    Ok(m) => Some(m),
+                    Err(RecvTimeoutError::Timeout) => {
+                        self.hold.tick(Instant::now(), &mut out);
+                        None
+                    }
+                    Err(RecvTimeoutError::Disconnected) => break Finish::default(),
+                },
+                None => match rx.recv() {
+                    Ok(m) => Some(m),
+                    // The tracer went away without saying how the trace ended.
+                    Err(_) => break Finish::default(),
+                },
+            };
+            match msg {
+                Some(TraceMsg::Finished(finish)) => break finish,
+                Some(TraceMsg::Warning(w)) => self.hold.push_warning(w, &mut out),
+                Some(TraceMsg::Process(pe)) => {
                     // Exits close sockets: the rules can then say who closed a peer.
                     self.history.record_process(&pe);
-                    self.fan_out(&Record::Process(pe))
+                    self.hold
+                        .push(Record::Process(pe), &Facts::default(), &mut out);
                 }
-                TraceMsg::Syscall {
+                Some(TraceMsg::Syscall {
                     event: mut ev,
                     args,
                     mut facts,
-                } => {
+                }) => {
                     if let Some(raw) = facts.stack.take() {
                         ev.stack = self.symbolizer.symbolize(&raw);
                         ev.stack_end = (raw.end != StackEnd::Complete).then_some(raw.end);
@@ -130,19 +149,37 @@ impl Pipeline {
                     }
                     diagnose::diagnose(&mut ev, &facts, &self.history);
                     self.history.record(&ev);
-                    self.fan_out(&Record::Syscall(ev))
+                    self.hold.push(Record::Syscall(ev), &facts, &mut out);
                 }
-            };
-            if !ok && !output_failed {
+                None => {}
+            }
+            if !self.emit(&mut out) && !output_failed {
                 output_failed = true;
                 stop();
             }
+        };
+        self.hold.finish(&mut out);
+        if !self.emit(&mut out) && !output_failed {
+            output_failed = true;
+            stop();
         }
-        // The tracer went away without saying how the trace ended.
         Ran {
-            finish: Finish::default(),
+            finish,
             output_failed,
         }
+    }
+
+    /// Send what the classification step released to the sinks, in order; false when a
+    /// sink failed now.
+    fn emit(&mut self, out: &mut Vec<Out>) -> bool {
+        let mut ok = true;
+        for o in out.drain(..) {
+            ok &= match o {
+                Out::Record(r) => self.fan_out(&r),
+                Out::Warning(w) => self.each(|s| s.warning(&w)),
+            };
+        }
+        ok
     }
 
     /// The closing record to every sink that still works; then the first output error,

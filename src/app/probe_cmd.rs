@@ -84,6 +84,13 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
         format!("pid {pid}")
     };
     let mut out = vec![format!("probe: {shown} as {who} sees it")];
+    if let Some(m) = addr.unix_name().and_then(crate::kb::sockets::service_of) {
+        out.push(format!(
+            "service: {} (served by {})",
+            escape_bytes(m.what().as_bytes()),
+            escape_bytes(m.service.servers.join(", ").as_bytes())
+        ));
+    }
     if let Some(c) = &f.creds {
         out.push(format!(
             "credentials: uid {}, gid {}, groups {}",
@@ -101,6 +108,10 @@ fn report(pid: Pid, addr: &SockAddr, f: &Facts) -> (Vec<String>, bool) {
         }
         ConnectVerdict::Refused { cause: Some(c), .. } => {
             out.push(format!("verdict: cannot connect: {}", c.summary));
+            out.push(format!("rule: {}", c.rule));
+            if let Some(fix) = &c.fix {
+                out.push(format!("fix: {fix}"));
+            }
             (out, false)
         }
         ConnectVerdict::Refused { errno, cause: None } => {

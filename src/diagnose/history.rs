@@ -38,6 +38,19 @@ pub struct Closed {
     pub seq: Option<u64>,
 }
 
+/// The last fds a socket sent in SCM_RIGHTS, as the trace saw the send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RightsSent {
+    /// Trace sequence number of the send.
+    pub seq: u64,
+    /// The sender.
+    pub pid: Pid,
+    /// The call (sendmsg, sendmmsg).
+    pub syscall: SyscallName,
+    /// How many fds it passed.
+    pub fds: usize,
+}
+
 /// Per-process, per-fd memory of earlier calls.
 #[derive(Debug, Default)]
 pub struct History {
@@ -46,6 +59,7 @@ pub struct History {
     exited: VecDeque<(Pid, Option<i32>, Option<String>)>,
     held: BTreeMap<Pid, BTreeSet<u64>>,
     peers: BTreeMap<u64, u64>,
+    rights: BTreeMap<u64, RightsSent>,
 }
 
 impl History {
@@ -66,6 +80,32 @@ impl History {
                 && self.peers.len() < HELD * 4
             {
                 self.peers.insert(id.inode, p);
+            }
+        }
+        if ok
+            && ev.syscall.is_any(&[Sysno::sendmsg, Sysno::sendmmsg])
+            && let Some(fd) = ev.fd
+            && let Some(me) = ev.fds.iter().find(|s| s.fd == fd && s.inode != 0)
+        {
+            let n: usize = ev
+                .msgs
+                .iter()
+                .flat_map(|m| &m.cmsgs)
+                .map(|c| match c {
+                    crate::model::Cmsg::Rights { fds, .. } => fds.len(),
+                    _ => 0,
+                })
+                .sum();
+            if n > 0 && (self.rights.len() < HELD * 4 || self.rights.contains_key(&me.inode)) {
+                self.rights.insert(
+                    me.inode,
+                    RightsSent {
+                        seq: ev.seq,
+                        pid: ev.pid,
+                        syscall: ev.syscall.clone(),
+                        fds: n,
+                    },
+                );
             }
         }
         // An fd handed out by this call starts a new life.
@@ -181,6 +221,11 @@ impl History {
             .rev()
             .find(|(i, _)| *i == inode)
             .map(|(_, c)| *c)
+    }
+
+    /// The last SCM_RIGHTS send seen on the socket with this inode.
+    pub fn rights_sent(&self, inode: u64) -> Option<&RightsSent> {
+        self.rights.get(&inode)
     }
 
     /// The peer inode this socket was last seen connected to.

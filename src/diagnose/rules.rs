@@ -8,20 +8,48 @@
 mod address;
 mod args;
 mod cmsg;
+mod namespace;
+mod near;
+mod service;
 mod state;
+mod table;
+
+pub use table::{Calls, Outcomes, RULES, RuleDef, rules_for};
 
 use super::History;
-use crate::model::facts::{Creds, FileInfo, FileKind, Owner, UnixSocket};
+use crate::model::facts::{Creds, FileInfo, FileKind, IdNames, Owner, UnixSocket};
 use crate::model::{Cause, Confidence, Errno, Facts, Fd, SockAddr, SockKind, SyscallEvent};
 use crate::render::escape::{escape_bytes, escape_str};
 use syscalls::Sysno;
+
+/// Calls that send on a socket (x86-64 has no `send` or `recv`: libc maps them to
+/// sendto and recvfrom).
+pub(crate) const SENDS: &[Sysno] = &[
+    Sysno::sendto,
+    Sysno::sendmsg,
+    Sysno::sendmmsg,
+    Sysno::write,
+    Sysno::writev,
+    Sysno::pwrite64,
+];
+/// Calls that receive on a socket.
+pub(crate) const RECVS: &[Sysno] = &[
+    Sysno::recvfrom,
+    Sysno::recvmsg,
+    Sysno::recvmmsg,
+    Sysno::read,
+    Sysno::readv,
+    Sysno::pread64,
+];
 
 /// What every rule gets.
 pub(crate) struct Ctx<'a> {
     ev: &'a SyscallEvent,
     f: &'a Facts,
     h: &'a History,
-    errno: Errno,
+    /// The errno the program saw; None for a call that succeeded (the rules about
+    /// successes read the record alone).
+    errno: Option<Errno>,
     sys: Sysno,
 }
 
@@ -47,45 +75,11 @@ impl Ctx<'_> {
             None => "the socket".into(),
         }
     }
-    fn is(&self, syscalls: &[Sysno], errnos: &[Errno]) -> bool {
-        syscalls.contains(&self.sys) && errnos.contains(&self.errno)
+    /// True when the call failed with `e`.
+    fn errno_is(&self, e: Errno) -> bool {
+        self.errno == Some(e)
     }
 }
-
-type Rule = fn(&Ctx) -> Option<Cause>;
-
-/// In order: the first rule that finds a cause wins.
-const RULES: &[Rule] = &[
-    args::injected,
-    address::bad_address,
-    address::nscd_noise,
-    address::access,
-    address::receiver_connected,
-    address::read_only,
-    address::in_use,
-    address::prototype,
-    address::backlog_full,
-    address::target,
-    address::bind_dir,
-    state::already_connected,
-    state::peer_gone,
-    state::not_connected,
-    state::wrong_state,
-    state::not_supported,
-    state::would_block,
-    state::message_too_big,
-    state::not_a_socket,
-    state::bad_fd,
-    cmsg::rights_not_open,
-    cmsg::too_many_refs,
-    cmsg::fd_table_full,
-    cmsg::system_table_full,
-    cmsg::credentials,
-    args::interrupted,
-    args::socket_args,
-    args::bad_pointer,
-    args::no_memory,
-];
 
 /// What a connect() to an address would meet now, judged from probed facts by the same
 /// rules a traced failure gets (`sockwhy probe`).
@@ -125,25 +119,60 @@ pub fn connect_verdict(pid: crate::model::Pid, addr: &SockAddr, facts: &Facts) -
     }
 }
 
-/// The likely cause of `ev`'s failure, if the evidence supports one.
+/// The likely cause of `ev`'s failure, if the evidence supports one: the first rule of
+/// [`RULES`] for the call and errno that finds it, with that rule's id.
 pub fn find_cause(ev: &SyscallEvent, facts: &Facts, hist: &History) -> Option<Cause> {
     // Rules are about calls and errnos this build knows.
     let c = Ctx {
         ev,
         f: facts,
         h: hist,
-        errno: ev.errno.as_ref()?.known()?,
+        errno: Some(ev.errno.as_ref()?.known()?),
         sys: ev.syscall.known()?,
     };
-    let mut cause = RULES.iter().find_map(|r| r(&c))?;
-    // Say what could not be looked at, so a reader can weigh the cause.
+    let mut cause = run_rules(&c)?;
+    // Say what could not be looked at, so a reader can weigh the cause; and a cause
+    // whose evidence has holes is not certain, whatever the rule thought.
     cause.evidence.extend(
         facts
             .unchecked
             .iter()
             .map(|u| format!("not checked: {}", escape_str(u))),
     );
+    if !facts.unchecked.is_empty() && cause.rank() == Some(Confidence::High) {
+        cause.confidence = Confidence::Medium.into();
+    }
     Some(cause)
+}
+
+/// A warning about a call that succeeded (control data cut short, fds lost), from the
+/// record and the history alone: successes are not probed.
+pub fn find_note(ev: &SyscallEvent, hist: &History) -> Option<Cause> {
+    if ev.failed() {
+        return None;
+    }
+    let facts = Facts::default();
+    let c = Ctx {
+        ev,
+        f: &facts,
+        h: hist,
+        errno: None,
+        sys: ev.syscall.known()?,
+    };
+    run_rules(&c)
+}
+
+/// The first rule for the call and outcome that finds a cause, its id set here (the
+/// one place a cause gets its rule id).
+fn run_rules(c: &Ctx) -> Option<Cause> {
+    RULES
+        .iter()
+        .filter(|r| r.applies(c.sys, c.errno))
+        .find_map(|r| {
+            let mut cause = (r.find)(c)?;
+            cause.rule = r.id.to_owned();
+            Some(cause)
+        })
 }
 
 fn cause(
@@ -156,6 +185,19 @@ fn cause(
         evidence,
         confidence: confidence.into(),
         ..Cause::default()
+    })
+}
+
+/// A cause with what to do about it.
+fn cause_fix(
+    summary: impl Into<String>,
+    evidence: Vec<String>,
+    confidence: Confidence,
+    fix: impl Into<String>,
+) -> Option<Cause> {
+    Some(Cause {
+        fix: Some(fix.into()),
+        ..cause(summary, evidence, confidence)?
     })
 }
 
@@ -189,8 +231,24 @@ fn sock_text(s: &UnixSocket) -> String {
     format!("{}, {}, inode {}", s.kind.name(), s.state.word(), s.inode)
 }
 
-/// `drwx------ (0700), owner uid 0 gid 0`.
-fn mode_text(i: &FileInfo) -> String {
+/// `uid 65534 (nobody)`, the name from the tracee's /etc/passwd when it was read.
+pub(crate) fn uid_text(uid: u32, names: Option<&IdNames>) -> String {
+    match names.and_then(|n| n.user(uid)) {
+        Some(n) => format!("uid {uid} ({})", escape_bytes(n.as_bytes())),
+        None => format!("uid {uid}"),
+    }
+}
+
+/// `gid 33 (www-data)`, the name from the tracee's /etc/group when it was read.
+pub(crate) fn gid_text(gid: u32, names: Option<&IdNames>) -> String {
+    match names.and_then(|n| n.group(gid)) {
+        Some(n) => format!("gid {gid} ({})", escape_bytes(n.as_bytes())),
+        None => format!("gid {gid}"),
+    }
+}
+
+/// `drwx------ (0700), owner uid 0 (root) gid 0 (root)`.
+fn mode_text(i: &FileInfo, names: Option<&IdNames>) -> String {
     let t = match i.kind {
         FileKind::Dir => 'd',
         FileKind::Socket => 's',
@@ -207,17 +265,44 @@ fn mode_text(i: &FileInfo) -> String {
         r.push(if b & 2 != 0 { 'w' } else { '-' });
         r.push(if b & 1 != 0 { 'x' } else { '-' });
     }
-    format!("{r} ({:04o}), owner uid {} gid {}", i.mode, i.uid, i.gid)
+    format!(
+        "{r} ({:04o}), owner {} {}",
+        i.mode,
+        uid_text(i.uid, names),
+        gid_text(i.gid, names)
+    )
 }
 
-/// `uid 1000, gid 1000, groups 4,24`.
-fn creds_text(c: &Creds) -> String {
-    let g = c.groups_text();
+/// `the process runs as uid 1000 (alice), gid 1000 (alice), supplementary groups 4,24`.
+fn creds_text(c: &Creds, names: Option<&IdNames>) -> String {
+    let g = if c.groups.is_empty() {
+        "none".to_owned()
+    } else {
+        c.groups
+            .iter()
+            .map(|&g| match names.and_then(|n| n.group(g)) {
+                Some(n) => format!("{g} ({})", escape_bytes(n.as_bytes())),
+                None => g.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     format!(
-        "the process runs as uid {}, gid {}, supplementary groups {g}",
-        c.fsuid(),
-        c.fsgid()
+        "the process runs as {}, {}, supplementary groups {g}",
+        uid_text(c.fsuid(), names),
+        gid_text(c.fsgid(), names)
     )
+}
+
+impl Ctx<'_> {
+    /// A file's mode and owner, with names when they were read.
+    fn mode_text(&self, i: &FileInfo) -> String {
+        mode_text(i, self.f.names.as_ref())
+    }
+    /// The process's credentials, with names when they were read.
+    fn creds_text(&self, c: &Creds) -> String {
+        creds_text(c, self.f.names.as_ref())
+    }
 }
 
 /// The earlier calls on the fd, `socket #1, connect #2 = ECONNREFUSED`.
@@ -258,6 +343,21 @@ mod tests {
             c.evidence.last().unwrap(),
             "not checked: the credentials of pid 100"
         );
+    }
+
+    #[test]
+    fn rules_a_cause_with_unchecked_facts_is_never_high() {
+        let mut e = ev("connect", "ENOENT");
+        e.addr = Some(test_util::path("/var/run/nscd/socket"));
+        let mut f = Facts::default();
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert_eq!(
+            (c.rule.as_str(), c.confidence),
+            ("connect.optional-service-absent", Confidence::High.into())
+        );
+        f.unchecked = vec!["which sockets are bound".into()];
+        let c = find_cause(&e, &f, &History::default()).unwrap();
+        assert_eq!(c.confidence, Confidence::Medium);
     }
 }
 

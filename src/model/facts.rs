@@ -127,9 +127,24 @@ pub struct Facts {
     /// Sockets bound by the same path name to a file that is gone: deleted, or replaced
     /// by the file there now (their server runs on, unreachable by this path).
     pub bound_elsewhere: Vec<BoundSocket>,
-    /// `bound` came from sock_diag (file inodes known), so an empty list means nobody
-    /// holds the file; false: names only (/proc/net/unix).
+    /// `bound` came from sock_diag (file inodes known) in every network namespace, so an
+    /// empty list means nobody holds the file; false: names only (/proc/net/unix) somewhere.
     pub bound_exact: bool,
+    /// Sockets bound to the abstract name in other network namespaces than the tracee's
+    /// (it cannot reach them); None when not looked at.
+    pub bound_other_netns: Option<Vec<BoundSocket>>,
+    /// The tracee's namespaces, when the call's name was looked up.
+    pub ns: Option<Namespaces>,
+    /// Live sockets whose names resemble the call's, best first (at most a few); empty
+    /// when none or not looked for.
+    pub near: Vec<NearMiss>,
+    /// Names of the uids and gids a permission failure involves, from the tracee's own
+    /// root (its /etc/passwd and /etc/group); None when not looked at.
+    pub names: Option<IdNames>,
+    /// The call's fd as the tracee has it now: open or not, what it is, its flags.
+    pub fd: Option<FdFacts>,
+    /// net.core.optmem_max: the most ancillary data one call may pass.
+    pub optmem_max: Option<u64>,
     /// The call's fd's own socket, as the kernel sees it now.
     pub own: Option<UnixSocket>,
     /// The peer the trace knew for this fd, and whether it still exists.
@@ -203,6 +218,61 @@ impl Creds {
     /// True when the effective set holds capability number `cap`.
     pub fn has_cap(&self, cap: u32) -> bool {
         cap < 64 && self.cap_eff & (1u64 << cap) != 0
+    }
+}
+
+/// O_NONBLOCK in an fd's flags.
+pub const O_NONBLOCK: u32 = 0o4000;
+/// O_PATH in an fd's flags.
+pub const O_PATH: u32 = 0o10000000;
+
+/// What an fd of the tracee is (/proc/PID/fd/N, /proc/PID/fdinfo/N).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FdFacts {
+    /// The fd number.
+    pub fd: Fd,
+    /// It is open in the tracee.
+    pub open: bool,
+    /// Where /proc/PID/fd/N points (`pipe:[123]`, `anon_inode:[eventfd]`, a path).
+    pub target: Option<ByteString>,
+    /// The kind of file it refers to (stat through the link), when it has one.
+    pub kind: Option<FileKind>,
+    /// The open flags (fdinfo `flags:`).
+    pub flags: Option<u32>,
+}
+
+impl FdFacts {
+    /// True when the fd is non-blocking; None when the flags were not read.
+    pub fn nonblocking(&self) -> Option<bool> {
+        self.flags.map(|f| f & O_NONBLOCK != 0)
+    }
+}
+
+/// User and group names, as the tracee's /etc/passwd and /etc/group give them (only
+/// the ids a failure involves). Raw bytes: escape before showing.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IdNames {
+    /// uid -> name, and the user's primary gid.
+    pub users: Vec<(u32, ByteString, u32)>,
+    /// gid -> name, and the users /etc/group lists as its members.
+    pub groups: Vec<(u32, ByteString, Vec<ByteString>)>,
+}
+
+impl IdNames {
+    /// The name of `uid`.
+    pub fn user(&self, uid: u32) -> Option<&ByteString> {
+        self.users.iter().find(|u| u.0 == uid).map(|u| &u.1)
+    }
+    /// The name of `gid`.
+    pub fn group(&self, gid: u32) -> Option<&ByteString> {
+        self.groups.iter().find(|g| g.0 == gid).map(|g| &g.1)
+    }
+    /// True when /etc/group (or /etc/passwd, as the primary group) puts `uid` in `gid`;
+    /// None when the files do not say (the user or the group is not listed).
+    pub fn listed_in(&self, uid: u32, gid: u32) -> Option<bool> {
+        let (_, name, primary) = self.users.iter().find(|u| u.0 == uid)?;
+        let (_, _, members) = self.groups.iter().find(|g| g.0 == gid)?;
+        Some(*primary == gid || members.contains(name))
     }
 }
 
@@ -380,6 +450,141 @@ pub struct BoundSocket {
     pub owners: Vec<Owner>,
     /// Matched by the socket file's inode (true) or only by the bound name (false).
     pub by_file: bool,
+    /// The name as its first holder sees it (its namespaces, the file there), when
+    /// looked at.
+    pub holder: Option<HolderView>,
+}
+
+/// The namespaces of a process, by the inode numbers /proc/PID/ns/* name (None: not
+/// readable).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Namespaces {
+    /// Mount namespace: which files a path reaches.
+    pub mnt: Option<u64>,
+    /// Network namespace: which abstract names exist, which sockets sock_diag lists.
+    pub net: Option<u64>,
+    /// User namespace: what uids mean.
+    pub user: Option<u64>,
+    /// Pid namespace: what pids mean.
+    pub pid: Option<u64>,
+}
+
+/// One kind of namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NsKind {
+    /// Mount.
+    Mnt,
+    /// Network.
+    Net,
+    /// User.
+    User,
+    /// Pid.
+    Pid,
+}
+
+impl NsKind {
+    /// Every kind, in the order they matter to a socket's name.
+    pub const ALL: [NsKind; 4] = [NsKind::Mnt, NsKind::Net, NsKind::User, NsKind::Pid];
+
+    /// The name /proc/PID/ns uses (`mnt`), and nsenter's option for it (`-m`).
+    pub fn name(self) -> (&'static str, &'static str) {
+        match self {
+            NsKind::Mnt => ("mnt", "-m"),
+            NsKind::Net => ("net", "-n"),
+            NsKind::User => ("user", "-U"),
+            NsKind::Pid => ("pid", "-p"),
+        }
+    }
+}
+
+impl Namespaces {
+    /// The inode of one kind.
+    pub fn get(&self, k: NsKind) -> Option<u64> {
+        match k {
+            NsKind::Mnt => self.mnt,
+            NsKind::Net => self.net,
+            NsKind::User => self.user,
+            NsKind::Pid => self.pid,
+        }
+    }
+
+    /// The kinds both know and that differ: (kind, ours, theirs).
+    pub fn differ(&self, other: &Namespaces) -> Vec<(NsKind, u64, u64)> {
+        NsKind::ALL
+            .iter()
+            .filter_map(|&k| match (self.get(k), other.get(k)) {
+                (Some(a), Some(b)) if a != b => Some((k, a, b)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// True when both are known and the same for `k`.
+    pub fn same(&self, other: &Namespaces, k: NsKind) -> Option<bool> {
+        Some(self.get(k)? == other.get(k)?)
+    }
+}
+
+/// What a socket's bound name reaches in its holder's mount namespace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameThere {
+    /// The socket's own file (the inode sock_diag gave for it).
+    ThisSocket(FileInfo),
+    /// Some other file.
+    Other(FileInfo),
+    /// Nothing.
+    Missing,
+    /// Could not be looked at (the holder's root is not readable, the socket's file
+    /// inode is not known).
+    Unknown,
+}
+
+/// A bound socket's name as its holder sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HolderView {
+    /// The holder.
+    pub pid: Pid,
+    /// Its namespaces.
+    pub ns: Namespaces,
+    /// What the name reaches there (through /proc/PID/root, or its cwd for a relative name).
+    pub there: NameThere,
+    /// Its cwd, when the bound name is relative.
+    pub cwd: Option<ByteString>,
+}
+
+/// How a live socket's name resembles the name a call failed on, the likeliest first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum NearKind {
+    /// The call's relative path, bound under another directory (the server's cwd, or an
+    /// absolute path ending with it).
+    Relative,
+    /// The path's name as an abstract name, or the abstract name as a path.
+    OtherKind,
+    /// The same name with another number in it (a port, a display, a uid).
+    OtherNumber,
+    /// A similar file name in the same directory (`api.sock`, `api-server.sock`).
+    SameDirSimilar,
+    /// The same file name in another directory.
+    SameBasename,
+    /// An abstract name one or two edits away.
+    AbstractEdit,
+}
+
+/// A live socket that is probably the one the failed call meant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NearMiss {
+    /// The socket and its holders.
+    pub bound: BoundSocket,
+    /// How its name resembles the call's.
+    pub kind: NearKind,
+    /// The names are close enough for the guess to be the likely cause (the same file
+    /// name in a sibling or nested directory, not anywhere on the machine); otherwise it
+    /// is only a hint beside another cause.
+    pub close: bool,
+    /// Whether the tracee reaches that socket at its name (the name leads to its file
+    /// as the tracee resolves it; an abstract name in its network namespace); None when
+    /// not checked.
+    pub reachable: Option<bool>,
 }
 
 /// The peer of the call's socket.

@@ -3,17 +3,25 @@
 //! failure is the knowledge base's to say (`kb::probes_for`), not this module's.
 
 pub mod identity;
+pub mod names;
+pub mod near;
 pub mod netunix;
+pub mod ns;
 pub mod owners;
 pub mod path;
 pub mod procfs;
+pub mod scan;
 pub mod sockdiag;
 
 use crate::kb::{self, Probe, ProbeSet};
 use crate::model::facts::{
-    BoundSocket, CredClaim, FileKind, PeerFacts, RightsFd, UnixSocket, WalkEnd,
+    BoundSocket, CredClaim, FileKind, HolderView, NameThere, Namespaces, NsKind, PeerFacts,
+    RightsFd, SockState, UnixSocket, WalkEnd,
 };
-use crate::model::{Cmsg, Facts, Fd, Pid, SockAddr, SyscallEvent, Tid, UnixName};
+use crate::model::{
+    ByteString, Cmsg, Errno, Facts, Fd, Pid, SockAddr, SockKind, SyscallEvent, Tid, UnixName,
+};
+use scan::Scanned;
 use std::os::unix::ffi::OsStrExt;
 use syscalls::Sysno;
 
@@ -41,6 +49,7 @@ pub fn probe_failure(ctx: &ProbeCtx, ev: &SyscallEvent) -> Facts {
 /// what the call has: an fd, an address, control messages).
 pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> Facts {
     let mut f = Facts::default();
+    let mut scan = Scanned::default();
     if !ev.failed() || ev.injected {
         // Nothing on the system caused an injected failure.
         return f;
@@ -73,8 +82,25 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
         && let Some(a) = addr
     {
         let table = tags.any(&[Probe::Listener, Probe::Backlog]);
-        probe_address(pid, a, ev.syscall == Sysno::bind, table, &mut f);
+        // EPROTOTYPE: only a socket of the caller's type is a likely one.
+        let near = tags.has(Probe::Near).then(|| {
+            ev.errno
+                .as_ref()
+                .is_some_and(|e| e.is(Errno::EPROTOTYPE))
+                .then(|| own_kind(ev, &f))
+                .flatten()
+        });
+        let how = Lookup {
+            bind: ev.syscall == Sysno::bind,
+            table,
+            near,
+        };
+        probe_address(pid, a, how, &mut f, &mut scan);
     }
+    if tags.has(Probe::Perm) {
+        probe_names(pid, &mut f);
+    }
+    note_hidden_holders(&scan, &mut f);
     if tags.has(Probe::Peer)
         && let Some(fd) = ev.fd
     {
@@ -85,7 +111,12 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
             .and_then(|s| s.peer)
             .filter(|&p| p != 0)
             .or_else(|| f.own.as_ref().and_then(|o| o.peer).filter(|&p| p != 0));
-        f.peer = Some(probe_peer(pid, known));
+        f.peer = Some(probe_peer(pid, known, &mut scan));
+    }
+    if tags.has(Probe::Fd)
+        && let Some(fd) = ev.fd
+    {
+        f.fd = Some(procfs::probe_fd(pid, fd));
     }
     if tags.has(Probe::Limits) {
         f.nofile = procfs::probe_nofile(pid);
@@ -118,6 +149,12 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
             _ => {}
         }
     }
+    if tags.has(Probe::Optmem) {
+        f.optmem_max = procfs::probe_optmem_max();
+        if f.optmem_max.is_none() {
+            f.unchecked.push("net.core.optmem_max".into());
+        }
+    }
     if tags.has(Probe::Queue) {
         f.max_dgram_qlen = std::fs::read_to_string("/proc/sys/net/unix/max_dgram_qlen")
             .ok()
@@ -133,8 +170,69 @@ pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
         creds: procfs::probe_creds(pid),
         ..Facts::default()
     };
-    probe_address(pid, addr, false, true, &mut f);
+    let how = Lookup {
+        bind: false,
+        table: true,
+        near: Some(None),
+    };
+    probe_address(pid, addr, how, &mut f, &mut Scanned::default());
+    probe_names(pid, &mut f);
     f
+}
+
+/// When the owner scan could not look into every process and some socket the facts name
+/// has no holder found, say that its holder could not be checked.
+fn note_hidden_holders(scan: &Scanned, f: &mut Facts) {
+    let unheld = f
+        .bound
+        .iter()
+        .flatten()
+        .chain(&f.bound_elsewhere)
+        .chain(f.bound_other_netns.iter().flatten())
+        .chain(f.near.iter().map(|n| &n.bound))
+        .any(|b| b.owners.is_empty());
+    if scan.incomplete() && unheld {
+        f.unchecked.push(
+            "who holds some of these sockets: sockwhy may not look into every process's fds (run it as root)"
+                .into(),
+        );
+    }
+}
+
+/// The names of the ids a permission check on the path involved (the process's, the
+/// refusing file's owner and group), as the tracee's own files give them.
+fn probe_names(pid: Pid, f: &mut Facts) {
+    let (Some(c), Some(w)) = (&f.creds, &f.path) else {
+        return;
+    };
+    let mut uids = vec![c.fsuid()];
+    let mut gids = vec![c.fsgid()];
+    gids.extend(&c.groups);
+    if let Some(d) = &w.denied {
+        uids.push(d.info.uid);
+        gids.push(d.info.gid);
+    }
+    f.names = names::probe_id_names(pid, &uids, &gids);
+}
+
+/// The type of the call's own socket, from the live probe or the fd's identity.
+fn own_kind(ev: &SyscallEvent, f: &Facts) -> Option<SockKind> {
+    if let Some(o) = &f.own {
+        return Some(o.kind);
+    }
+    let fd = ev.fd?;
+    ev.fds.iter().find(|s| s.fd == fd)?.unix_kind()
+}
+
+/// What to find out about an address.
+#[derive(Clone, Copy, Debug)]
+struct Lookup {
+    /// The call is bind(): the walk is for creating the file.
+    bind: bool,
+    /// Find the sockets bound to it (and their holders).
+    table: bool,
+    /// Look for live sockets with similar names; `Some(Some(kind))`: only of that type.
+    near: Option<Option<SockKind>>,
 }
 
 /// The socket behind the tracee's `fd`, as the kernel sees it now.
@@ -144,22 +242,109 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     identity::probe_unix_socket(pid, ino)
 }
 
-/// Every AF_UNIX socket `pid` can see: sock_diag in our namespace (true), else its
-/// /proc/PID/net/unix (false: names only, no file inodes).
+/// Every AF_UNIX socket `pid` can see: sock_diag in its network namespace (true), else
+/// its /proc/PID/net/unix (false: names only, no file inodes).
 pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
-    if identity::same_netns(pid)
+    let ours = ns::our_namespaces().net;
+    probe_unix_table_of(ns::probe_namespaces(pid).net, pid, ours)
+}
+
+/// The AF_UNIX sockets of network namespace `netns`, `rep` being a process in it: our
+/// own sock_diag socket when it is ours, one made in that namespace otherwise (root), and
+/// /proc/REP/net/unix (names only: false) when neither answers.
+fn probe_unix_table_of(
+    netns: Option<u64>,
+    rep: Pid,
+    ours: Option<u64>,
+) -> Option<(Vec<UnixSocket>, bool)> {
+    if netns.is_some()
+        && netns == ours
         && let Ok(v) = sockdiag::probe_unix_all()
     {
         return Some((v, true));
     }
-    netunix::probe_net_unix(Some(pid)).ok().map(|v| (v, false))
+    let path = std::path::PathBuf::from(format!("/proc/{rep}/ns/net"));
+    if let Ok(v) = sockdiag::probe_unix_all_in_netns(&path) {
+        return Some((v, true));
+    }
+    netunix::probe_net_unix(Some(rep)).ok().map(|v| (v, false))
 }
 
-/// Walk the address's path, and (with `table`) find who is bound to it.
-fn probe_address(pid: Pid, a: &SockAddr, bind: bool, table: bool, f: &mut Facts) {
+/// /proc/net/unix shows every NUL in a name as '@'.
+fn lossy_abstract(name: &[u8]) -> Vec<u8> {
+    name.iter()
+        .map(|&b| if b == 0 { b'@' } else { b })
+        .collect()
+}
+
+/// The sockets of `table` with the abstract name `name`.
+fn abstract_matches(table: &[UnixSocket], name: &ByteString) -> Vec<UnixSocket> {
+    let lossy = lossy_abstract(name.as_bytes());
+    table
+        .iter()
+        .filter(|s| match &s.name {
+            UnixName::Abstract(n) => n == name || n.as_bytes() == lossy,
+            _ => false,
+        })
+        .cloned()
+        .collect()
+}
+
+/// The sockets of one table bound to a path: by the file's inode (when the table knows
+/// inodes and the path reached a socket file), and by name only.
+struct PathMatches {
+    by_file: Vec<UnixSocket>,
+    by_name: Vec<UnixSocket>,
+}
+
+fn path_matches(
+    table: &[UnixSocket],
+    name: &[u8],
+    absolute: Option<&crate::model::ByteString>,
+    target: Option<crate::model::facts::FileInfo>,
+) -> PathMatches {
+    let mut by_file: Vec<UnixSocket> = Vec::new();
+    if let Some(t) = target.filter(|t| t.kind == FileKind::Socket) {
+        let by_ino: Vec<&UnixSocket> = table
+            .iter()
+            .filter(|s| s.vfs.is_some_and(|v| v.ino == t.id.ino))
+            .collect();
+        // Overlay filesystems may report another device in stat than the socket's
+        // superblock; trust the device only when one matches.
+        let same_dev: Vec<&UnixSocket> = by_ino
+            .iter()
+            .copied()
+            .filter(|s| s.vfs == Some(t.id))
+            .collect();
+        let pick = if same_dev.is_empty() {
+            by_ino
+        } else {
+            same_dev
+        };
+        by_file.extend(pick.into_iter().cloned());
+    }
+    let by_name = table
+        .iter()
+        .filter(|s| !by_file.iter().any(|b| b.inode == s.inode))
+        .filter(|s| match &s.name {
+            UnixName::Path(p) => p.as_bytes() == name || absolute.is_some_and(|a| a == p),
+            _ => false,
+        })
+        .cloned()
+        .collect();
+    PathMatches { by_file, by_name }
+}
+
+/// Walk the address's path, and (with `table`) find who is bound to it: in the tracee's
+/// network namespace, then (when nobody there is) in the others, since a path socket is
+/// reachable from any of them and an abstract name held in another is a near miss.
+fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut Scanned) {
+    const NO_TABLE: &str = "which sockets are bound (no sock_diag, no /proc/net/unix)";
+    const HIDDEN_NETNS: &str =
+        "the network namespaces of processes sockwhy may not look into (run it as root)";
     match a.unix_name() {
         Some(UnixName::Path(name)) => {
-            let purpose = if bind {
+            let purpose = if how.bind {
                 path::WalkFor::Bind
             } else {
                 path::WalkFor::Connect
@@ -172,101 +357,169 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, table: bool, f: &mut Facts)
                 WalkEnd::Missing { at, last: true } => Some(at.clone()),
                 _ => None,
             };
+            // The name as written against the cwd (the walk may have stopped earlier).
+            let lexical = walk.cwd.as_ref().map(|cwd| {
+                let mut p = cwd.as_bytes().to_vec();
+                p.push(b'/');
+                p.extend_from_slice(name.as_bytes());
+                ByteString(p)
+            });
             f.path = Some(walk);
-            if !table {
+            if !how.table {
                 return;
             }
-            let Some((table, exact)) = probe_unix_table(pid) else {
-                f.unchecked
-                    .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
+            // Only the network namespace is needed to read the right table; the others
+            // only when some socket's holder is looked at (below).
+            let mine = Namespaces {
+                net: ns::ns_inode(pid, NsKind::Net),
+                ..Namespaces::default()
+            };
+            f.ns = Some(mine);
+            let ours = ns::our_namespaces().net;
+            let Some((table, mut exact)) = probe_unix_table_of(mine.net, pid, ours) else {
+                f.unchecked.push(NO_TABLE.into());
                 return;
             };
-            f.bound_exact = exact;
-            let mut found: Vec<(UnixSocket, bool)> = Vec::new();
             let is_socket = target.is_some_and(|t| t.kind == FileKind::Socket);
-            if let Some(t) = target.filter(|t| t.kind == FileKind::Socket) {
-                let by_ino: Vec<&UnixSocket> = table
-                    .iter()
-                    .filter(|s| s.vfs.is_some_and(|v| v.ino == t.id.ino))
-                    .collect();
-                // Overlay filesystems may report another device in stat than the
-                // socket's superblock; trust the device only when one matches.
-                let same_dev: Vec<&UnixSocket> = by_ino
-                    .iter()
-                    .copied()
-                    .filter(|s| s.vfs == Some(t.id))
-                    .collect();
-                let pick = if same_dev.is_empty() {
-                    by_ino
-                } else {
-                    same_dev
-                };
-                found.extend(pick.into_iter().map(|s| (s.clone(), true)));
+            let m = path_matches(&table, name.as_bytes(), absolute.as_ref(), target);
+            if let Some(kind) = how.near
+                && !m.by_file.iter().any(|s| s.state == SockState::Listening)
+            {
+                let abs = absolute.as_ref().or(lexical.as_ref()).map(|a| a.as_bytes());
+                f.near =
+                    near::probe_near(pid, &UnixName::Path(name.clone()), abs, &table, kind, scan);
             }
-            // Bound by this name but not (known to be) to this file.
-            let by_name: Vec<(UnixSocket, bool)> = table
-                .iter()
-                .filter(|s| !found.iter().any(|(b, _)| b.inode == s.inode))
-                .filter(|s| match &s.name {
-                    UnixName::Path(p) => p == name || absolute.as_ref().is_some_and(|a| a == p),
-                    _ => false,
-                })
-                .map(|s| (s.clone(), false))
-                .collect();
+            let (mut by_file, mut by_name) = (m.by_file, m.by_name);
+            let mut tables = vec![exact];
+            if by_file.is_empty() && by_name.is_empty() {
+                let others = ns::probe_other_netns(mine.net);
+                if others.hidden {
+                    f.unchecked.push(HIDDEN_NETNS.into());
+                }
+                for (netns, rep) in others.found {
+                    let Some((t, ex)) = probe_unix_table_of(Some(netns), rep, ours) else {
+                        f.unchecked
+                            .push(format!("the sockets of network namespace {netns}"));
+                        exact = false;
+                        continue;
+                    };
+                    tables.push(ex);
+                    let m = path_matches(&t, name.as_bytes(), absolute.as_ref(), target);
+                    by_file.extend(m.by_file);
+                    by_name.extend(m.by_name);
+                }
+            }
+            let exact = exact && tables.iter().all(|&e| e);
+            f.bound_exact = exact;
+            let mut found: Vec<(UnixSocket, bool)> =
+                by_file.into_iter().map(|s| (s, true)).collect();
+            let by_name: Vec<(UnixSocket, bool)> =
+                by_name.into_iter().map(|s| (s, false)).collect();
             if !exact && is_socket {
-                // /proc/net/unix has no file inodes: a name match is the best we know.
+                // Some table has no file inodes: a name match is the best we know.
                 found.extend(by_name);
-                f.bound = Some(with_owners(found));
+                f.bound = Some(with_owners(found, scan, None));
             } else {
                 // File inodes are known (or there is no socket file): a socket bound by
-                // this name but not to this file is bound to one that is gone.
-                f.bound = Some(with_owners(found));
-                f.bound_elsewhere = with_owners(by_name);
+                // this name but not to this file is bound to one that is gone, or to
+                // one the tracee does not see (another mount namespace).
+                f.bound = Some(with_owners(found, scan, None));
+                f.bound_elsewhere = with_owners(by_name, scan, Some(name.as_bytes()));
+            }
+            if !f.bound_elsewhere.is_empty() || !f.near.is_empty() {
+                f.ns = Some(ns::probe_namespaces(pid));
             }
         }
-        Some(UnixName::Abstract(name)) if table => {
-            let Some((table, _)) = probe_unix_table(pid) else {
-                f.unchecked
-                    .push("which sockets are bound (no sock_diag, no /proc/net/unix)".into());
+        Some(UnixName::Abstract(name)) if how.table => {
+            let mine = Namespaces {
+                net: ns::ns_inode(pid, NsKind::Net),
+                ..Namespaces::default()
+            };
+            f.ns = Some(mine);
+            let ours = ns::our_namespaces().net;
+            let Some((table, _)) = probe_unix_table_of(mine.net, pid, ours) else {
+                f.unchecked.push(NO_TABLE.into());
                 return;
             };
             // Every bound abstract name is in either table.
             f.bound_exact = true;
-            // /proc/net/unix shows every NUL in a name as '@'.
-            let lossy: Vec<u8> = name
-                .as_bytes()
-                .iter()
-                .map(|&b| if b == 0 { b'@' } else { b })
-                .collect();
-            let found = table
+            let found: Vec<(UnixSocket, bool)> = abstract_matches(&table, name)
                 .into_iter()
-                .filter(|s| match &s.name {
-                    UnixName::Abstract(n) => n == name || n.as_bytes() == lossy,
-                    _ => false,
-                })
                 .map(|s| (s, false))
                 .collect();
-            f.bound = Some(with_owners(found));
+            if let Some(kind) = how.near
+                && found.is_empty()
+            {
+                f.near = near::probe_near(
+                    pid,
+                    &UnixName::Abstract(name.clone()),
+                    None,
+                    &table,
+                    kind,
+                    scan,
+                );
+            }
+            if found.is_empty() {
+                let mut elsewhere = Vec::new();
+                let others = ns::probe_other_netns(mine.net);
+                if others.hidden {
+                    f.unchecked.push(HIDDEN_NETNS.into());
+                }
+                for (netns, rep) in others.found {
+                    match probe_unix_table_of(Some(netns), rep, ours) {
+                        Some((t, _)) => elsewhere
+                            .extend(abstract_matches(&t, name).into_iter().map(|s| (s, false))),
+                        None => f
+                            .unchecked
+                            .push(format!("the sockets of network namespace {netns}")),
+                    }
+                }
+                f.bound_other_netns = Some(with_owners(elsewhere, scan, None));
+                if f.bound_other_netns.as_ref().is_some_and(|b| !b.is_empty()) {
+                    f.ns = Some(ns::probe_namespaces(pid));
+                }
+            }
+            f.bound = Some(with_owners(found, scan, None));
         }
         _ => {}
     }
 }
 
-fn with_owners(found: Vec<(UnixSocket, bool)>) -> Vec<BoundSocket> {
-    let inodes: Vec<u64> = found.iter().map(|(s, _)| s.inode).collect();
-    let mut owners = owners::probe_socket_owners(&inodes);
+/// The sockets found, each with its holders (from the failure's one scan) and, for
+/// those in another network namespace or bound by `name` to another file, how the first
+/// holder sees the name.
+fn with_owners(
+    found: Vec<(UnixSocket, bool)>,
+    scan: &mut Scanned,
+    name: Option<&[u8]>,
+) -> Vec<BoundSocket> {
     found
         .into_iter()
-        .map(|(sock, by_file)| BoundSocket {
-            owners: owners.remove(&sock.inode).unwrap_or_default(),
-            sock,
-            by_file,
+        .map(|(sock, by_file)| {
+            let owners = scan.owners(sock.inode);
+            let holder = owners.first().map(|o| match (name, &sock.name) {
+                (Some(_), UnixName::Path(p)) => {
+                    ns::probe_holder_view(o.pid, p.as_bytes(), sock.vfs)
+                }
+                _ => HolderView {
+                    pid: o.pid,
+                    ns: ns::probe_namespaces(o.pid),
+                    there: NameThere::Unknown,
+                    cwd: None,
+                },
+            });
+            BoundSocket {
+                owners,
+                sock,
+                by_file,
+                holder,
+            }
         })
         .collect()
 }
 
 /// Does the peer the trace knew still exist, and who holds it.
-fn probe_peer(pid: Pid, known: Option<u64>) -> PeerFacts {
+fn probe_peer(pid: Pid, known: Option<u64>, scan: &mut Scanned) -> PeerFacts {
     let Some(k) = known else {
         return PeerFacts {
             known: None,
@@ -276,9 +529,11 @@ fn probe_peer(pid: Pid, known: Option<u64>) -> PeerFacts {
         };
     };
     let sock = identity::probe_unix_socket(pid, k);
-    let owners = owners::probe_socket_owners(&[k])
-        .remove(&k)
-        .unwrap_or_default();
+    let owners = if sock.is_some() {
+        scan.owners(k)
+    } else {
+        Vec::new()
+    };
     PeerFacts {
         known: Some(k),
         exists: Some(sock.is_some()),

@@ -173,6 +173,43 @@ pub fn probe_system_files() -> Option<(u64, u64)> {
     parse_file_nr(&std::fs::read_to_string("/proc/sys/fs/file-nr").ok()?)
 }
 
+/// Parse the `flags:` line of /proc/PID/fdinfo/FD (octal).
+pub fn parse_fdinfo_flags(text: &str) -> Option<u32> {
+    let v = text.lines().find_map(|l| l.strip_prefix("flags:"))?;
+    u32::from_str_radix(v.trim(), 8).ok()
+}
+
+/// What `fd` of `pid` is: open or not, its link target, the kind of file (stat through
+/// the link), its open flags.
+pub fn probe_fd(pid: Pid, fd: Fd) -> crate::model::facts::FdFacts {
+    use std::os::unix::ffi::OsStrExt;
+    let link = format!("/proc/{pid}/fd/{fd}");
+    let target = std::fs::read_link(&link)
+        .ok()
+        .map(|t| t.as_os_str().as_bytes().into());
+    crate::model::facts::FdFacts {
+        fd,
+        open: target.is_some(),
+        kind: target
+            .as_ref()
+            .and_then(|_| std::fs::metadata(&link).ok())
+            .map(|m| super::path::file_info(&m).kind),
+        target,
+        flags: std::fs::read_to_string(format!("/proc/{pid}/fdinfo/{fd}"))
+            .ok()
+            .and_then(|t| parse_fdinfo_flags(&t)),
+    }
+}
+
+/// net.core.optmem_max.
+pub fn probe_optmem_max() -> Option<u64> {
+    std::fs::read_to_string("/proc/sys/net/core/optmem_max")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// True when `fd` is open in `pid`.
 pub fn probe_fd_open(pid: Pid, fd: Fd) -> bool {
     fd >= 0 && std::fs::symlink_metadata(format!("/proc/{pid}/fd/{fd}")).is_ok()
@@ -247,5 +284,18 @@ mod tests {
         );
         assert!(probe_system_files().is_some());
         assert!(!probe_pid_exists(-1));
+        assert_eq!(
+            parse_fdinfo_flags("pos:\t0\nflags:\t02004002\nmnt_id:\t15\n"),
+            Some(0o2004002)
+        );
+        let (r, _w) = nix::unistd::pipe().unwrap();
+        use std::os::fd::AsRawFd;
+        let f = probe_fd(me, r.as_raw_fd());
+        assert!(f.open);
+        assert_eq!(f.kind, Some(crate::model::facts::FileKind::Fifo));
+        assert!(f.target.as_ref().unwrap().as_bytes().starts_with(b"pipe:["));
+        assert_eq!(f.nonblocking(), Some(false));
+        assert!(!probe_fd(me, 99_999).open);
+        assert!(probe_optmem_max().is_some());
     }
 }

@@ -293,6 +293,39 @@ pub fn probe_unix_all() -> Result<Vec<UnixSocket>, SockDiagError> {
     Ok(out)
 }
 
+/// Every AF_UNIX socket in the network namespace `netns` (a /proc/PID/ns/net file):
+/// sock_diag answers only for the namespace its netlink socket was created in, so a
+/// short-lived thread joins that namespace, creates the socket and ends (sockwhy's own
+/// threads stay where they are). Needs CAP_SYS_ADMIN over that namespace; Err(Sys(EPERM))
+/// without it.
+pub fn probe_unix_all_in_netns(netns: &std::path::Path) -> Result<Vec<UnixSocket>, SockDiagError> {
+    let ns = std::fs::File::open(netns).map_err(|e| {
+        SockDiagError::Sys(nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)))
+    })?;
+    let fd = std::thread::scope(|s| {
+        s.spawn(|| {
+            nix::sched::setns(&ns, nix::sched::CloneFlags::CLONE_NEWNET)
+                .map_err(SockDiagError::Sys)?;
+            open()
+        })
+        .join()
+        .unwrap_or(Err(SockDiagError::Malformed("the netns thread panicked")))
+    })?;
+    let mut conn = Conn {
+        fd,
+        seq: 1,
+        buf: vec![0u8; 64 * 1024],
+    };
+    let mut out = Vec::new();
+    let req = request(NLM_F_DUMP, 0, SHOW_ALL, conn.seq);
+    exchange_on(&mut conn, &req, &mut |p: &[u8]| {
+        if let Some(s) = parse_diag_msg(p) {
+            out.push(s);
+        }
+    })?;
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -229,3 +229,37 @@ pub fn spawn_fixture_loop(mode: &str, dir: &Path) -> (Reaped, i32) {
     let pid = read_line_file(&pidf).trim().parse().unwrap();
     (child, pid)
 }
+
+/// The connect calls of a trace that failed.
+pub fn failed_connects_in(trace: Vec<serde_json::Value>) -> Vec<serde_json::Value> {
+    trace
+        .into_iter()
+        .filter(|r| r["type"] == "syscall" && r["syscall"] == "connect" && !r["errno"].is_null())
+        .collect()
+}
+
+/// Trace only the connect calls of `cmd` (in `cwd` when given, with `env` added, stdin
+/// empty); the records of those that failed.
+pub fn traced_failed_connects(
+    tag: &str,
+    cwd: Option<&Path>,
+    env: &[(&str, &str)],
+    cmd: &[&str],
+) -> Vec<serde_json::Value> {
+    let save = tempdir(tag).join("t.jsonl");
+    let mut c = sockwhy();
+    if let Some(d) = cwd {
+        c.current_dir(d);
+    }
+    c.arg("--save")
+        .arg(&save)
+        .args(["-o", "/dev/null", "-e", "trace=connect", "--"])
+        .args(cmd)
+        .stdin(std::process::Stdio::null());
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    let o = run(&mut c);
+    assert!(o.status.code().is_some(), "{}", stderr(&o));
+    failed_connects_in(read_trace(&save))
+}

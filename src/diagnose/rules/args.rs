@@ -1,6 +1,7 @@
-//! Rules about plain argument values: socket() parameters, unreadable pointers, memory.
+//! Rules about plain argument values: socket() parameters, unreadable pointers, memory,
+//! signals. One function per cause; `table.rs` says when each is asked and gives it its id.
 
-use super::{Ctx, cause};
+use super::{Ctx, cause, cause_fix};
 use crate::model::{Cause, Confidence, Errno};
 use crate::render::escape::escape_str;
 use syscalls::Sysno;
@@ -13,7 +14,7 @@ pub(super) fn injected(c: &Ctx) -> Option<Cause> {
     cause(
         format!(
             "sockwhy injected this {} (--inject): the call was not performed.",
-            c.errno.name().unwrap_or("error")
+            c.errno.and_then(|e| e.name()).unwrap_or("error")
         ),
         vec!["the failure was requested on sockwhy's command line".into()],
         Confidence::High,
@@ -24,37 +25,8 @@ fn arg(c: &Ctx, i: usize) -> Option<String> {
     c.ev.args.get(i).map(|a| escape_str(a))
 }
 
-/// EINTR: a signal's handler ran while a blocking call waited. The tracer records EINTR
-/// with a restart code only after seeing the handler's return leave EINTR in place, so
-/// ERESTARTSYS + EINTR means the handler had no SA_RESTART.
-pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::EINTR {
-        return None;
-    }
-    let mut ev = Vec::new();
-    let why = match c.ev.restart.as_ref() {
-        Some(r) if r.is(Errno::ERESTARTSYS) => {
-            ev.push(
-                "the exit stop showed ERESTARTSYS, and the return from the signal handler left EINTR as the result: the handler was installed without SA_RESTART"
-                    .to_owned(),
-            );
-            "its handler was installed without SA_RESTART, so the kernel did not restart the call and the program sees EINTR"
-        }
-        Some(r) => {
-            ev.push(format!(
-                "the exit stop showed {}: after a signal handler runs, this call returns EINTR whatever SA_RESTART says",
-                escape_str(&r.name())
-            ));
-            "this call is never restarted after a signal handler runs (SA_RESTART does not apply), so the program sees EINTR"
-        }
-        None => {
-            ev.push(
-                "the kernel returned EINTR itself, with no restart code: the call has a timeout (SO_RCVTIMEO, SO_SNDTIMEO) or is one that is never restarted"
-                    .to_owned(),
-            );
-            "the call returns EINTR directly (it has a timeout or is never restarted), so SA_RESTART would not change it"
-        }
-    };
+/// The signal pending at the stop, as the cause names it, and the confidence that gives.
+fn interrupter(c: &Ctx, ev: &mut Vec<String>) -> (String, Confidence) {
     let sig =
         c.f.pending_signals
             .as_ref()
@@ -65,82 +37,162 @@ pub(super) fn interrupted(c: &Ctx) -> Option<Cause> {
                     .collect::<Vec<_>>()
                     .join(", ")
             });
-    let (who, conf) = match &sig {
+    match sig {
         Some(s) => {
             ev.push(format!("pending at the stop: {s}"));
-            (s.clone(), Confidence::High)
+            (s, Confidence::High)
         }
         None => ("a signal".to_owned(), Confidence::Medium),
-    };
-    cause(
+    }
+}
+
+/// The cause of an EINTR, `why` the program saw it, with the evidence of the restart code.
+fn eintr(c: &Ctx, mut ev: Vec<String>, why: &str, fix: &str) -> Option<Cause> {
+    let (who, conf) = interrupter(c, &mut ev);
+    cause_fix(
         format!(
             "{who} interrupted the blocking {}() before it completed; {why}. Retry the call.",
             c.sys.name()
         ),
         ev,
         conf,
+        fix,
     )
 }
 
-/// socket()/socketpair(): the domain, type or protocol value at fault.
-pub(super) fn socket_args(c: &Ctx) -> Option<Cause> {
-    if !matches!(c.sys, Sysno::socket | Sysno::socketpair) {
+/// EINTR after ERESTARTSYS. The tracer records EINTR with a restart code only after
+/// seeing the handler's return leave EINTR in place (the kernel would have restarted the
+/// call for a handler with SA_RESTART), so this was checked, not assumed.
+pub(super) fn no_sa_restart(c: &Ctx) -> Option<Cause> {
+    if !c.ev.restart.as_ref()?.is(Errno::ERESTARTSYS) {
         return None;
     }
-    let (summary, conf) = match c.errno {
-        Errno::EPROTONOSUPPORT => (
-            format!(
-                "protocol {} is not one AF_UNIX has: pass 0.",
-                arg(c, 2).unwrap_or_else(|| "(unknown)".into())
-            ),
-            Confidence::High,
-        ),
-        Errno::ESOCKTNOSUPPORT => (
-            format!(
-                "type {} is not supported by AF_UNIX: use SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET.",
-                arg(c, 1).unwrap_or_else(|| "(unknown)".into())
-            ),
-            Confidence::High,
-        ),
-        Errno::EINVAL => (
-            format!(
-                "type {} is out of range or carries unknown flag bits (only SOCK_NONBLOCK and SOCK_CLOEXEC are allowed).",
-                arg(c, 1).unwrap_or_else(|| "(unknown)".into())
-            ),
-            Confidence::Medium,
-        ),
-        Errno::EAFNOSUPPORT => (
-            format!(
-                "address family {} is not available in this kernel.",
-                arg(c, 0).unwrap_or_else(|| "(unknown)".into())
-            ),
-            Confidence::High,
-        ),
-        Errno::EOPNOTSUPP if c.sys == Sysno::socketpair => (
-            format!(
-                "socketpair() is not supported for domain {}; only AF_UNIX has it.",
-                arg(c, 0).unwrap_or_else(|| "(unknown)".into())
-            ),
-            Confidence::High,
-        ),
-        _ => return None,
-    };
-    let ev = vec![format!(
+    eintr(
+        c,
+        vec![
+            "the exit stop showed ERESTARTSYS, and the return from the signal handler left EINTR as the result: the handler was installed without SA_RESTART"
+                .to_owned(),
+        ],
+        "its handler was installed without SA_RESTART, so the kernel did not restart the call and the program sees EINTR",
+        "retry the call on EINTR, or install the handler with SA_RESTART",
+    )
+}
+
+/// EINTR after a restart code SA_RESTART does not apply to.
+pub(super) fn not_restartable(c: &Ctx) -> Option<Cause> {
+    let r = c.ev.restart.as_ref()?;
+    if r.is(Errno::ERESTARTSYS) {
+        return None;
+    }
+    eintr(
+        c,
+        vec![format!(
+            "the exit stop showed {}: after a signal handler runs, this call returns EINTR whatever SA_RESTART says",
+            escape_str(&r.name())
+        )],
+        "this call is never restarted after a signal handler runs (SA_RESTART does not apply), so the program sees EINTR",
+        "retry the call on EINTR",
+    )
+}
+
+/// EINTR from the kernel with no restart code.
+pub(super) fn eintr_direct(c: &Ctx) -> Option<Cause> {
+    if c.ev.restart.is_some() {
+        return None;
+    }
+    eintr(
+        c,
+        vec![
+            "the kernel returned EINTR itself, with no restart code: the call has a timeout (SO_RCVTIMEO, SO_SNDTIMEO) or is one that is never restarted"
+                .to_owned(),
+        ],
+        "the call returns EINTR directly (it has a timeout or is never restarted), so SA_RESTART would not change it",
+        "retry the call on EINTR",
+    )
+}
+
+/// The evidence of socket()'s arguments.
+fn socket_evidence(c: &Ctx) -> Vec<String> {
+    vec![format!(
         "arguments: {}",
         c.ev.args
             .iter()
             .map(|a| escape_str(a))
             .collect::<Vec<_>>()
             .join(", ")
-    )];
-    cause(summary, ev, conf)
+    )]
+}
+
+fn unknown_arg(c: &Ctx, i: usize) -> String {
+    arg(c, i).unwrap_or_else(|| "(unknown)".into())
+}
+
+/// EPROTONOSUPPORT from socket().
+pub(super) fn bad_protocol(c: &Ctx) -> Option<Cause> {
+    cause_fix(
+        format!(
+            "protocol {} is not one AF_UNIX has: pass 0.",
+            unknown_arg(c, 2)
+        ),
+        socket_evidence(c),
+        Confidence::High,
+        "pass 0 as the protocol",
+    )
+}
+
+/// ESOCKTNOSUPPORT from socket().
+pub(super) fn bad_type(c: &Ctx) -> Option<Cause> {
+    cause_fix(
+        format!(
+            "type {} is not supported by AF_UNIX: use SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET.",
+            unknown_arg(c, 1)
+        ),
+        socket_evidence(c),
+        Confidence::High,
+        "use SOCK_STREAM, SOCK_DGRAM or SOCK_SEQPACKET",
+    )
+}
+
+/// EINVAL from socket(): type out of range or unknown flags.
+pub(super) fn bad_type_flags(c: &Ctx) -> Option<Cause> {
+    cause_fix(
+        format!(
+            "type {} is out of range or carries unknown flag bits (only SOCK_NONBLOCK and SOCK_CLOEXEC are allowed).",
+            unknown_arg(c, 1)
+        ),
+        socket_evidence(c),
+        Confidence::Medium,
+        "pass a socket type, optionally ORed with SOCK_NONBLOCK and SOCK_CLOEXEC",
+    )
+}
+
+/// EAFNOSUPPORT from socket().
+pub(super) fn no_family(c: &Ctx) -> Option<Cause> {
+    cause(
+        format!(
+            "address family {} is not available in this kernel.",
+            unknown_arg(c, 0)
+        ),
+        socket_evidence(c),
+        Confidence::High,
+    )
+}
+
+/// EOPNOTSUPP from socketpair().
+pub(super) fn socketpair_not_unix(c: &Ctx) -> Option<Cause> {
+    cause_fix(
+        format!(
+            "socketpair() is not supported for domain {}; only AF_UNIX has it.",
+            unknown_arg(c, 0)
+        ),
+        socket_evidence(c),
+        Confidence::High,
+        "use AF_UNIX for socketpair()",
+    )
 }
 
 /// EFAULT: which pointer the kernel could not read (sockwhy could not either).
 pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::EFAULT {
-        return None;
-    }
     let bad: Vec<String> =
         c.ev.args
             .iter()
@@ -151,7 +203,7 @@ pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
     if bad.is_empty() {
         return None;
     }
-    cause(
+    cause_fix(
         format!(
             "A pointer passed to {}() is not readable memory: {}.",
             c.sys.name(),
@@ -161,28 +213,37 @@ pub(super) fn bad_pointer(c: &Ctx) -> Option<Cause> {
             .map(|b| format!("{b}, which sockwhy could not read either"))
             .collect(),
         Confidence::Medium,
+        "a bug in the program: a freed, uninitialised or miscomputed pointer",
     )
 }
 
-/// ENOMEM: the kernel could not allocate for this call; the memory cgroup tells why.
-pub(super) fn no_memory(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::ENOMEM {
-        return None;
-    }
-    let what = match c.sys {
+/// What an allocation that failed was for.
+fn allocation(c: &Ctx) -> &'static str {
+    match c.sys {
         Sysno::connect => "the connection's socket buffers",
         Sysno::sendmsg | Sysno::sendmmsg => "the message and any fds it passes",
         _ => "this call",
-    };
-    let Some(m) = &c.f.memcg else {
-        return cause(
-            format!(
-                "The kernel could not allocate memory for {what}: the process's memory cgroup is at its limit, or the system is short of memory."
-            ),
-            vec![],
-            Confidence::Low,
-        );
-    };
+    }
+}
+
+/// ENOMEM without a memory cgroup to look at.
+pub(super) fn no_memory(c: &Ctx) -> Option<Cause> {
+    if c.f.memcg.is_some() {
+        return None;
+    }
+    cause(
+        format!(
+            "The kernel could not allocate memory for {}: the process's memory cgroup is at its limit, or the system is short of memory.",
+            allocation(c)
+        ),
+        vec![],
+        Confidence::Low,
+    )
+}
+
+/// The memory cgroup of an ENOMEM: its path shown, the evidence, and whether it is at its limit.
+fn memcg(c: &Ctx) -> Option<(String, Vec<String>, bool)> {
+    let m = c.f.memcg.as_ref()?;
     let path = escape_str(&m.path);
     let mut ev = Vec::new();
     let n = |v: Option<u64>| v.map_or("unknown".into(), |v| v.to_string());
@@ -195,18 +256,37 @@ pub(super) fn no_memory(c: &Ctx) -> Option<Cause> {
         ev.push(format!("the limit has been hit {f} time(s)"));
     }
     let near = matches!((m.usage, m.limit), (Some(u), Some(l)) if u.saturating_add(64 * 1024) >= l);
-    if m.limit.is_some() && (near || m.failcnt.is_some_and(|f| f > 0)) {
-        return cause(
-            format!(
-                "The process's memory cgroup {path} is at its limit, so the kernel could not allocate {what}."
-            ),
-            ev,
-            Confidence::High,
-        );
+    let full = m.limit.is_some() && (near || m.failcnt.is_some_and(|f| f > 0));
+    Some((path, ev, full))
+}
+
+/// ENOMEM: the memory cgroup is at its limit.
+pub(super) fn cgroup_limit(c: &Ctx) -> Option<Cause> {
+    let (path, ev, full) = memcg(c)?;
+    if !full {
+        return None;
+    }
+    cause_fix(
+        format!(
+            "The process's memory cgroup {path} is at its limit, so the kernel could not allocate {}.",
+            allocation(c)
+        ),
+        ev,
+        Confidence::High,
+        "raise the cgroup's memory limit (MemoryMax= for a service, the container's memory limit), or use less",
+    )
+}
+
+/// ENOMEM with the cgroup below its limit: the system is short.
+pub(super) fn system_short(c: &Ctx) -> Option<Cause> {
+    let (path, ev, full) = memcg(c)?;
+    if full {
+        return None;
     }
     cause(
         format!(
-            "The kernel could not allocate memory for {what}; the memory cgroup {path} is not at its limit, so the system itself is short of memory."
+            "The kernel could not allocate memory for {}; the memory cgroup {path} is not at its limit, so the system itself is short of memory.",
+            allocation(c)
         ),
         ev,
         Confidence::Low,
@@ -235,6 +315,7 @@ mod tests {
         );
         assert!(c.evidence[0].contains("ERESTARTSYS"));
         assert!(c.summary.contains("without SA_RESTART"), "{c:?}");
+        assert_eq!(c.rule, "signal.no-sa-restart");
     }
 
     #[test]
@@ -245,10 +326,12 @@ mod tests {
         assert!(!c.summary.contains("without SA_RESTART"), "{c:?}");
         assert!(c.evidence[0].contains("no restart code"), "{c:?}");
         assert_eq!(c.confidence, crate::model::Confidence::Medium);
+        assert_eq!(c.rule, "signal.eintr-direct");
         let mut e = ev("accept", "EINTR");
         e.restart = Some("ERESTARTNOHAND".into());
         let c = find_cause(&e, &f, &History::default()).unwrap();
         assert!(c.summary.contains("SA_RESTART does not apply"), "{c:?}");
+        assert_eq!(c.rule, "signal.not-restartable");
     }
 
     #[test]
@@ -256,40 +339,27 @@ mod tests {
         let h = History::default();
         let mut e = ev("socket", "EPROTONOSUPPORT");
         e.args = vec!["AF_UNIX".into(), "SOCK_STREAM".into(), "7".into()];
-        assert_eq!(
-            find_cause(&e, &Facts::default(), &h).unwrap().summary,
-            "protocol 7 is not one AF_UNIX has: pass 0."
-        );
+        let c = find_cause(&e, &Facts::default(), &h).unwrap();
+        assert_eq!(c.summary, "protocol 7 is not one AF_UNIX has: pass 0.");
+        assert_eq!(c.rule, "socket.bad-protocol");
         e.errno = Some("ESOCKTNOSUPPORT".into());
         e.args[1] = "0x4 /* SOCK_??? */".into();
-        assert!(
-            find_cause(&e, &Facts::default(), &h)
-                .unwrap()
-                .summary
-                .starts_with("type 0x4")
-        );
+        let c = find_cause(&e, &Facts::default(), &h).unwrap();
+        assert!(c.summary.starts_with("type 0x4"));
+        assert_eq!(c.rule, "socket.bad-type");
         let mut e = ev("connect", "EFAULT");
         e.args = vec!["3".into(), "0xdead0000".into(), "110".into()];
-        assert!(
-            find_cause(&e, &Facts::default(), &h)
-                .unwrap()
-                .summary
-                .contains("argument 2 is 0xdead0000")
-        );
+        let c = find_cause(&e, &Facts::default(), &h).unwrap();
+        assert!(c.summary.contains("argument 2 is 0xdead0000"));
+        assert_eq!(c.rule, "any.bad-pointer");
         let mut e = ev("connect", "ENOMEM");
         e.injected = true;
-        assert!(
-            find_cause(&e, &Facts::default(), &h)
-                .unwrap()
-                .summary
-                .starts_with("sockwhy injected")
-        );
+        let c = find_cause(&e, &Facts::default(), &h).unwrap();
+        assert!(c.summary.starts_with("sockwhy injected"));
+        assert_eq!(c.rule, "any.injected");
         e.injected = false;
-        assert!(
-            find_cause(&e, &Facts::default(), &h)
-                .unwrap()
-                .summary
-                .contains("memory cgroup")
-        );
+        let c = find_cause(&e, &Facts::default(), &h).unwrap();
+        assert!(c.summary.contains("memory cgroup"));
+        assert_eq!(c.rule, "memory.unknown");
     }
 }

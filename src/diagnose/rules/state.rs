@@ -1,30 +1,12 @@
-//! Rules about the state of the call's own socket and its peer.
+//! Rules about the state of the call's own socket and its peer. One function per cause;
+//! `table.rs` says when each is asked and gives it its id.
 
-use super::{Ctx, cause, history_text, owners_text, sock_text};
-use crate::model::facts::SockState;
-use crate::model::{Cause, Confidence, Errno, SockKind, UnixName};
+use super::{Ctx, cause, cause_fix, history_text, owners_text, sock_text};
+pub(super) use super::{RECVS, SENDS};
+use crate::model::facts::{FileKind, O_PATH, SockState, UnixSocket};
+use crate::model::{Cause, Confidence, Errno, Fd, SockKind, UnixName};
 use crate::render::escape::{escape_bytes, escape_str, quote_unix_name};
 use syscalls::Sysno;
-
-/// Calls that send on a socket (x86-64 has no `send` or `recv`: libc maps them to
-/// sendto and recvfrom).
-const SENDS: &[Sysno] = &[
-    Sysno::sendto,
-    Sysno::sendmsg,
-    Sysno::sendmmsg,
-    Sysno::write,
-    Sysno::writev,
-    Sysno::pwrite64,
-];
-/// Calls that receive on a socket.
-const RECVS: &[Sysno] = &[
-    Sysno::recvfrom,
-    Sysno::recvmsg,
-    Sysno::recvmmsg,
-    Sysno::read,
-    Sysno::readv,
-    Sysno::pread64,
-];
 
 fn own_evidence(c: &Ctx) -> Vec<String> {
     let mut ev = Vec::new();
@@ -41,19 +23,8 @@ fn own_evidence(c: &Ctx) -> Vec<String> {
     ev
 }
 
-/// EISCONN: connect (or sendto with an address) on a connected socket.
-pub(super) fn already_connected(c: &Ctx) -> Option<Cause> {
-    if !c.is(
-        &[
-            Sysno::connect,
-            Sysno::sendto,
-            Sysno::sendmsg,
-            Sysno::sendmmsg,
-        ],
-        &[Errno::EISCONN],
-    ) {
-        return None;
-    }
+/// EISCONN: the fd, the confidence, and the evidence (state now, the earlier connect).
+fn connected(c: &Ctx) -> Option<(Fd, Confidence, Vec<String>)> {
     let fd = c.ev.fd?;
     let earlier = c.h.last_ok(c.ev.pid, fd, Sysno::connect);
     let connected = c.f.own.as_ref().map(|o| o.state == SockState::Connected);
@@ -69,30 +40,52 @@ pub(super) fn already_connected(c: &Ctx) -> Option<Cause> {
             e.seq
         ));
     }
-    let summary = if c.sys == Sysno::connect {
-        format!("fd {fd} is already connected; a socket connects once.")
-    } else {
-        format!(
-            "fd {fd} is a connected stream socket: send without an address (send/write), or use a datagram socket for sendto()."
-        )
-    };
-    cause(summary, ev, conf)
+    Some((fd, conf, ev))
 }
 
-/// EPIPE / ECONNRESET / ECONNREFUSED on a connected socket: the peer went away.
-pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
-    let send = SENDS.contains(&c.sys);
-    let recv = RECVS.contains(&c.sys);
-    let ok = match c.errno {
-        Errno::EPIPE => send,
-        Errno::ECONNRESET => send || recv,
-        // A connected datagram socket whose peer closed: the first send is refused.
-        Errno::ECONNREFUSED => send && c.addr().is_none(),
-        _ => false,
-    };
-    if !ok {
-        return None;
-    }
+/// EISCONN on connect.
+pub(super) fn already_connected(c: &Ctx) -> Option<Cause> {
+    let (fd, conf, ev) = connected(c)?;
+    cause_fix(
+        format!("fd {fd} is already connected; a socket connects once."),
+        ev,
+        conf,
+        "to connect again, close the socket and create a new one",
+    )
+}
+
+/// EISCONN on a send with an address.
+pub(super) fn connected_stream(c: &Ctx) -> Option<Cause> {
+    let (fd, conf, ev) = connected(c)?;
+    cause_fix(
+        format!(
+            "fd {fd} is a connected stream socket: send without an address (send/write), or use a datagram socket for sendto()."
+        ),
+        ev,
+        conf,
+        "pass no address (send(), write()) on a connected socket",
+    )
+}
+
+/// EPIPE after the program's own shutdown(SHUT_WR).
+pub(super) fn own_shutdown(c: &Ctx) -> Option<Cause> {
+    let fd = c.ev.fd?;
+    let s = c.h.last_ok(c.ev.pid, fd, Sysno::shutdown)?;
+    let mut ev = peer_evidence(c);
+    ev.push(format!("shutdown() on fd {fd} at #{}", s.seq));
+    cause_fix(
+        format!(
+            "The program itself shut fd {fd} down (shutdown at #{}); writing after SHUT_WR/SHUT_RDWR fails.",
+            s.seq
+        ),
+        ev,
+        Confidence::Medium,
+        "do not write after shutting the socket down for writing",
+    )
+}
+
+/// The call's own state and whether the kernel shut it down both ways.
+fn peer_evidence(c: &Ctx) -> Vec<String> {
     let mut ev = own_evidence(c);
     if let Some(o) = &c.f.own
         && o.shutdown == Some(3)
@@ -102,25 +95,39 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
             c.fd_text()
         ));
     }
-    // Our own shutdown(SHUT_WR) also gives EPIPE.
-    if c.errno == Errno::EPIPE
-        && let Some(fd) = c.ev.fd
-        && let Some(s) = c.h.last_ok(c.ev.pid, fd, Sysno::shutdown)
-    {
-        ev.push(format!("shutdown() on fd {fd} at #{}", s.seq));
-        return cause(
-            format!(
-                "The program itself shut fd {fd} down (shutdown at #{}); writing after SHUT_WR/SHUT_RDWR fails.",
-                s.seq
-            ),
-            ev,
-            Confidence::Medium,
-        );
+    ev
+}
+
+/// EPIPE, and the peer still exists: it shut its side down for reading.
+pub(super) fn peer_shut_read(c: &Ctx) -> Option<Cause> {
+    let p = c.f.peer.as_ref()?;
+    if p.exists != Some(true) || p.owners.is_empty() {
+        return None;
     }
+    let mut ev = peer_evidence(c);
+    ev.push(format!(
+        "peer inode {} is still held by {}",
+        p.known.unwrap_or_default(),
+        owners_text(&p.owners)
+    ));
+    cause(
+        format!(
+            "The peer still exists but shut its side down for reading (shutdown SHUT_RD/SHUT_RDWR by {}).",
+            owners_text(&p.owners)
+        ),
+        ev,
+        Confidence::Medium,
+    )
+}
+
+/// The peer is gone: who closed it (from the history), as " (pid 5 closed fd 7 at #3)",
+/// and the evidence. None when nothing shows the peer gone.
+fn peer_gone(c: &Ctx) -> Option<(String, Vec<String>)> {
+    let mut ev = peer_evidence(c);
     let peer = c.f.peer.as_ref();
     // A datagram send without an address is refused only when the connected peer is
     // dead; the kernel has already disconnected the socket by the exit stop.
-    let dgram_dropped = c.errno == Errno::ECONNREFUSED
+    let dgram_dropped = c.errno_is(Errno::ECONNREFUSED)
         && c.f.own.as_ref().is_some_and(|o| {
             o.kind == SockKind::Dgram && o.state == SockState::Unconnected && o.peer.is_none()
         });
@@ -133,25 +140,6 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
     let gone = peer.and_then(|p| p.exists) == Some(false)
         || c.f.own.as_ref().is_some_and(|o| o.peer == Some(0))
         || dgram_dropped;
-    if let Some(p) = peer
-        && p.exists == Some(true)
-        && !p.owners.is_empty()
-        && c.errno == Errno::EPIPE
-    {
-        ev.push(format!(
-            "peer inode {} is still held by {}",
-            p.known.unwrap_or_default(),
-            owners_text(&p.owners)
-        ));
-        return cause(
-            format!(
-                "The peer still exists but shut its side down for reading (shutdown SHUT_RD/SHUT_RDWR by {}).",
-                owners_text(&p.owners)
-            ),
-            ev,
-            Confidence::Medium,
-        );
-    }
     if !gone {
         return None;
     }
@@ -190,233 +178,353 @@ pub(super) fn peer_gone(c: &Ctx) -> Option<Cause> {
     if !by.is_empty() {
         by.push(')');
     }
-    let summary = match c.errno {
-        Errno::EPIPE => format!(
-            "The peer closed its end of the connection{by}; writes can never succeed now (and raise SIGPIPE without MSG_NOSIGNAL)."
-        ),
-        Errno::ECONNRESET => {
-            format!("The peer closed the connection{by} while data sent to it was still unread.")
-        }
-        _ => format!(
-            "The datagram peer this socket is connected to was closed{by}; the kernel refuses the send and disconnects the socket."
-        ),
-    };
-    cause(summary, ev, Confidence::High)
+    Some((by, ev))
 }
 
-/// ENOTCONN: using a socket that is not connected.
-pub(super) fn not_connected(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::ENOTCONN {
+/// EPIPE: the peer closed.
+pub(super) fn peer_closed(c: &Ctx) -> Option<Cause> {
+    let (by, ev) = peer_gone(c)?;
+    cause_fix(
+        format!(
+            "The peer closed its end of the connection{by}; writes can never succeed now (and raise SIGPIPE without MSG_NOSIGNAL)."
+        ),
+        ev,
+        Confidence::High,
+        "reconnect; and send with MSG_NOSIGNAL (or ignore SIGPIPE) so a closed peer is an error, not a killed process",
+    )
+}
+
+/// ECONNRESET: the peer closed with data unread.
+pub(super) fn peer_reset(c: &Ctx) -> Option<Cause> {
+    let (by, ev) = peer_gone(c)?;
+    cause_fix(
+        format!("The peer closed the connection{by} while data sent to it was still unread."),
+        ev,
+        Confidence::High,
+        "the peer exited or closed without reading all it was sent: find why it stopped (its exit, a timeout), then reconnect",
+    )
+}
+
+/// ECONNREFUSED on a connected datagram socket: its peer is gone.
+pub(super) fn dgram_peer_closed(c: &Ctx) -> Option<Cause> {
+    if c.addr().is_some() {
         return None;
     }
-    let fd = c.ev.fd?;
-    let o = c.f.own.as_ref()?;
+    let (by, ev) = peer_gone(c)?;
+    cause_fix(
+        format!(
+            "The datagram peer this socket is connected to was closed{by}; the kernel refuses the send and disconnects the socket."
+        ),
+        ev,
+        Confidence::High,
+        "connect() again to the receiver's address once it is back",
+    )
+}
+
+/// The call's fd and its own socket.
+fn own<'a>(c: &'a Ctx) -> Option<(Fd, &'a UnixSocket)> {
+    Some((c.ev.fd?, c.f.own.as_ref()?))
+}
+
+/// ENOTCONN on a datagram socket whose connected peer closed.
+pub(super) fn dgram_peer_gone(c: &Ctx) -> Option<Cause> {
+    let (fd, o) = own(c)?;
+    if o.kind != SockKind::Dgram {
+        return None;
+    }
     let mut ev = own_evidence(c);
     let refused = c.h.calls(c.ev.pid, fd).into_iter().rev().find(|p| {
         p.syscall.is_any(SENDS) && p.errno.as_ref().is_some_and(|e| e.is(Errno::ECONNREFUSED))
     });
-    if o.kind == SockKind::Dgram
-        && let Some(r) = refused
-    {
-        return cause(
-            format!(
-                "fd {fd} was connected to a datagram socket that has closed; the kernel disconnected fd {fd} when {} #{} was refused.",
-                escape_str(&r.syscall.name()),
-                r.seq
-            ),
-            ev,
-            Confidence::High,
-        );
-    }
-    if o.kind == SockKind::Dgram
-        && let Some(p) = &c.f.peer
-        && p.exists == Some(false)
-        && let Some(k) = p.known
-    {
-        ev.push(format!("the former peer, inode {k}, no longer exists"));
-        return cause(
-            format!(
-                "fd {fd} was connected to a datagram socket that has closed; the kernel disconnected fd {fd} at the first failed send."
-            ),
-            ev,
-            Confidence::High,
-        );
-    }
-    match o.state {
-        SockState::Listening => cause(
-            format!(
-                "fd {fd} is a listening socket; it carries no data. Use the fd that accept() returns."
-            ),
-            ev,
-            Confidence::High,
+    let when = match refused {
+        Some(r) => format!(
+            "when {} #{} was refused",
+            escape_str(&r.syscall.name()),
+            r.seq
         ),
-        SockState::Connected => None,
-        _ => {
-            let failed_connect =
-                c.h.calls(c.ev.pid, fd)
-                    .into_iter()
-                    .rev()
-                    .find(|p| p.syscall == Sysno::connect && p.errno.is_some())
-                    .map(|p| {
-                        format!(
-                            " (its connect() at #{} failed with {})",
-                            p.seq,
-                            escape_str(&p.errno.as_ref().map(|e| e.name()).unwrap_or_default())
-                        )
-                    })
-                    .unwrap_or_default();
-            cause(
-                format!(
-                    "fd {fd} is not connected{failed_connect}: connect() it first, or give an address (datagram)."
-                ),
-                ev,
-                Confidence::High,
-            )
+        None => {
+            let p = c.f.peer.as_ref().filter(|p| p.exists == Some(false))?;
+            ev.push(format!(
+                "the former peer, inode {}, no longer exists",
+                p.known?
+            ));
+            "at the first failed send".into()
         }
-    }
+    };
+    cause_fix(
+        format!(
+            "fd {fd} was connected to a datagram socket that has closed; the kernel disconnected fd {fd} {when}."
+        ),
+        ev,
+        Confidence::High,
+        "connect() again to the receiver's address once it is back",
+    )
 }
 
-/// EINVAL from the state machine: listen/accept on an unbound socket, bind twice, recv
-/// on an unconnected stream.
-pub(super) fn wrong_state(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::EINVAL {
+/// ENOTCONN on a listening socket.
+pub(super) fn listening_no_data(c: &Ctx) -> Option<Cause> {
+    let (fd, o) = own(c)?;
+    if o.state != SockState::Listening {
         return None;
     }
-    let fd = c.ev.fd?;
-    let o = c.f.own.as_ref()?;
-    let ev = own_evidence(c);
-    let stream = matches!(o.kind, SockKind::Stream | SockKind::Seqpacket);
-    let bound = !o.name.is_unnamed();
-    let summary = match (c.sys, o.state) {
-        (Sysno::bind, _) if bound => format!(
+    cause_fix(
+        format!(
+            "fd {fd} is a listening socket; it carries no data. Use the fd that accept() returns."
+        ),
+        own_evidence(c),
+        Confidence::High,
+        "read and write on the fd accept() returns, not on the listening one",
+    )
+}
+
+/// ENOTCONN on a socket that was never (or is no longer) connected.
+pub(super) fn not_connected(c: &Ctx) -> Option<Cause> {
+    let (fd, o) = own(c)?;
+    if matches!(o.state, SockState::Listening | SockState::Connected) {
+        return None;
+    }
+    let failed_connect =
+        c.h.calls(c.ev.pid, fd)
+            .into_iter()
+            .rev()
+            .find(|p| p.syscall == Sysno::connect && p.errno.is_some())
+            .map(|p| {
+                format!(
+                    " (its connect() at #{} failed with {})",
+                    p.seq,
+                    escape_str(&p.errno.as_ref().map(|e| e.name()).unwrap_or_default())
+                )
+            })
+            .unwrap_or_default();
+    let fix = if failed_connect.is_empty() {
+        "connect() before sending (or, on a datagram socket, give the address with sendto())"
+    } else {
+        "check connect()'s result before using the socket: it failed, so the socket never connected"
+    };
+    cause_fix(
+        format!(
+            "fd {fd} is not connected{failed_connect}: connect() it first, or give an address (datagram)."
+        ),
+        own_evidence(c),
+        Confidence::High,
+        fix,
+    )
+}
+
+/// EINVAL from the state machine: the fd, its socket, whether it is bound.
+fn state<'a>(c: &'a Ctx) -> Option<(Fd, &'a UnixSocket, bool)> {
+    let (fd, o) = own(c)?;
+    Some((fd, o, !o.name.is_unnamed()))
+}
+
+/// EINVAL on bind: bound already.
+pub(super) fn already_bound(c: &Ctx) -> Option<Cause> {
+    let (fd, o, bound) = state(c)?;
+    if !bound {
+        return None;
+    }
+    cause_fix(
+        format!(
             "fd {fd} is already bound to {}; a socket can be bound only once.",
             quote_unix_name(&o.name)
         ),
-        (Sysno::listen | Sysno::accept | Sysno::accept4, SockState::Unconnected) if !bound => {
-            format!(
-                "fd {fd} is not bound: AF_UNIX does not pick a name by itself for listen(); bind() first."
-            )
-        }
-        (Sysno::accept | Sysno::accept4, SockState::Unconnected | SockState::Connected)
-            if bound =>
-        {
-            format!("fd {fd} is not listening: call listen() before accept().")
-        }
-        (Sysno::listen, SockState::Connected) => {
-            format!("fd {fd} is connected; a connected socket cannot listen.")
-        }
-        (s, SockState::Unconnected) if stream && RECVS.contains(&s) => format!(
+        own_evidence(c),
+        Confidence::High,
+        "bind once; for another name, use a new socket",
+    )
+}
+
+/// EINVAL on listen or accept: the socket is not bound.
+pub(super) fn listen_not_bound(c: &Ctx) -> Option<Cause> {
+    let (fd, o, bound) = state(c)?;
+    if bound || o.state != SockState::Unconnected {
+        return None;
+    }
+    cause_fix(
+        format!(
+            "fd {fd} is not bound: AF_UNIX does not pick a name by itself for listen(); bind() first."
+        ),
+        own_evidence(c),
+        Confidence::High,
+        "bind() the socket to a path or an abstract name before listen()",
+    )
+}
+
+/// EINVAL on accept: bound, not listening.
+pub(super) fn accept_not_listening(c: &Ctx) -> Option<Cause> {
+    let (fd, o, bound) = state(c)?;
+    if !bound || !matches!(o.state, SockState::Unconnected | SockState::Connected) {
+        return None;
+    }
+    cause_fix(
+        format!("fd {fd} is not listening: call listen() before accept()."),
+        own_evidence(c),
+        Confidence::High,
+        "call listen() after bind() and before accept()",
+    )
+}
+
+/// EINVAL on listen: connected.
+pub(super) fn listen_connected(c: &Ctx) -> Option<Cause> {
+    let (fd, o, _) = state(c)?;
+    if o.state != SockState::Connected {
+        return None;
+    }
+    cause_fix(
+        format!("fd {fd} is connected; a connected socket cannot listen."),
+        own_evidence(c),
+        Confidence::High,
+        "listen on a fresh socket bound to the server's name",
+    )
+}
+
+/// EINVAL on a receive: a stream socket that is not connected.
+pub(super) fn recv_unconnected(c: &Ctx) -> Option<Cause> {
+    let (fd, o, _) = state(c)?;
+    if !matches!(o.kind, SockKind::Stream | SockKind::Seqpacket)
+        || o.state != SockState::Unconnected
+    {
+        return None;
+    }
+    cause_fix(
+        format!(
             "fd {fd} is a {} socket that is not connected; receiving on it is invalid.",
             o.kind.name()
         ),
-        _ => return None,
-    };
-    cause(summary, ev, Confidence::High)
+        own_evidence(c),
+        Confidence::High,
+        "connect() (client) or accept() (server) first, and receive on the connected fd",
+    )
 }
 
-/// EOPNOTSUPP: an operation this socket type does not have.
-pub(super) fn not_supported(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::EOPNOTSUPP {
+/// EOPNOTSUPP: listen or accept on a datagram socket.
+pub(super) fn listen_dgram(c: &Ctx) -> Option<Cause> {
+    let fd = c.ev.fd?;
+    if c.own_kind()? != SockKind::Dgram {
         return None;
     }
+    cause_fix(
+        format!(
+            "fd {fd} is a SOCK_DGRAM socket: {}() exists only for SOCK_STREAM and SOCK_SEQPACKET.",
+            c.sys.name()
+        ),
+        own_evidence(c),
+        Confidence::High,
+        "use SOCK_STREAM or SOCK_SEQPACKET for a server that accepts connections; a datagram server just receives",
+    )
+}
+
+/// EOPNOTSUPP: a send to an address on an unconnected stream socket.
+pub(super) fn stream_address(c: &Ctx) -> Option<Cause> {
     let fd = c.ev.fd?;
     let kind = c.own_kind()?;
-    let ev = own_evidence(c);
-    match (c.sys, kind) {
-        (Sysno::listen | Sysno::accept | Sysno::accept4, SockKind::Dgram) => cause(
-            format!(
-                "fd {fd} is a SOCK_DGRAM socket: {}() exists only for SOCK_STREAM and SOCK_SEQPACKET.",
-                c.sys.name()
-            ),
-            ev,
-            Confidence::High,
-        ),
-        (
-            Sysno::sendto | Sysno::sendmsg | Sysno::sendmmsg,
-            SockKind::Stream | SockKind::Seqpacket,
-        ) if c.addr().is_some() => cause(
-            format!(
-                "fd {fd} is an unconnected {} socket: sending to an address is for datagram sockets; connect() first.",
-                kind.name()
-            ),
-            ev,
-            Confidence::High,
-        ),
-        _ if c.ev.args.iter().any(|a| a.contains("MSG_OOB")) => cause(
-            "MSG_OOB (out-of-band data) is not supported on this AF_UNIX socket.",
-            ev,
-            Confidence::Medium,
-        ),
-        _ => None,
+    if !matches!(kind, SockKind::Stream | SockKind::Seqpacket) || c.addr().is_none() {
+        return None;
     }
+    cause_fix(
+        format!(
+            "fd {fd} is an unconnected {} socket: sending to an address is for datagram sockets; connect() first.",
+            kind.name()
+        ),
+        own_evidence(c),
+        Confidence::High,
+        "connect() to the address, then send without one",
+    )
 }
 
-/// EAGAIN on a non-blocking socket: nothing to read, no connection waiting, no room.
-pub(super) fn would_block(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::EAGAIN {
+/// EOPNOTSUPP with MSG_OOB.
+pub(super) fn oob(c: &Ctx) -> Option<Cause> {
+    c.ev.fd?;
+    c.own_kind()?;
+    if !c.ev.args.iter().any(|a| a.contains("MSG_OOB")) {
         return None;
     }
-    let fd = c.ev.fd?;
-    let o = c.f.own.as_ref()?;
+    cause_fix(
+        "MSG_OOB (out-of-band data) is not supported on this AF_UNIX socket.",
+        own_evidence(c),
+        Confidence::Medium,
+        "drop MSG_OOB (AF_UNIX has it only for SOCK_STREAM, on kernels built with it)",
+    )
+}
+
+/// EAGAIN on a non-blocking accept: nothing waiting.
+pub(super) fn nothing_waiting(c: &Ctx) -> Option<Cause> {
+    let (fd, o) = own(c)?;
+    if o.state != SockState::Listening || o.rqueue != Some(0) {
+        return None;
+    }
     let mut ev = own_evidence(c);
-    if matches!(c.sys, Sysno::accept | Sysno::accept4) && o.state == SockState::Listening {
-        if o.rqueue == Some(0) {
-            ev.push(format!("accept queue of fd {fd} is empty"));
-            return cause(
-                format!(
-                    "No connection is waiting on fd {fd}, and it is non-blocking: accept() would have to wait."
-                ),
-                ev,
-                Confidence::High,
-            );
-        }
+    ev.push(format!("accept queue of fd {fd} is empty"));
+    cause_fix(
+        format!(
+            "No connection is waiting on fd {fd}, and it is non-blocking: accept() would have to wait."
+        ),
+        ev,
+        Confidence::High,
+        "normal in an event loop: wait until the socket is readable (poll, epoll), then accept again",
+    )
+}
+
+/// EAGAIN on a non-blocking receive: nothing queued.
+pub(super) fn nothing_queued(c: &Ctx) -> Option<Cause> {
+    let (fd, o) = own(c)?;
+    if o.rqueue != Some(0) {
         return None;
     }
-    if RECVS.contains(&c.sys) {
-        if o.rqueue == Some(0) {
-            ev.push(format!("0 bytes queued to read on fd {fd}"));
-            return cause(
-                format!(
-                    "Nothing is queued on fd {fd} and the call is non-blocking (O_NONBLOCK or MSG_DONTWAIT): the peer has sent nothing yet."
-                ),
-                ev,
-                Confidence::High,
-            );
-        }
+    let mut ev = own_evidence(c);
+    ev.push(format!("0 bytes queued to read on fd {fd}"));
+    cause_fix(
+        format!(
+            "Nothing is queued on fd {fd} and the call is non-blocking (O_NONBLOCK or MSG_DONTWAIT): the peer has sent nothing yet."
+        ),
+        ev,
+        Confidence::High,
+        "normal in an event loop: wait until the socket is readable, then receive again",
+    )
+}
+
+/// EAGAIN on a datagram send: the receiver's queue is full.
+pub(super) fn dgram_queue_full(c: &Ctx) -> Option<Cause> {
+    let (_, o) = own(c)?;
+    if o.kind != SockKind::Dgram {
         return None;
     }
-    if SENDS.contains(&c.sys) {
-        if o.kind == SockKind::Dgram {
-            if let Some(q) = c.f.max_dgram_qlen {
-                ev.push(format!("net.unix.max_dgram_qlen is {q}"));
-            }
-            return cause(
-                "The receiving socket's queue is full: the receiver is not reading as fast as this process sends (non-blocking send).",
-                ev,
-                Confidence::Medium,
-            );
-        }
-        if let Some(w) = o.wqueue {
-            ev.push(format!(
-                "{w} bytes sent on fd {fd} are not yet read by the peer"
-            ));
-        }
-        return cause(
-            format!(
-                "The send buffer of fd {fd} is full: the peer is not reading, and the socket is non-blocking."
-            ),
-            ev,
-            Confidence::Medium,
-        );
+    let mut ev = own_evidence(c);
+    if let Some(q) = c.f.max_dgram_qlen {
+        ev.push(format!("net.unix.max_dgram_qlen is {q}"));
     }
-    None
+    cause_fix(
+        "The receiving socket's queue is full: the receiver is not reading as fast as this process sends (non-blocking send).",
+        ev,
+        Confidence::Medium,
+        "wait until the socket is writable and send again; the receiver must read faster (or raise net.unix.max_dgram_qlen)",
+    )
+}
+
+/// EAGAIN on a stream send: the send buffer is full.
+pub(super) fn buffer_full(c: &Ctx) -> Option<Cause> {
+    let (fd, o) = own(c)?;
+    if o.kind == SockKind::Dgram {
+        return None;
+    }
+    let mut ev = own_evidence(c);
+    if let Some(w) = o.wqueue {
+        ev.push(format!(
+            "{w} bytes sent on fd {fd} are not yet read by the peer"
+        ));
+    }
+    cause_fix(
+        format!(
+            "The send buffer of fd {fd} is full: the peer is not reading, and the socket is non-blocking."
+        ),
+        ev,
+        Confidence::Medium,
+        "wait until the socket is writable (poll), then send the rest",
+    )
 }
 
 /// EMSGSIZE on a datagram or seqpacket send: the message is larger than the send buffer.
 pub(super) fn message_too_big(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::EMSGSIZE || !SENDS.contains(&c.sys) {
-        return None;
-    }
     let o = c.f.own.as_ref()?;
     if o.kind == SockKind::Stream {
         return None;
@@ -428,14 +536,16 @@ pub(super) fn message_too_big(c: &Ctx) -> Option<Cause> {
         c.ev.msgs.first().map(|m| m.iov.iter().map(|v| v.len).sum())
     };
     let mut ev = own_evidence(c);
+    let fix = "split the message, or raise SO_SNDBUF on the sending socket";
     let (Some(size), Some(buf)) = (size, o.sndbuf) else {
-        return cause(
+        return cause_fix(
             format!(
                 "A {} message must fit in the socket's send buffer (SO_SNDBUF) in one piece; this one does not.",
                 o.kind.name()
             ),
             ev,
             Confidence::Medium,
+            fix,
         );
     };
     // The kernel keeps 32 bytes of the buffer for its own bookkeeping.
@@ -443,57 +553,160 @@ pub(super) fn message_too_big(c: &Ctx) -> Option<Cause> {
     ev.push(format!(
         "message of {size} bytes; send buffer {buf} bytes allows at most {max}"
     ));
-    if size > max {
-        cause(
-            format!(
-                "The {size}-byte message is larger than {} can send at once ({max} bytes, from SO_SNDBUF {buf}): split it, or raise SO_SNDBUF.",
-                c.fd_text()
-            ),
-            ev,
-            Confidence::High,
-        )
-    } else {
-        None
+    if size <= max {
+        return None;
+    }
+    cause_fix(
+        format!(
+            "The {size}-byte message is larger than {} can send at once ({max} bytes, from SO_SNDBUF {buf}): split it, or raise SO_SNDBUF.",
+            c.fd_text()
+        ),
+        ev,
+        Confidence::High,
+        fix,
+    )
+}
+
+/// What an fd that is not a socket is, in words: "a pipe", "an eventfd", "a terminal
+/// (/dev/pts/0)", "a regular file (/etc/passwd)".
+pub(super) fn fd_kind_text(target: &[u8], kind: Option<FileKind>) -> String {
+    // `anon_inode:[eventfd]`, or `anon_inode:inotify` without brackets.
+    let anon = target.strip_prefix(b"anon_inode:".as_slice()).map(|r| {
+        let r = r.strip_prefix(b"[".as_slice()).unwrap_or(r);
+        r.strip_suffix(b"]".as_slice()).unwrap_or(r)
+    });
+    let shown = escape_bytes(target);
+    let named: Option<&str> = [
+        ("eventfd", "an eventfd"),
+        ("eventpoll", "an epoll instance"),
+        ("timerfd", "a timerfd"),
+        ("signalfd", "a signalfd"),
+        ("inotify", "an inotify instance"),
+        ("pidfd", "a pidfd"),
+        ("io_uring", "an io_uring instance"),
+        ("memfd", "a memfd"),
+    ]
+    .iter()
+    .find(|(n, _)| anon == Some(n.as_bytes()))
+    .map(|(_, p)| *p);
+    if let Some(p) = named {
+        return p.to_owned();
+    }
+    if target.starts_with(b"pipe:[") {
+        return "a pipe".to_owned();
+    }
+    if target.starts_with(b"anon_inode:") {
+        return format!("an anonymous kernel object ({shown})");
+    }
+    if target == b"/dev/null" {
+        return "the null device (/dev/null)".to_owned();
+    }
+    let tty = target.starts_with(b"/dev/pts/")
+        || target.starts_with(b"/dev/tty")
+        || target == b"/dev/console";
+    match kind {
+        _ if tty => format!("a terminal ({shown})"),
+        Some(FileKind::Regular) => format!("a regular file ({shown})"),
+        Some(FileKind::Dir) => format!("a directory ({shown})"),
+        Some(FileKind::Fifo) => format!("a named pipe ({shown})"),
+        Some(FileKind::CharDev) => format!("a character device ({shown})"),
+        Some(FileKind::BlockDev) => format!("a block device ({shown})"),
+        _ => shown,
     }
 }
 
 /// ENOTSOCK: the fd is something else.
 pub(super) fn not_a_socket(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::ENOTSOCK {
+    let fd = c.ev.fd?;
+    let id = c.ev.fds.iter().find(|s| s.fd == fd);
+    let probed = c.f.fd.as_ref().filter(|f| f.open);
+    let target = probed
+        .and_then(|f| f.target.as_ref())
+        .or_else(|| id.and_then(|s| s.target.as_ref()));
+    let what = match target {
+        Some(t) => fd_kind_text(t.as_bytes(), probed.and_then(|f| f.kind)),
+        None => escape_str(&id?.proto.name()),
+    };
+    let mut ev = vec![format!(
+        "/proc/PID/fd/{fd} -> {}",
+        target.map_or("?".into(), |t| escape_bytes(t.as_bytes()))
+    )];
+    if let Some(k) = probed.and_then(|f| f.kind) {
+        ev.push(format!("it is {}", k.phrase()));
+    }
+    cause_fix(
+        format!("fd {fd} is not a socket: it refers to {what}."),
+        ev,
+        Confidence::High,
+        "the fd number is wrong: it was closed and reused, or another fd was meant",
+    )
+}
+
+/// EBADF on a negative fd: a failed open or socket() whose -1 was used.
+pub(super) fn negative_fd(c: &Ctx) -> Option<Cause> {
+    let fd = c.ev.fd.filter(|&fd| fd < 0)?;
+    cause_fix(
+        format!(
+            "fd {fd} is not a descriptor: the program used the result of a call that failed (socket(), open(), accept() return -1)."
+        ),
+        vec![format!("the call's fd argument is {fd}")],
+        Confidence::High,
+        "check the result of the call that should have made the fd before using it",
+    )
+}
+
+/// EBADF on an fd opened with O_PATH.
+pub(super) fn o_path(c: &Ctx) -> Option<Cause> {
+    let f = c.f.fd.as_ref().filter(|f| f.open)?;
+    if f.flags? & O_PATH == 0 {
         return None;
     }
-    let fd = c.ev.fd?;
-    let id = c.ev.fds.iter().find(|s| s.fd == fd)?;
-    let what = id
+    let what = f
         .target
         .as_ref()
-        .map(|t| escape_bytes(t.as_bytes()))
-        .unwrap_or_else(|| escape_str(&id.proto.name()));
-    cause(
-        format!("fd {fd} is not a socket: it refers to {what}."),
-        vec![format!("/proc/PID/fd/{fd} -> {what}")],
+        .map(|t| fd_kind_text(t.as_bytes(), f.kind))
+        .unwrap_or_else(|| "a file".into());
+    cause_fix(
+        format!(
+            "fd {} was opened with O_PATH ({what}): such an fd names a file but allows no I/O on it.",
+            f.fd
+        ),
+        vec![format!("fdinfo flags {:o} include O_PATH", f.flags?)],
         Confidence::High,
+        "open the file without O_PATH, or connect to a socket by its path instead of through the fd",
+    )
+}
+
+/// EBADF: the fd is not open (and the trace did not see it closed).
+pub(super) fn not_open(c: &Ctx) -> Option<Cause> {
+    let f = c.f.fd.as_ref().filter(|f| !f.open)?;
+    cause_fix(
+        format!(
+            "fd {} is not open in the process: it was never opened, or was closed where sockwhy did not see it (before the trace, or by a call outside the traced set).",
+            f.fd
+        ),
+        vec![format!("/proc/PID/fd/{} does not exist", f.fd)],
+        Confidence::High,
+        "find where the fd number comes from: a stale variable, a double close, or an fd inherited from a parent that did not pass it",
     )
 }
 
 /// EBADF on the call's own fd: closed earlier.
-pub(super) fn bad_fd(c: &Ctx) -> Option<Cause> {
-    if c.errno != Errno::EBADF {
-        return None;
-    }
+pub(super) fn closed_earlier(c: &Ctx) -> Option<Cause> {
     let fd = c.ev.fd?;
     let calls = c.h.calls(c.ev.pid, fd);
     let last = calls.last()?;
     if last.syscall != Sysno::close || last.errno.is_some() {
         return None;
     }
-    cause(
+    cause_fix(
         format!(
             "fd {fd} was closed earlier (close at #{}) and not opened again.",
             last.seq
         ),
         vec![format!("close(fd {fd}) succeeded at #{}", last.seq)],
         Confidence::High,
+        "a use after close: find which part of the program closed it (a double close closes someone else's fd)",
     )
 }
 
@@ -533,6 +746,7 @@ mod tests {
             c.summary,
             "fd 3 is already connected; a socket connects once."
         );
+        assert_eq!(c.rule, "connect.already-connected");
         assert!(
             c.evidence
                 .iter()
@@ -557,9 +771,11 @@ mod tests {
                 .contains("its connect() at #2 failed with ECONNREFUSED"),
             "{c:?}"
         );
+        assert_eq!(c.rule, "socket.not-connected");
         f.own.as_mut().unwrap().state = SockState::Listening;
         let c = find_cause(&e, &f, &h).unwrap();
         assert!(c.summary.contains("listening socket"), "{c:?}");
+        assert_eq!(c.rule, "socket.listening-no-data");
     }
 
     #[test]
@@ -585,6 +801,7 @@ mod tests {
                 .starts_with("The datagram peer this socket is connected to was closed"),
             "{c:?}"
         );
+        assert_eq!(c.rule, "send.dgram-peer-closed");
         assert_eq!(c.confidence, Confidence::High);
         h.record(&e);
         let mut e = ev("sendto", "ENOTCONN");
@@ -595,6 +812,7 @@ mod tests {
                 .contains("disconnected fd 3 when sendto #3 was refused"),
             "{c:?}"
         );
+        assert_eq!(c.rule, "socket.dgram-peer-gone");
     }
 
     #[test]
@@ -606,35 +824,23 @@ mod tests {
             own: Some(sock(1, SockKind::Stream, SockState::Unconnected)),
             ..Default::default()
         };
-        assert!(
-            find_cause(&e, &f, &h)
-                .unwrap()
-                .summary
-                .contains("fd 4 is not bound")
-        );
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(c.summary.contains("fd 4 is not bound"));
+        assert_eq!(c.rule, "listen.not-bound");
         f.own.as_mut().unwrap().name = UnixName::Path("/a".into());
         e.syscall = Sysno::accept.into();
-        assert!(
-            find_cause(&e, &f, &h)
-                .unwrap()
-                .summary
-                .contains("not listening")
-        );
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(c.summary.contains("not listening"));
+        assert_eq!(c.rule, "accept.not-listening");
         e.syscall = Sysno::bind.into();
-        assert!(
-            find_cause(&e, &f, &h)
-                .unwrap()
-                .summary
-                .contains("already bound to \"/a\"")
-        );
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(c.summary.contains("already bound to \"/a\""));
+        assert_eq!(c.rule, "bind.already-bound");
         e.syscall = Sysno::recvfrom.into();
         f.own.as_mut().unwrap().name = UnixName::Unnamed;
-        assert!(
-            find_cause(&e, &f, &h)
-                .unwrap()
-                .summary
-                .contains("not connected")
-        );
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(c.summary.contains("not connected"));
+        assert_eq!(c.rule, "recv.stream-unconnected");
     }
 
     #[test]
@@ -683,10 +889,12 @@ mod tests {
             "{c:?}"
         );
         assert_eq!(c.confidence, Confidence::High);
+        assert_eq!(c.rule, "send.peer-closed");
         e.syscall = Sysno::recvfrom.into();
         e.errno = Some("ECONNRESET".into());
         let c = find_cause(&e, &f, &h).unwrap();
         assert!(c.summary.contains("still unread"), "{c:?}");
+        assert_eq!(c.rule, "socket.peer-reset");
     }
 
     #[test]
@@ -700,25 +908,20 @@ mod tests {
             own: Some(own),
             ..Default::default()
         };
-        assert!(
-            find_cause(&e, &f, &h)
-                .unwrap()
-                .summary
-                .starts_with("Nothing is queued on fd 3")
-        );
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(c.summary.starts_with("Nothing is queued on fd 3"));
+        assert_eq!(c.rule, "recv.nothing-queued");
         e.syscall = Sysno::accept4.into();
         f.own.as_mut().unwrap().state = SockState::Listening;
-        assert!(
-            find_cause(&e, &f, &h)
-                .unwrap()
-                .summary
-                .starts_with("No connection is waiting")
-        );
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(c.summary.starts_with("No connection is waiting"));
+        assert_eq!(c.rule, "accept.nothing-waiting");
         e.syscall = Sysno::sendto.into();
         f.own.as_mut().unwrap().kind = SockKind::Dgram;
         f.max_dgram_qlen = Some(10);
         let c = find_cause(&e, &f, &h).unwrap();
         assert!(c.summary.contains("receiving socket's queue is full"));
+        assert_eq!(c.rule, "send.dgram-queue-full");
         assert!(
             c.evidence
                 .iter()
@@ -744,6 +947,7 @@ mod tests {
             ),
             "{c:?}"
         );
+        assert_eq!(c.rule, "send.message-too-big");
     }
 
     #[test]
@@ -755,21 +959,15 @@ mod tests {
             own: Some(sock(1, SockKind::Dgram, SockState::Unconnected)),
             ..Default::default()
         };
-        assert!(
-            find_cause(&e, &f, &h)
-                .unwrap()
-                .summary
-                .contains("SOCK_DGRAM socket: listen()")
-        );
+        let c = find_cause(&e, &f, &h).unwrap();
+        assert!(c.summary.contains("SOCK_DGRAM socket: listen()"));
+        assert_eq!(c.rule, "listen.dgram");
         h.record(&call(3, "close", 5, None));
         let mut e = ev("write", "EBADF");
         e.fd = Some(5);
-        assert!(
-            find_cause(&e, &Facts::default(), &h)
-                .unwrap()
-                .summary
-                .contains("closed earlier (close at #3)")
-        );
+        let c = find_cause(&e, &Facts::default(), &h).unwrap();
+        assert!(c.summary.contains("closed earlier (close at #3)"));
+        assert_eq!(c.rule, "fd.closed-earlier");
         let mut e = ev("connect", "ENOTSOCK");
         e.fd = Some(1);
         e.fds = vec![SockId {
@@ -781,11 +979,11 @@ mod tests {
             peer_path: UnixName::Unnamed,
             target: Some("/dev/pts/0".into()),
         }];
+        let c = find_cause(&e, &Facts::default(), &h).unwrap();
         assert!(
-            find_cause(&e, &Facts::default(), &h)
-                .unwrap()
-                .summary
-                .contains("refers to /dev/pts/0")
+            c.summary.contains("refers to a terminal (/dev/pts/0)"),
+            "{c:?}"
         );
+        assert_eq!(c.rule, "fd.not-a-socket");
     }
 }

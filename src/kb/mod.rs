@@ -6,6 +6,8 @@
 //! decide, nothing else), `diagnose` asks it for the explanation. Both import it; it
 //! imports only the model.
 
+pub mod sockets;
+
 use crate::model::errno::parse_errno;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -14,7 +16,7 @@ use std::sync::OnceLock;
 use syscalls::Sysno;
 
 /// The data file, compiled in.
-pub const ASSET: &str = include_str!("../assets/errors.toml");
+pub const ASSET: &str = include_str!("../../assets/errors.toml");
 
 /// What an entry says can show the cause: each tag is a fact of the live system that
 /// `probe` looks at when a call fails with this errno, or a fact of the record itself
@@ -53,6 +55,10 @@ pub enum Probe {
     Memory,
     /// The queue limit of datagram receivers (net.unix.max_dgram_qlen).
     Queue,
+    /// Live sockets with names like the address's ("did you mean").
+    Near,
+    /// net.core.optmem_max, the most ancillary data one call may pass.
+    Optmem,
 }
 
 /// Every tag, in the order of the documentation.
@@ -73,6 +79,8 @@ pub const PROBES: &[Probe] = &[
     Probe::Signal,
     Probe::Memory,
     Probe::Queue,
+    Probe::Near,
+    Probe::Optmem,
 ];
 
 impl Probe {
@@ -95,6 +103,8 @@ impl Probe {
             Probe::Signal => "signal",
             Probe::Memory => "memory",
             Probe::Queue => "queue",
+            Probe::Near => "near",
+            Probe::Optmem => "optmem",
         }
     }
 
@@ -391,7 +401,10 @@ mod tests {
     #[test]
     fn probes_are_looked_up_with_the_entry() {
         let names = |s: ProbeSet| s.iter().map(Probe::name).collect::<Vec<_>>();
-        assert_eq!(names(probes_for("connect", "ENOENT")), ["path", "listener"]);
+        assert_eq!(
+            names(probes_for("connect", "ENOENT")),
+            ["path", "listener", "near"]
+        );
         assert!(probes_for("sendmsg", "ETOOMANYREFS").has(Probe::Rights));
         assert!(probes_for("connect", "ENOSUCH").is_empty());
     }
