@@ -3,7 +3,7 @@
 
 use crate::model::errno::description;
 use crate::model::{
-    ErrnoName, FailureClass, FailureKind, ProcessEvent, ProcessEventKind, SyscallEvent,
+    Cause, ErrnoName, FailureClass, FailureKind, ProcessEvent, ProcessEventKind, SyscallEvent,
 };
 use crate::render::escape::escape_str;
 
@@ -73,7 +73,16 @@ pub fn format_body(ev: &SyscallEvent) -> String {
 pub fn format_syscall(ev: &SyscallEvent, color: bool) -> String {
     let line = format_call(ev);
     if !ev.failed() {
-        return line;
+        // A call that worked can still carry a warning (recvmsg's MSG_CTRUNC: passed fds
+        // were dropped, which the program rarely notices).
+        return match &ev.cause {
+            Some(c) => {
+                let mut out = line;
+                push_cause(&mut out, c, "    warning: ", "             ", color);
+                out
+            }
+            None => line,
+        };
     }
     let mut out = paint(&line, RED, color);
     out.push_str(&format_explanation(ev, color));
@@ -98,23 +107,13 @@ pub fn format_explanation(ev: &SyscallEvent, color: bool) -> String {
         );
     }
     if let Some(c) = &ev.cause {
-        let conf = format!("[confidence: {}]", escape_str(&c.confidence.name()));
-        let mut cause = String::new();
-        push_wrapped(
-            &mut cause,
+        push_cause(
+            &mut out,
+            c,
             "    likely cause: ",
             "                  ",
-            words(&c.summary).chain(std::iter::once(conf.as_str())),
+            color,
         );
-        out.push_str(&paint(&cause, YELLOW, color));
-        for e in &c.evidence {
-            let mut ev_line = String::new();
-            push_wrapped(&mut ev_line, "      - ", "        ", words(e));
-            out.push_str(&paint(&ev_line, DIM, color));
-        }
-        if let Some(fix) = &c.fix {
-            push_wrapped(&mut out, "    fix: ", "         ", words(fix));
-        }
     }
     if let Some(class) = ev.class.as_ref().filter(|c| is_expected(c)) {
         let mut note = String::new();
@@ -127,6 +126,28 @@ pub fn format_explanation(ev: &SyscallEvent, color: bool) -> String {
         out.push_str(&paint(&note, DIM, color));
     }
     out
+}
+
+/// A cause under a call (`first` labels its first line, `rest` indents the others), its
+/// evidence and its fix, each on lines of their own.
+fn push_cause(out: &mut String, c: &Cause, first: &str, rest: &str, color: bool) {
+    let conf = format!("[confidence: {}]", escape_str(&c.confidence.name()));
+    let mut cause = String::new();
+    push_wrapped(
+        &mut cause,
+        first,
+        rest,
+        words(&c.summary).chain(std::iter::once(conf.as_str())),
+    );
+    out.push_str(&paint(&cause, YELLOW, color));
+    for e in &c.evidence {
+        let mut ev_line = String::new();
+        push_wrapped(&mut ev_line, "      - ", "        ", words(e));
+        out.push_str(&paint(&ev_line, DIM, color));
+    }
+    if let Some(fix) = &c.fix {
+        push_wrapped(out, "    fix: ", "         ", words(fix));
+    }
 }
 
 /// True for a failure classified as expected (harmless).
@@ -243,7 +264,40 @@ fn push_wrapped<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Cause, Confidence};
+    use crate::model::Confidence;
+
+    #[test]
+    fn a_success_with_a_warning_shows_it_under_its_line() {
+        let ev = SyscallEvent {
+            tid: 7,
+            syscall: syscalls::Sysno::recvmsg.into(),
+            args: vec!["4".into(), "{...}".into(), "0".into()],
+            ret: 1,
+            cause: Some(Cause {
+                rule: "recvmsg.fds-dropped".into(),
+                summary: "MSG_CTRUNC: of the 3 fds sent, 1 arrived.".into(),
+                evidence: vec!["msg_flags has MSG_CTRUNC".into()],
+                confidence: Confidence::High.into(),
+                fix: Some("give recvmsg room for every fd (CMSG_SPACE)".into()),
+            }),
+            ..Default::default()
+        };
+        let s = format_syscall(&ev, false);
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0], "[pid 7] recvmsg(4, {...}, 0) = 1");
+        assert!(
+            lines[1].starts_with("    warning: MSG_CTRUNC: of the 3 fds sent"),
+            "{s}"
+        );
+        assert!(s.contains("\n      - msg_flags has MSG_CTRUNC\n"), "{s}");
+        assert!(
+            s.ends_with("\n    fix: give recvmsg room for every fd (CMSG_SPACE)"),
+            "{s}"
+        );
+        // Without a cause a success is its line alone.
+        let plain = SyscallEvent { cause: None, ..ev };
+        assert_eq!(format_syscall(&plain, false).lines().count(), 1);
+    }
 
     #[test]
     fn failure_lines_wrap_at_80_and_show_cause() {
