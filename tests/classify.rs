@@ -266,3 +266,43 @@ fn classify_the_eintr_demo_does_not_retry() {
     let (kind, reason, by) = class(intr);
     assert_eq!((kind, by), ("consequential", None), "{reason}");
 }
+
+/// A TCP option set on a UNIX socket (redis and many libraries set TCP_NODELAY on every
+/// connection): the line names it as strace does, the cause says why AF_UNIX refuses it,
+/// and the failure is expected, one line in the text trace.
+#[test]
+#[cfg_attr(not(has_python3), ignore = "python3 is not installed")]
+fn a_tcp_option_on_a_unix_socket_is_expected() {
+    let (t, text) = trace(
+        "tcp-option",
+        &[
+            "python3",
+            "-c",
+            "import socket\n\
+             a, b = socket.socketpair()\n\
+             try:\n    a.setsockopt(socket.SOL_TCP, socket.TCP_NODELAY, 1)\n\
+             except OSError:\n    pass\n\
+             a.sendall(b'x')\n",
+        ],
+    );
+    check_whole(&t);
+    let f: Vec<_> = failures(&t)
+        .into_iter()
+        .filter(|r| r["syscall"] == "setsockopt")
+        .collect();
+    assert_eq!(f.len(), 1, "{t:#?}");
+    assert_eq!(f[0]["args"][1], "SOL_TCP");
+    assert_eq!(f[0]["args"][2], "TCP_NODELAY");
+    assert_eq!(f[0]["errno"], "EOPNOTSUPP");
+    assert_eq!(f[0]["cause"]["rule"], "sockopt.other-protocol", "{}", f[0]);
+    assert_eq!(class(f[0]).0, "expected");
+    let line = text
+        .lines()
+        .find(|l| l.contains("] setsockopt("))
+        .unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        line.contains("SOL_TCP, TCP_NODELAY, [1], 4) = -1 EOPNOTSUPP")
+            && line.contains("(expected: "),
+        "{line}"
+    );
+}

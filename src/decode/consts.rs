@@ -322,12 +322,34 @@ pub fn sol_level(v: i32) -> String {
     }
 }
 
-/// The option name as text; names are known for SOL_SOCKET, a number elsewhere.
+/// SOL_TCP options, as strace names them: programs set them on every connection they
+/// make, UNIX sockets included (where they fail with EOPNOTSUPP).
+pub const TCP_NAMES: Table = &[
+    (libc::TCP_NODELAY as u64, "TCP_NODELAY"),
+    (libc::TCP_MAXSEG as u64, "TCP_MAXSEG"),
+    (libc::TCP_CORK as u64, "TCP_CORK"),
+    (libc::TCP_KEEPIDLE as u64, "TCP_KEEPIDLE"),
+    (libc::TCP_KEEPINTVL as u64, "TCP_KEEPINTVL"),
+    (libc::TCP_KEEPCNT as u64, "TCP_KEEPCNT"),
+    (libc::TCP_SYNCNT as u64, "TCP_SYNCNT"),
+    (libc::TCP_LINGER2 as u64, "TCP_LINGER2"),
+    (libc::TCP_DEFER_ACCEPT as u64, "TCP_DEFER_ACCEPT"),
+    (libc::TCP_WINDOW_CLAMP as u64, "TCP_WINDOW_CLAMP"),
+    (libc::TCP_INFO as u64, "TCP_INFO"),
+    (libc::TCP_QUICKACK as u64, "TCP_QUICKACK"),
+    (libc::TCP_CONGESTION as u64, "TCP_CONGESTION"),
+    (libc::TCP_USER_TIMEOUT as u64, "TCP_USER_TIMEOUT"),
+    (libc::TCP_FASTOPEN as u64, "TCP_FASTOPEN"),
+    (libc::TCP_NOTSENT_LOWAT as u64, "TCP_NOTSENT_LOWAT"),
+];
+
+/// The option name as text: names are known for SOL_SOCKET and SOL_TCP (strace's
+/// `0x63 /* TCP_??? */` for an unknown one there), a number at other levels.
 pub fn sockopt_name(level: i32, name: i32) -> String {
-    if level == libc::SOL_SOCKET {
-        name_or_hex(SO_NAMES, name as u32 as u64, "SO_???")
-    } else {
-        name.to_string()
+    match level {
+        libc::SOL_SOCKET => name_or_hex(SO_NAMES, name as u32 as u64, "SO_???"),
+        libc::SOL_TCP => name_or_hex(TCP_NAMES, name as u32 as u64, "TCP_???"),
+        _ => name.to_string(),
     }
 }
 

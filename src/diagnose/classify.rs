@@ -116,6 +116,11 @@ impl Classifier {
                 "sockwhy injected it (--inject): the program had to handle it",
             )));
         }
+        if rule == "sockopt.other-protocol" {
+            return Some(Verdict::Now(expected(
+                "an option of another protocol (TCP_NODELAY...) set on a UNIX socket; programs that set it on every connection go on without it",
+            )));
+        }
         if rule == "connect.optional-service-absent" {
             return Some(Verdict::Now(expected(
                 "a lookup of an optional service that is not running (glibc's nscd probe); the program goes on without it",

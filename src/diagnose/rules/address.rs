@@ -468,8 +468,10 @@ pub(super) fn in_use_live(c: &Ctx) -> Option<Cause> {
     let who = owners_text(&bound[0].owners);
     let fix = match bound[0].owners.first() {
         Some(o) => format!(
-            "another instance is running: stop pid {} first, or bind another name",
-            o.pid
+            "pid {} ({}) serves this name: if it is an old instance of this server, stop \
+             it first; otherwise give this server another name",
+            o.pid,
+            crate::render::escape::escape_bytes(o.comm.as_bytes())
         ),
         None => "another socket holds the name: stop its server, or bind another name".into(),
     };
@@ -1308,7 +1310,11 @@ mod tests {
             "\"/run/x.sock\" is already bound by pid 77 (nginx) fd 6."
         );
         assert_eq!(c.rule, "bind.in-use-live-server");
-        assert!(c.fix.as_deref().unwrap().contains("stop pid 77"), "{c:?}");
+        let fix = c.fix.as_deref().unwrap();
+        assert!(
+            fix.starts_with("pid 77 (nginx) serves this name") && fix.contains("stop it first"),
+            "{c:?}"
+        );
         f.bound = Some(vec![]);
         let c = run(&e, &f);
         assert!(

@@ -293,6 +293,31 @@ pub(super) fn system_short(c: &Ctx) -> Option<Cause> {
     )
 }
 
+/// EOPNOTSUPP from setsockopt/getsockopt at a level other than SOL_SOCKET: an option of
+/// another protocol (TCP_NODELAY is the everyday one) asked of an AF_UNIX socket, which
+/// has only SOL_SOCKET options.
+pub(super) fn other_protocol_option(c: &Ctx) -> Option<Cause> {
+    let level = arg(c, 1)?;
+    if level == "SOL_SOCKET" {
+        return None;
+    }
+    let name = arg(c, 2).unwrap_or_else(|| "(unknown)".into());
+    cause_fix(
+        format!(
+            "{level} {name} is an option of another protocol: an AF_UNIX socket has only \
+             SOL_SOCKET options, so the kernel refuses it."
+        ),
+        vec![format!(
+            "{}() on {} at level {level}, not SOL_SOCKET",
+            c.sys.name(),
+            c.fd_text()
+        )],
+        Confidence::High,
+        "nothing, if the program goes on (libraries set TCP_NODELAY on every connection \
+         they make, UNIX ones included); otherwise set the option only on TCP sockets",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::test_util::*;

@@ -113,6 +113,7 @@ const SENDMSG: &[Sysno] = &[Sysno::sendmsg, Sysno::sendmmsg];
 const SOCKET: &[Sysno] = &[Sysno::socket, Sysno::socketpair];
 const RECVMSG: &[Sysno] = &[Sysno::recvmsg, Sysno::recvmmsg];
 const SOCKETPAIR: &[Sysno] = &[Sysno::socketpair];
+const SOCKOPT: &[Sysno] = &[Sysno::setsockopt, Sysno::getsockopt];
 const SENDS: &[Sysno] = state::SENDS;
 const RECVS: &[Sysno] = state::RECVS;
 
@@ -541,6 +542,13 @@ pub static RULES: &[RuleDef] = &[
         Errnos(&[E::EOPNOTSUPP]),
         "a send to an address on an unconnected stream socket",
         state::stream_address,
+    ),
+    rule(
+        "sockopt.other-protocol",
+        Only(SOCKOPT),
+        Errnos(&[E::EOPNOTSUPP]),
+        "an option of another protocol (TCP_NODELAY...) asked of a UNIX socket",
+        args::other_protocol_option,
     ),
     rule(
         "send.oob",
