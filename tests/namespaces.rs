@@ -73,7 +73,7 @@ fn wait_abstract_in(pid: i32, name: &str) {
 
 /// Trace `cmd`, return its failing connect records (the program's own).
 fn traced_connect_failures(tag: &str, cmd: &[&str]) -> Vec<Value> {
-    traced_failed_connects(tag, None, &[], cmd)
+    without_nscd(traced_failed_connects(tag, None, &[], cmd))
 }
 
 fn evidence(c: &Value) -> Vec<String> {
@@ -294,7 +294,7 @@ fn ns_an_unprivileged_sockwhy_says_what_it_could_not_check() {
         .arg(format!("ABSTRACT-CONNECT:{name}"))
         .stdin(Stdio::null()));
     assert!(o.status.code().is_some(), "{}", stderr(&o));
-    let f = failed_connects_in(read_trace(&save));
+    let f = without_nscd(failed_connects_in(read_trace(&save)));
     assert_eq!(f.len(), 1, "{f:#?}");
     assert_eq!(f[0]["errno"], "ECONNREFUSED");
     let c = &f[0]["cause"];

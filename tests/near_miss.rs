@@ -38,7 +38,7 @@ fn wait_bound(name: &str) {
 
 /// Trace `cmd` in `cwd`; its failing connect records.
 fn failed_connects(tag: &str, cwd: &Path, cmd: &[&str]) -> Vec<Value> {
-    traced_failed_connects(tag, Some(cwd), &[], cmd)
+    without_nscd(traced_failed_connects(tag, Some(cwd), &[], cmd))
 }
 
 fn the_cause(f: &[Value]) -> &Value {
