@@ -1,45 +1,74 @@
 //! Which socket a tracee fd is (strace -yy): /proc/PID/fd, then sock_diag or /proc/net/unix.
 //!
-//! One call costs a readlink and one sock_diag query by inode (two when the socket has a
-//! peer, for the peer's path); the tracer caches the answer per fd.
+//! A full lookup costs a readlink and one sock_diag query by inode (two when the socket
+//! has a peer, for the peer's path). The pieces are public so the tracer can skip what it
+//! already knows: the inode of a socket it saw created, the answer for an inode it asked
+//! about before (tracer/socktable.rs).
 
 use super::{netunix, sockdiag};
-use crate::model::facts::{UnixName, UnixSocket};
+use crate::model::facts::{SockKind, UnixName, UnixSocket};
 use crate::model::{ByteString, Fd, Pid, SockId};
 use std::os::unix::ffi::OsStrExt;
 
 /// Look up the identity of `fd` in process `pid`. None when the fd is not open.
 pub fn probe_fd_identity(pid: Pid, fd: Fd) -> Option<SockId> {
+    match probe_fd_link(pid, fd)? {
+        FdLink::Socket(ino) => Some(probe_socket_identity(pid, fd, ino)),
+        FdLink::Other(target) => Some(file_identity(fd, target)),
+    }
+}
+
+/// What /proc/PID/fd/FD points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FdLink {
+    /// A socket, with its inode.
+    Socket(u64),
+    /// Anything else: the link's target.
+    Other(ByteString),
+}
+
+/// Read the /proc/PID/fd/FD link (one readlink). None when the fd is not open.
+pub fn probe_fd_link(pid: Pid, fd: Fd) -> Option<FdLink> {
     let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
     let link = link.as_os_str().as_bytes();
-    let Some(ino) = parse_socket_link(link) else {
-        return Some(SockId {
-            fd,
-            proto: "file".into(),
-            inode: 0,
-            peer: None,
-            path: None,
-            peer_path: None,
-            target: Some(link.into()),
-        });
-    };
+    Some(match parse_socket_link(link) {
+        Some(ino) => FdLink::Socket(ino),
+        None => FdLink::Other(link.into()),
+    })
+}
+
+/// The identity of a non-socket fd: its link target.
+pub fn file_identity(fd: Fd, target: ByteString) -> SockId {
+    SockId {
+        fd,
+        proto: "file".into(),
+        inode: 0,
+        peer: None,
+        path: None,
+        peer_path: None,
+        target: Some(target),
+    }
+}
+
+/// The identity of the socket with inode `ino` behind `fd`: an AF_UNIX one from sock_diag
+/// (and its peer's name), another family's from /proc/PID/net.
+pub fn probe_socket_identity(pid: Pid, fd: Fd, ino: u64) -> SockId {
     if let Some(u) = probe_unix_socket(pid, ino) {
-        let peer = u.peer.filter(|&p| p != 0);
-        let peer_path = peer
+        let peer_path = u
+            .peer
+            .filter(|&p| p != 0)
             .and_then(|p| probe_unix_socket(pid, p))
             .and_then(|p| p.name)
             .map(name_bytes);
-        return Some(SockId {
-            fd,
-            proto: u.kind.unix_label().into(),
-            inode: ino,
-            peer,
-            path: u.name.map(name_bytes),
-            peer_path,
-            target: None,
-        });
+        return unix_identity(fd, &u, peer_path);
     }
-    Some(SockId {
+    other_family_identity(pid, fd, ino)
+}
+
+/// The identity of a socket that is not AF_UNIX (or that neither sock_diag nor
+/// /proc/net/unix knows): its family from /proc/PID/net, `socket` when none says.
+pub fn other_family_identity(pid: Pid, fd: Fd, ino: u64) -> SockId {
+    SockId {
         fd,
         proto: probe_other_family(pid, ino).unwrap_or("socket").into(),
         inode: ino,
@@ -47,7 +76,37 @@ pub fn probe_fd_identity(pid: Pid, fd: Fd) -> Option<SockId> {
         path: None,
         peer_path: None,
         target: None,
-    })
+    }
+}
+
+/// The identity of an AF_UNIX socket from what sock_diag (or /proc/net/unix) said of it,
+/// and the bound name of its peer. A peer without an inode (closed, or a connection still
+/// in the accept queue) is no peer.
+pub fn unix_identity(fd: Fd, u: &UnixSocket, peer_path: Option<ByteString>) -> SockId {
+    SockId {
+        fd,
+        proto: u.kind.unix_label().into(),
+        inode: u.inode,
+        peer: u.peer.filter(|&p| p != 0),
+        path: u.name.clone().map(name_bytes),
+        peer_path,
+        target: None,
+    }
+}
+
+/// The identity of an AF_UNIX socket that socket() or socketpair() has just made: no
+/// name, and the peer (socketpair's other end, which has no name either) when given.
+/// What sock_diag would say of it, without asking.
+pub fn new_unix_identity(fd: Fd, ino: u64, kind: SockKind, peer: Option<u64>) -> SockId {
+    SockId {
+        fd,
+        proto: kind.unix_label().into(),
+        inode: ino,
+        peer,
+        path: None,
+        peer_path: None,
+        target: None,
+    }
 }
 
 /// `socket:[12345]` -> 12345.

@@ -103,6 +103,7 @@ mod procfs;
 mod seccomp;
 mod signals;
 mod signame;
+mod socktable;
 mod spawn;
 mod stats;
 mod stop;

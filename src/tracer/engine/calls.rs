@@ -9,7 +9,7 @@ use crate::render::call::{render_args, render_ret_text};
 use crate::tracer::TraceMsg;
 use crate::tracer::arch;
 use crate::tracer::errno::{KernelResult, Outcome, errno_name, kernel_result};
-use crate::tracer::fdkind::{change_at_entry, change_at_exit};
+use crate::tracer::fdkind::{change_at_entry, change_at_exit, created_at_exit};
 use crate::tracer::policy::{EntryPlan, fd_arg};
 use crate::tracer::stop::Stop;
 use crate::tracer::sysinfo::{self, SysInfo, SysStop};
@@ -154,8 +154,19 @@ impl Engine {
             None => rval,
         };
         let sys = p.entry.sys;
+        // What the call made is known before decoding looks at the new fds.
+        let read_pair = |at| {
+            let b = stop.read_mem(at, 8)?;
+            Some([
+                i32::from_ne_bytes(b.get(0..4)?.try_into().ok()?),
+                i32::from_ne_bytes(b.get(4..8)?.try_into().ok()?),
+            ])
+        };
+        if let Some(made) = created_at_exit(sys, &p.entry.regs, rval, read_pair) {
+            self.fds.created(pid, tid, made);
+        }
         if !p.report {
-            self.fds.apply(pid, change_at_exit(sys, p.fd, rval, &[]));
+            self.fds.apply(pid, change_at_exit(sys, p.fd));
             return self.resume(stop, 0);
         }
         let decoded = {
@@ -166,8 +177,7 @@ impl Engine {
             };
             decode::decode_exit(p.entry, rval, &mut t, &self.decode)
         };
-        self.fds
-            .apply(pid, change_at_exit(sys, p.fd, rval, &decoded.ret_fds));
+        self.fds.apply(pid, change_at_exit(sys, p.fd));
         let call = DoneCall {
             tid,
             pid,
