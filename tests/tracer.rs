@@ -325,6 +325,55 @@ fn reads_and_writes_on_files_cost_no_exit_stops() {
 }
 
 #[test]
+fn positional_io_stops_only_when_asked_for() {
+    let dir = tempdir("positional");
+    let save = dir.join("t.jsonl");
+    // By default pread64/pwrite64 are outside the filter: 200 of each on a file and one
+    // of each on a socket (ESPIPE), and not one stop.
+    let o = run(sockwhy()
+        .arg("--stats")
+        .arg("--save")
+        .arg(&save)
+        .arg("--")
+        .arg(tracee())
+        .args(["positional", "200"]));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    for absent in ["pread64", "pwrite64"] {
+        assert!(
+            e.lines()
+                .all(|l| l.split_whitespace().next() != Some(absent)),
+            "{absent} stopped: {e}"
+        );
+    }
+    assert!(syscalls(&read_trace(&save), "pread64").is_empty());
+    // Asked for, they stop, and those on the socket are reported with their errno.
+    let o = run(sockwhy()
+        .args([
+            "-e",
+            "trace=socketpair,pread64,pwrite64",
+            "--stats",
+            "--save",
+        ])
+        .arg(&save)
+        .arg("--")
+        .arg(tracee())
+        .args(["positional", "200"]));
+    let e = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{e}");
+    let trace = read_trace(&save);
+    for name in ["pread64", "pwrite64"] {
+        let c = syscalls(&trace, name);
+        assert_eq!(c.len(), 1, "{name}: {e}");
+        assert_eq!(c[0]["errno"], "ESPIPE");
+        assert!(
+            e.lines().any(|l| l.split_whitespace().next() == Some(name)),
+            "{name} did not stop: {e}"
+        );
+    }
+}
+
+#[test]
 fn failed_shows_only_failures() {
     let o = run(sockwhy()
         .arg("--failed")

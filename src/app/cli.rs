@@ -49,7 +49,8 @@ pub struct TraceOpts {
     #[arg(long, global = true)]
     pub failed: bool,
 
-    /// Narrow the traced set: `-e trace=connect,bind` (names of traced calls, or %net / %fdio).
+    /// Choose the traced set: `-e trace=connect,bind` (names of traced calls, or %net / %fdio;
+    /// pread64 and pwrite64 only when named).
     #[arg(short = 'e', value_name = "EXPR", global = true)]
     pub expr: Vec<String>,
 

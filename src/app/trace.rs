@@ -357,7 +357,7 @@ fn parse_pids(pids: &[String]) -> Result<Vec<i32>> {
 /// `-e trace=connect,bind` (also `%net` for the socket calls, `%fdio` for read/write/close).
 pub fn parse_trace_expr(exprs: &[String]) -> Result<SysnoSet> {
     if exprs.is_empty() {
-        return Ok(traced::all_reportable());
+        return Ok(traced::default_reported());
     }
     let mut set = SysnoSet::empty();
     for e in exprs {
