@@ -2,7 +2,7 @@
 //! decoding, the fd cache, and the report.
 
 use super::Engine;
-use crate::decode::{self, Decoded, EntryState};
+use crate::decode::{self, Arg, Decoded, EntryState};
 use crate::model::{Facts, Fd, Pid, SyscallEvent, Tid};
 use crate::probe::{self, ProbeCtx};
 use crate::render::call::{render_args, render_ret_text};
@@ -195,9 +195,12 @@ impl Engine {
         };
         match result {
             KernelResult::Done(outcome) => {
-                self.report_call(Some(&stop), call, outcome);
+                // Only the failure's probes need the stop; text and the send wait until
+                // the tracee runs again.
+                let (ev, text, facts) = self.record_at_stop(Some(&stop), call, outcome);
                 self.resume(stop, 0);
                 self.stopped_time.add(p.stopped_ns + self.last_stop_ns);
+                self.send_record(ev, text, facts);
             }
             // What the program sees is decided after this stop.
             KernelResult::Interrupted(code) => {
@@ -208,9 +211,21 @@ impl Engine {
 
     /// Make the record of a call whose outcome is known and send it, with the facts
     /// probed now if it failed: only while the tracer holds the thread's `stop`, the
-    /// system as it was at the failure (None: the thread is gone, nothing to probe). The
-    /// one place a `SyscallEvent` is made.
+    /// system as it was at the failure (None: the thread is gone, nothing to probe).
     pub(super) fn report_call(&mut self, stop: Option<&Stop>, c: DoneCall, outcome: Outcome) {
+        let (ev, text, facts) = self.record_at_stop(stop, c, outcome);
+        self.send_record(ev, text, facts);
+    }
+
+    /// The part of reporting a call that needs its stop: the record (the one place a
+    /// `SyscallEvent` is made), without its text, and the facts of a failure, probed
+    /// while the tracer holds the thread's `stop`.
+    fn record_at_stop(
+        &mut self,
+        stop: Option<&Stop>,
+        c: DoneCall,
+        outcome: Outcome,
+    ) -> (SyscallEvent, Unrendered, Facts) {
         if let Some(s) = self.stops.get_mut(c.sys.name()) {
             s.reported += 1;
         }
@@ -223,14 +238,17 @@ impl Engine {
             pid: c.pid,
             tid: c.tid,
             syscall: c.sys.name().to_owned(),
-            args: render_args(&d),
-            ret_text: render_ret_text(&d),
             fd: d.fd.or(c.fd),
             addr: d.addr,
             fds: d.fds,
             msgs: d.msgs,
             injected: c.injected,
             ..SyscallEvent::default()
+        };
+        let text = Unrendered {
+            args: d.args,
+            ret: d.ret,
+            ret_is_fd: d.ret_is_fd,
         };
         match outcome {
             Outcome::Success(v) => ev.ret = v,
@@ -265,8 +283,31 @@ impl Engine {
         } else {
             Facts::default()
         };
+        (ev, text, facts)
+    }
+
+    /// The part that does not need the stop: the record's text, and the send.
+    fn send_record(&mut self, mut ev: SyscallEvent, text: Unrendered, facts: Facts) {
+        // The identities the text shows are the record's; lent to the renderer and back.
+        let d = Decoded {
+            args: text.args,
+            ret: text.ret,
+            ret_is_fd: text.ret_is_fd,
+            fds: std::mem::take(&mut ev.fds),
+            ..Decoded::default()
+        };
+        ev.args = render_args(&d);
+        ev.ret_text = render_ret_text(&d);
+        ev.fds = d.fds;
         if !self.send(TraceMsg::Syscall(Box::new(ev), Box::new(facts))) {
             self.output_gone();
         }
     }
+}
+
+/// What a record's text is rendered from, once the tracee runs again.
+struct Unrendered {
+    args: Vec<Arg>,
+    ret: i64,
+    ret_is_fd: bool,
 }
