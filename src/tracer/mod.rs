@@ -98,6 +98,7 @@ mod engine;
 mod errno;
 mod fdkind;
 mod memory;
+mod outbox;
 mod policy;
 mod procfs;
 mod seccomp;
@@ -325,7 +326,7 @@ fn run_tracer(
                 match attach::attach(*pid, options) {
                     Ok(a) => {
                         for n in a.notes {
-                            let _ = tx.send(TraceMsg::Warning(n));
+                            engine.warn(n);
                         }
                         for tid in a.tids {
                             engine.add_task(tid, *pid);

@@ -8,6 +8,7 @@ mod calls;
 mod restart;
 
 use super::fdkind::{FdCache, FdChange};
+use super::outbox::Outbox;
 use super::policy::Policy;
 use super::procfs::{read_comm, read_exec_info, read_tgid};
 use super::signals::{self, Wake};
@@ -70,7 +71,7 @@ pub struct Engine {
     policy: Policy,
     decode: DecodeOpts,
     leader_exit: LeaderExit,
-    tx: SyncSender<TraceMsg>,
+    outbox: Outbox,
     requests: Receiver<Control>,
     tasks: HashMap<Tid, Task>,
     fds: FdCache,
@@ -106,7 +107,7 @@ impl Engine {
             policy: Policy::new(cfg),
             decode: cfg.decode.clone(),
             leader_exit: cfg.leader_exit,
-            tx,
+            outbox: Outbox::new(tx),
             requests,
             tasks: HashMap::new(),
             fds: FdCache::default(),
@@ -146,14 +147,38 @@ impl Engine {
         self.start.elapsed().as_nanos() as u64
     }
 
-    /// Send a message to the pipeline; false when the pipeline has gone (the user
-    /// closed the output).
+    /// Send a message to the pipeline (held back to go over in a batch, `outbox.rs`);
+    /// false when the pipeline has gone (the user closed the output).
     fn send(&self, msg: TraceMsg) -> bool {
-        self.tx.send(msg).is_ok()
+        self.outbox.push(msg)
+    }
+
+    /// Hand the held messages over now (`all`) or when they are due.
+    fn flush(&mut self, all: bool) {
+        let ok = if all {
+            self.outbox.flush()
+        } else {
+            self.outbox.flush_due()
+        };
+        if !ok {
+            self.output_gone();
+        }
+    }
+
+    /// Nothing to do until a tracee stops or a signal comes: sleep, but not past the
+    /// moment held messages are due.
+    fn idle(&mut self) {
+        match self.outbox.deadline() {
+            None => self.on_wake(signals::wait()),
+            Some(d) => match signals::wait_until(d) {
+                Some(w) => self.on_wake(w),
+                None => self.flush(true),
+            },
+        }
     }
 
     /// Tell the user something that is not an event.
-    fn warn(&self, msg: String) {
+    pub fn warn(&self, msg: String) {
         let _ = self.send(TraceMsg::Warning(msg));
     }
 
@@ -202,8 +227,9 @@ impl Engine {
                 Ok(Some(ev)) => {
                     failures = 0;
                     self.on_wait(ev);
+                    self.flush(false);
                 }
-                Ok(None) => self.on_wake(signals::wait()),
+                Ok(None) => self.idle(),
                 Err(Errno::EINTR) => {}
                 Err(Errno::ECHILD) => {
                     self.lost_tasks();
@@ -225,6 +251,7 @@ impl Engine {
                 }
             }
         }
+        self.flush(true);
         Finish {
             exit_code: self.exit_code,
             stops: self
