@@ -374,6 +374,29 @@ fn positional_io_stops_only_when_asked_for() {
 }
 
 #[test]
+fn same_cpu_runs_the_command_and_what_it_starts_on_one_cpu() {
+    let cpus = |extra: &[&str]| -> String {
+        let o = run(sockwhy().args(extra).arg("--").arg(tracee()).arg("cpus"));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap().trim().to_owned()
+    };
+    assert_eq!(cpus(&["--same-cpu"]), "1 1");
+    let n = std::thread::available_parallelism().unwrap().get();
+    assert_eq!(
+        cpus(&[]),
+        format!("{n} {n}"),
+        "the mask is left alone without it"
+    );
+    let o = run(sockwhy().args(["--same-cpu", "-p", "1"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--same-cpu applies to a command"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn failed_shows_only_failures() {
     let o = run(sockwhy()
         .arg("--failed")

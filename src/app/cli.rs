@@ -90,6 +90,12 @@ pub struct TraceOpts {
     #[arg(long, global = true)]
     pub no_seccomp: bool,
 
+    /// Run sockwhy's tracer and the command on one CPU: faster for programs that make many
+    /// short socket calls, slower for programs that need several CPUs (the command and all
+    /// it starts are confined to that CPU). Not with -p.
+    #[arg(long, global = true)]
+    pub same_cpu: bool,
+
     /// Watch the trace in the live TUI.
     #[arg(long, global = true)]
     pub tui: bool,

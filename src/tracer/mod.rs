@@ -62,6 +62,8 @@ pub struct TraceConfig {
     pub decode: DecodeOpts,
     /// When the spawned command exits before what it started.
     pub leader_exit: LeaderExit,
+    /// Run the tracer thread and the spawned command on one CPU (`cpu.rs`).
+    pub same_cpu: bool,
 }
 
 /// What the tracer thread sends, in order.
@@ -94,6 +96,7 @@ pub struct Finish {
 mod arch;
 mod attach;
 mod child;
+mod cpu;
 mod engine;
 mod errno;
 mod fdkind;
@@ -270,6 +273,12 @@ fn run_tracer(
             let filtered = cfg.seccomp && cfg.follow && cfg.leader_exit != LeaderExit::Detach;
             let policy = policy::Policy::new(&cfg);
             let filter = filtered.then(|| policy.filter_set());
+            if cfg.same_cpu
+                && let Err(e) = cpu::pin_here()
+            {
+                let _ = setup.send(Err(TraceError::Spawn(format!("--same-cpu: {e}"))));
+                return;
+            }
             options |= Options::PTRACE_O_EXITKILL;
             if filtered {
                 options |= Options::PTRACE_O_TRACESECCOMP;

@@ -147,6 +147,7 @@ mod tests {
             inject: inject.to_vec(),
             decode: DecodeOpts { strsize: 32 },
             leader_exit: super::super::LeaderExit::Wait,
+            same_cpu: false,
         })
     }
 
