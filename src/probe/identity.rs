@@ -146,11 +146,11 @@ pub fn probe_unix_socket(pid: Pid, ino: u64) -> Option<UnixSocket> {
 
 /// True when `pid` is in our network namespace (so our sock_diag socket sees its sockets).
 pub fn same_netns(pid: Pid) -> bool {
-    match (
-        std::fs::read_link(format!("/proc/{pid}/ns/net")),
-        std::fs::read_link("/proc/self/ns/net"),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
+    // Ours is read once: sockwhy never changes namespace.
+    static OURS: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let ours = OURS.get_or_init(|| std::fs::read_link("/proc/self/ns/net").ok());
+    match (std::fs::read_link(format!("/proc/{pid}/ns/net")), ours) {
+        (Ok(a), Some(b)) => a == *b,
         _ => false,
     }
 }

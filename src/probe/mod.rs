@@ -157,11 +157,12 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     identity::probe_unix_socket(pid, ino)
 }
 
-/// Every AF_UNIX socket `pid` can see: sock_diag in our namespace (true), else its
+/// Every AF_UNIX socket `pid` can see, with its name and file (the rest is asked for the
+/// ones that match, in `with_owners`): sock_diag in our namespace (true), else its
 /// /proc/PID/net/unix (false: names only, no file inodes).
 pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
     if identity::same_netns(pid)
-        && let Ok(v) = sockdiag::probe_unix_all()
+        && let Ok(v) = sockdiag::probe_unix_names()
     {
         return Some((v, true));
     }
@@ -268,6 +269,11 @@ fn probe_address(pid: Pid, a: &SockAddr, bind: bool, f: &mut Facts) {
 }
 
 fn with_owners(found: Vec<(UnixSocket, bool)>) -> Vec<BoundSocket> {
+    // Everything sock_diag says of each (the table has names and files only).
+    let found: Vec<(UnixSocket, bool)> = found
+        .into_iter()
+        .map(|(s, by_file)| (sockdiag::probe_unix_inode(s.inode).unwrap_or(s), by_file))
+        .collect();
     let inodes: Vec<u64> = found.iter().map(|(s, _)| s.inode).collect();
     let mut owners = owners::probe_socket_owners(&inodes);
     found

@@ -6,7 +6,7 @@
 #![allow(unsafe_code)]
 
 use super::socktable::SockTable;
-use crate::model::facts::SockKind;
+use crate::model::facts::{SockKind, UnixSocket};
 use crate::model::{Fd, Pid, SockId, Tid};
 use crate::probe::identity::{
     self as ident, FdLink, file_identity, new_unix_identity, unix_identity,
@@ -128,6 +128,25 @@ impl FdCache {
         let id = unix_identity(fd, &u, peer_path);
         self.socks.learn(id.clone(), u.kind);
         Some(id)
+    }
+
+    /// Take in what a failure's probe found out about the socket behind `fd` (asked then
+    /// for its state, after the call: a failed connect may have autobound a name), so the
+    /// next call on it does not ask again. Only an unconnected one: a peer's name would
+    /// need a question of its own.
+    pub fn probed(&mut self, pid: Pid, fd: Fd, own: &UnixSocket) {
+        if own.peer.is_some_and(|p| p != 0) {
+            return;
+        }
+        self.procs.entry(pid).or_default().insert(
+            fd,
+            Entry {
+                kind: Some(FdKind::Unix),
+                ino: Some(own.inode),
+                id: None,
+            },
+        );
+        self.socks.learn(unix_identity(fd, own, None), own.kind);
     }
 
     /// Take in what a successful call made, before its exit is decoded (whose lookups of

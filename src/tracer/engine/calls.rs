@@ -279,6 +279,9 @@ impl Engine {
             if c.pending_signals.is_some() {
                 f.pending_signals = c.pending_signals;
             }
+            if let (Some(own), Some(fd)) = (&f.own, ev.fd) {
+                self.fds.probed(c.pid, fd, own);
+            }
             f
         } else {
             Facts::default()
