@@ -183,18 +183,20 @@ table() { # TITLE WORKLOAD...
 memory() { # 2M calls: the tracer's RSS over the run, without and with --save
     local n=$((MEMCALLS / 4))
     echo
-    echo "== memory over a $MEMCALLS-call trace (pingpong $n round trips; sockwhy's own VmRSS, KiB, sampled every 200 ms; load $(load))"
-    printf '%-22s %8s %8s %8s %8s %8s %8s\n' "" "at 10%" "at 25%" "at 50%" "at 75%" "at 100%" "peak"
+    echo "== memory over a $MEMCALLS-call trace (pingpong $n round trips): sockwhy's own VmRSS (KiB),"
+    echo "   sampled every 200 ms, highest in each quarter of the run; load $(load)"
+    printf '%-22s %9s %9s %9s %9s %9s\n' "" "1st" "2nd" "3rd" "4th" "samples"
     local how
     for how in plain save; do
         local opt=()
         [ $how = plain ] || opt=(--save "$TMP/mem.jsonl")
         "$H" -s 200 -S "$TMP/mem.$how" -- "${SW[@]}" "${opt[@]}" -o /dev/null -- "$W" pingpong "$n" 0 >"$TMP/mem.$how.run"
-        awk -v how="$how" '{t[NR]=$1; k[NR]=$2; if ($2 > p) p = $2}
-            END { printf "%-22s", (how == "plain" ? "sockwhy -o /dev/null" : "sockwhy --save FILE");
-                  split("0.10 0.25 0.50 0.75 1.0", q, " ");
-                  for (i = 1; i <= 5; i++) { j = int(NR * q[i]); if (j < 1) j = 1; printf " %8d", k[j] }
-                  printf " %8d\n", p }' "$TMP/mem.$how"
+        awk -v how="$how" '{k[NR] = $2}
+            END { printf "%-22s", (how == "plain" ? "sockwhy -o /dev/null" : "sockwhy --save FILE")
+                  for (q = 0; q < 4; q++) { m = 0
+                      for (i = int(NR * q / 4) + 1; i <= int(NR * (q + 1) / 4); i++) if (k[i] > m) m = k[i]
+                      printf " %9d", m }
+                  printf " %9d\n", NR }' "$TMP/mem.$how"
         rm -f "$TMP/mem.jsonl"
     done
 }

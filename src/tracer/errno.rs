@@ -63,6 +63,13 @@ pub enum Outcome {
     Eintr(RestartCode),
 }
 
+impl Outcome {
+    /// What the program saw was an error (its probes then need the thread's stop).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Error(_) | Outcome::Eintr(_))
+    }
+}
+
 /// Interpret a raw return value: errors are exactly -4095..-1 (not "any negative", which
 /// would misread large unsigned results such as addresses).
 pub fn kernel_result(rval: i64) -> KernelResult {

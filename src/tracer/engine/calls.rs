@@ -194,13 +194,18 @@ impl Engine {
             None => kernel_result(rval),
         };
         match result {
-            KernelResult::Done(outcome) => {
-                // Only the failure's probes need the stop; text and the send wait until
-                // the tracee runs again.
+            // Only a failure's probes need the stop; the record of a success is made
+            // once the tracee runs again, and every record's text and send wait for that.
+            KernelResult::Done(outcome) if outcome.is_failure() => {
                 let (ev, text, facts) = self.record_at_stop(Some(&stop), call, outcome);
                 self.resume(stop, 0);
                 self.stopped_time.add(p.stopped_ns + self.last_stop_ns);
                 self.send_record(ev, text, facts);
+            }
+            KernelResult::Done(outcome) => {
+                self.resume(stop, 0);
+                self.stopped_time.add(p.stopped_ns + self.last_stop_ns);
+                self.report_call(None, call, outcome);
             }
             // What the program sees is decided after this stop.
             KernelResult::Interrupted(code) => {
@@ -217,18 +222,16 @@ impl Engine {
         self.send_record(ev, text, facts);
     }
 
-    /// The part of reporting a call that needs its stop: the record (the one place a
-    /// `SyscallEvent` is made), without its text, and the facts of a failure, probed
-    /// while the tracer holds the thread's `stop`.
+    /// The part of reporting a call that needs its stop when it failed: the record (the
+    /// one place a `SyscallEvent` is made), without its text, and the facts of a
+    /// failure, probed while the tracer holds the thread's `stop`.
     fn record_at_stop(
         &mut self,
         stop: Option<&Stop>,
         c: DoneCall,
         outcome: Outcome,
     ) -> (SyscallEvent, Unrendered, Facts) {
-        if let Some(s) = self.stops.get_mut(c.sys.name()) {
-            s.reported += 1;
-        }
+        self.stops.of(Some(c.sys)).reported += 1;
         self.seq += 1;
         let d = c.decoded;
         let mut ev = SyscallEvent {

@@ -13,15 +13,16 @@ use super::policy::Policy;
 use super::procfs::{read_comm, read_exec_info, read_tgid};
 use super::signals::{self, Wake};
 use super::signame::signal_name;
+use super::stats::StopTable;
 use super::stop::{self, RequestError, Resume, SigNum, Stop};
 use super::wait::{self, StopKind, WaitEvent};
-use super::{Control, Finish, LeaderExit, StopCount, StoppedTime, TraceConfig, TraceMsg};
+use super::{Control, Finish, LeaderExit, StoppedTime, TraceConfig, TraceMsg};
 use crate::decode::DecodeOpts;
 use crate::model::{Pid, ProcessEvent, ProcessEventKind, Tid};
 use calls::Pending;
 use nix::errno::Errno;
 use restart::Interrupted;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Instant;
 use syscalls::Sysno;
@@ -83,7 +84,7 @@ pub struct Engine {
     leader_gone: bool,
     exit_code: Option<i32>,
     /// Stops per call name: keyed by the static name so counting a stop never allocates.
-    stops: BTreeMap<&'static str, StopCount>,
+    stops: StopTable,
     /// Stopped time per reported call.
     stopped_time: StoppedTime,
     /// How long the last resumed stop lasted.
@@ -116,7 +117,7 @@ impl Engine {
             leader: None,
             leader_gone: false,
             exit_code: None,
-            stops: BTreeMap::new(),
+            stops: StopTable::default(),
             stopped_time: StoppedTime::default(),
             last_stop_ns: 0,
             ending: Ending::Running,
@@ -254,11 +255,7 @@ impl Engine {
         self.flush(true);
         Finish {
             exit_code: self.exit_code,
-            stops: self
-                .stops
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
+            stops: self.stops.by_name(),
             stopped: self.stopped_time,
             filtered: self.mode == Mode::Filtered,
         }
@@ -614,8 +611,7 @@ impl Engine {
     }
 
     fn count(&mut self, sys: Option<Sysno>, exit: bool) {
-        let name = sys.map(|s| s.name()).unwrap_or("?");
-        let c = self.stops.entry(name).or_default();
+        let c = self.stops.of(sys);
         if exit {
             c.exit += 1;
         } else {
