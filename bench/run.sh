@@ -16,8 +16,9 @@
 # Each measurement runs untraced, under `strace -f -yy --seccomp-bpf -e trace=SET` and
 # under sockwhy, both writing their text to /dev/null, the three taking turns so that a
 # change of load hits all three. Overhead = traced minus untraced (median wall time; and
-# the same for CPU time, user+sys of tracer and tracees, which a loaded machine blurs
-# less); ratio = sockwhy's overhead / strace's (below 1: sockwhy costs less). Context
+# the same for CPU time, user+sys of tracer and tracees); ratio = sockwhy's overhead /
+# strace's (below 1: sockwhy costs less), the median of the ratios of each run's three
+# measurements. Context
 # switches (voluntary + involuntary, tracer and tracees, from wait4()) are per call of the
 # trace set as strace reports them (sockwhy leaves out read/write on files); stops are
 # sockwhy's ptrace stops (--stats).
@@ -112,16 +113,31 @@ stat() {
         "$TMP/$1.$2" | median
 }
 
+# round_ratio NAME KEY: the median over the runs of sockwhy's overhead / strace's, each
+# run's three measurements taken one after the other (the load of a shared machine
+# drifts over tens of seconds: a ratio within a run is steadier than a ratio of medians).
+round_ratio() {
+    local k=$2 c
+    for c in base strace sockwhy; do
+        awk -v k="$k" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            print (k == "cpu" ? v["user"] + v["sys"] : v[k]) }' "$TMP/$1.$c" >"$TMP/$1.$c.$k"
+    done
+    paste "$TMP/$1.base.$k" "$TMP/$1.strace.$k" "$TMP/$1.sockwhy.$k" |
+        awk '$2 > $1 { print ($3 - $1) / ($2 - $1) }' | median
+}
+
 # rows NAME: its line of the time table and of the counts table.
 rows() {
     local name=$1
     local b s w cb cs cw
     b=$(stat "$name" base wall); s=$(stat "$name" strace wall); w=$(stat "$name" sockwhy wall)
     cb=$(stat "$name" base cpu); cs=$(stat "$name" strace cpu); cw=$(stat "$name" sockwhy cpu)
-    TIMES+=("$(awk -v n="$name" -v b="$b" -v s="$s" -v w="$w" -v cb="$cb" -v cs="$cs" -v cw="$cw" 'BEGIN {
-        os = s - b; ow = w - b; ocs = cs - cb; ocw = cw - cb
+    local rw rc
+    rw=$(round_ratio "$name" wall); rc=$(round_ratio "$name" cpu)
+    TIMES+=("$(awk -v n="$name" -v b="$b" -v s="$s" -v w="$w" -v cb="$cb" -v cs="$cs" -v cw="$cw" \
+        -v rw="$rw" -v rc="$rc" 'BEGIN {
         printf "%-14s %8.3f %8.3f %8.3f %9.3f %9.3f %6.2fx %9.3f %9.3f %6.2fx\n",
-            n, b, s, w, os, ow, (os > 0 ? ow / os : 0), ocs, ocw, (ocs > 0 ? ocw / ocs : 0) }')")
+            n, b, s, w, s - b, w - b, rw, cs - cb, cw - cb, rc }')")
     local calls_s calls_w stops xs xw rs rw
     calls_s=$(strace_calls "$TMP/$name.strace.out")
     read -r stops calls_w < <(awk '$1=="total"{print $2+$3, $4; exit}' "$TMP/$name.sockwhy.out")

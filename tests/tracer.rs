@@ -328,48 +328,35 @@ fn reads_and_writes_on_files_cost_no_exit_stops() {
 fn positional_io_stops_only_when_asked_for() {
     let dir = tempdir("positional");
     let save = dir.join("t.jsonl");
-    // By default pread64/pwrite64 are outside the filter: 200 of each on a file and one
-    // of each on a socket (ESPIPE), and not one stop.
-    let o = run(sockwhy()
-        .arg("--stats")
-        .arg("--save")
-        .arg(&save)
-        .arg("--")
-        .arg(tracee())
-        .args(["positional", "200"]));
-    let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(0), "{e}");
-    for absent in ["pread64", "pwrite64"] {
-        assert!(
-            e.lines()
-                .all(|l| l.split_whitespace().next() != Some(absent)),
-            "{absent} stopped: {e}"
-        );
-    }
-    assert!(syscalls(&read_trace(&save), "pread64").is_empty());
-    // Asked for, they stop, and those on the socket are reported with their errno.
-    let o = run(sockwhy()
-        .args([
-            "-e",
-            "trace=socketpair,pread64,pwrite64",
-            "--stats",
-            "--save",
-        ])
-        .arg(&save)
-        .arg("--")
-        .arg(tracee())
-        .args(["positional", "200"]));
-    let e = stderr(&o);
-    assert_eq!(o.status.code(), Some(0), "{e}");
-    let trace = read_trace(&save);
+    // 200 pread64 and pwrite64 on a file, then one of each on a socket (ESPIPE).
+    let trace = |opts: &[&str]| {
+        let o = run(sockwhy()
+            .args(opts)
+            .arg("--stats")
+            .arg("--save")
+            .arg(&save)
+            .arg("--")
+            .arg(tracee())
+            .args(["positional", "200"]));
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{e}");
+        (e, read_trace(&save))
+    };
+    let stopped =
+        |e: &str, name: &str| e.lines().any(|l| l.split_whitespace().next() == Some(name));
+    // By default they are outside the filter: not one stop.
+    let (e, t) = trace(&[]);
     for name in ["pread64", "pwrite64"] {
-        let c = syscalls(&trace, name);
+        assert!(!stopped(&e, name), "{name} stopped: {e}");
+        assert!(syscalls(&t, name).is_empty());
+    }
+    // Asked for, they stop, and those on the socket are reported with their errno.
+    let (e, t) = trace(&["-e", "trace=socketpair,pread64,pwrite64"]);
+    for name in ["pread64", "pwrite64"] {
+        let c = syscalls(&t, name);
         assert_eq!(c.len(), 1, "{name}: {e}");
         assert_eq!(c[0]["errno"], "ESPIPE");
-        assert!(
-            e.lines().any(|l| l.split_whitespace().next() == Some(name)),
-            "{name} did not stop: {e}"
-        );
+        assert!(stopped(&e, name), "{name} did not stop: {e}");
     }
 }
 
