@@ -313,6 +313,65 @@ fn reads_and_writes_on_files_cost_no_exit_stops() {
 }
 
 #[test]
+fn positional_io_stops_only_when_asked_for() {
+    let dir = tempdir("positional");
+    let save = dir.join("t.jsonl");
+    // 200 pread64 and pwrite64 on a file, then one of each on a socket (ESPIPE).
+    let trace = |opts: &[&str]| {
+        let o = run(sockwhy()
+            .args(opts)
+            .arg("--stats")
+            .arg("--save")
+            .arg(&save)
+            .arg("--")
+            .arg(tracee())
+            .args(["positional", "200"]));
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{e}");
+        (e, read_trace(&save))
+    };
+    let stopped =
+        |e: &str, name: &str| e.lines().any(|l| l.split_whitespace().next() == Some(name));
+    // By default they are outside the filter: not one stop.
+    let (e, t) = trace(&[]);
+    for name in ["pread64", "pwrite64"] {
+        assert!(!stopped(&e, name), "{name} stopped: {e}");
+        assert!(syscalls(&t, name).is_empty());
+    }
+    // Asked for, they stop, and those on the socket are reported with their errno.
+    let (e, t) = trace(&["-e", "trace=socketpair,pread64,pwrite64"]);
+    for name in ["pread64", "pwrite64"] {
+        let c = syscalls(&t, name);
+        assert_eq!(c.len(), 1, "{name}: {e}");
+        assert_eq!(c[0]["errno"], "ESPIPE");
+        assert!(stopped(&e, name), "{name} did not stop: {e}");
+    }
+}
+
+#[test]
+fn same_cpu_runs_the_command_and_what_it_starts_on_one_cpu() {
+    let cpus = |extra: &[&str]| -> String {
+        let o = run(sockwhy().args(extra).arg("--").arg(tracee()).arg("cpus"));
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        String::from_utf8(o.stdout).unwrap().trim().to_owned()
+    };
+    assert_eq!(cpus(&["--same-cpu"]), "1 1");
+    let n = std::thread::available_parallelism().unwrap().get();
+    assert_eq!(
+        cpus(&[]),
+        format!("{n} {n}"),
+        "the mask is left alone without it"
+    );
+    let o = run(sockwhy().args(["--same-cpu", "-p", "1"]));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--same-cpu applies to a command"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn failed_shows_only_failures() {
     let o = run(sockwhy()
         .arg("--failed")

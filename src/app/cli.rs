@@ -81,7 +81,8 @@ pub struct TraceOpts {
     pub successful: bool,
 
     /// Filter expression, as strace's: trace=connect,bind (also !connect, /regex, %net,
-    /// %fdio), status=failed,successful,unfinished, errno=ECONNREFUSED,EACCES, signal=none.
+    /// %fdio; pread64 and pwrite64 only when named), status=failed,successful,unfinished,
+    /// errno=ECONNREFUSED,EACCES, signal=none.
     #[arg(short = 'e', value_name = "EXPR", help_heading = FILTERS)]
     pub expr: Vec<String>,
 
@@ -141,6 +142,12 @@ pub struct TraceOpts {
     /// Do not use the seccomp filter: stop on every syscall (slower; for comparison).
     #[arg(long, conflicts_with = "seccomp_bpf")]
     pub no_seccomp: bool,
+
+    /// Run sockwhy's tracer and the command on one CPU: faster for programs that make many
+    /// short socket calls, slower for programs that need several CPUs (the command and all
+    /// it starts are confined to that CPU). Not with -p.
+    #[arg(long)]
+    pub same_cpu: bool,
 
     /// Watch the trace in the live TUI.
     #[arg(long)]

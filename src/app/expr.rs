@@ -51,7 +51,8 @@ pub fn parse_selection(
             "trace" | "t" => {
                 let mut set = trace_set(list)?;
                 if negated {
-                    set = traced::all_reportable().difference(&set);
+                    // Everything but: of the default set (positional I/O only when named).
+                    set = traced::default_reported().difference(&set);
                 }
                 // Several trace= add up, as in strace.
                 trace = Some(match trace {
@@ -112,7 +113,7 @@ pub fn parse_selection(
         bail!(usage("-e status= leaves nothing to show".into()));
     }
     Ok(Selection {
-        trace: trace.unwrap_or_else(traced::all_reportable),
+        trace: trace.unwrap_or_else(traced::default_reported),
         show,
     })
 }
@@ -264,7 +265,19 @@ mod tests {
         assert_eq!(s.trace.count(), 2);
         let s = sel(&["trace=!connect"]).unwrap();
         assert!(!s.trace.contains(Sysno::connect));
-        assert_eq!(s.trace.count(), traced::all_reportable().count() - 1);
+        assert_eq!(s.trace.count(), traced::default_reported().count() - 1);
+        assert!(
+            !s.trace.contains(Sysno::pread64),
+            "positional I/O only when named"
+        );
+        assert!(sel(&[]).unwrap().trace.contains(Sysno::connect));
+        assert!(!sel(&[]).unwrap().trace.contains(Sysno::pwrite64));
+        assert!(
+            sel(&["trace=pread64"])
+                .unwrap()
+                .trace
+                .contains(Sysno::pread64)
+        );
         let s = sel(&["trace=/^(send|recv)m?msg$"]).unwrap();
         let names: BTreeSet<&str> = s.trace.iter().map(|s| s.name()).collect();
         assert_eq!(names, ["recvmmsg", "recvmsg", "sendmmsg", "sendmsg"].into());

@@ -285,6 +285,10 @@ pub fn build_config(opts: &TraceOpts, command: &[OsString]) -> Result<TraceConfi
             msg: "give either a command or -p PID, not both".into(),
             code: 2
         }),
+        (false, true) if opts.same_cpu => bail!(ExitError {
+            msg: "--same-cpu applies to a command sockwhy starts, not to -p (it would change the affinity of a running program)".into(),
+            code: 2
+        }),
         (false, true) => Target::Attach(parse_pids(&opts.pids)?),
         (true, false) => Target::Spawn {
             argv: command.to_vec(),
@@ -311,6 +315,7 @@ pub fn build_config(opts: &TraceOpts, command: &[OsString]) -> Result<TraceConfi
             LeaderExitChoice::Detach => LeaderExit::Detach,
             LeaderExitChoice::Kill => LeaderExit::Kill,
         },
+        same_cpu: opts.same_cpu,
     })
 }
 

@@ -40,9 +40,26 @@ pub const FD_IO_CALLS: &[Sysno] = &[
 /// only empties the cache, is added by the tracer.)
 pub const FD_CHANGING_CALLS: &[Sysno] = &[Sysno::dup, Sysno::dup2, Sysno::dup3, Sysno::fcntl];
 
+/// Positional I/O. On a socket it can only fail, with ESPIPE: the file layer refuses an
+/// offset on anything that is not seekable before the socket sees the call (or EINVAL for
+/// a negative offset, EBADF for a closed fd), so nothing about the socket can explain it.
+/// Left out of the default set, so a program that works on files does not stop at each
+/// one; `-e trace=pread64,pwrite64` (or `%fdio`) asks for them.
+pub const POSITIONAL_IO_CALLS: &[Sysno] = &[Sysno::pread64, Sysno::pwrite64];
+
 /// True for a call of the read/write family.
 pub fn is_fd_io(s: Sysno) -> bool {
     FD_IO_CALLS.contains(&s)
+}
+
+/// The calls reported when `-e trace=` does not say: every reportable call but positional
+/// I/O (`POSITIONAL_IO_CALLS`).
+pub fn default_reported() -> SysnoSet {
+    let mut set = all_reportable();
+    for s in POSITIONAL_IO_CALLS {
+        set.remove(*s);
+    }
+    set
 }
 
 /// Every call that can be reported (`-e trace=` names).

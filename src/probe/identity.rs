@@ -1,38 +1,92 @@
 //! Which socket a tracee fd is (strace -yy): /proc/PID/fd, then sock_diag or /proc/net/unix.
 //!
-//! One call costs a readlink and one sock_diag query by inode (two when the socket has a
-//! peer, for the peer's path); the tracer caches the answer per fd.
+//! A full lookup costs a readlink and one sock_diag query by inode (two when the socket
+//! has a peer, for the peer's path). The pieces are public so the tracer can skip what it
+//! already knows: the inode of a socket it saw created, the answer for an inode it asked
+//! about before (tracer/socktable.rs).
 
 use super::{netunix, sockdiag};
 use crate::model::facts::UnixSocket;
-use crate::model::{Fd, InetProto, Pid, SockId, SockProto};
+use crate::model::{ByteString, Fd, InetProto, Pid, SockId, SockKind, SockProto, UnixName};
 use std::os::unix::ffi::OsStrExt;
 
 /// Look up the identity of `fd` in process `pid`. None when the fd is not open.
 pub fn probe_fd_identity(pid: Pid, fd: Fd) -> Option<SockId> {
+    match probe_fd_link(pid, fd)? {
+        FdLink::Socket(ino) => Some(probe_socket_identity(pid, fd, ino)),
+        FdLink::Other(target) => Some(file_identity(fd, target)),
+    }
+}
+
+/// What /proc/PID/fd/FD points at.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FdLink {
+    /// A socket, with its inode.
+    Socket(u64),
+    /// Anything else: the link's target.
+    Other(ByteString),
+}
+
+/// Read the /proc/PID/fd/FD link (one readlink). None when the fd is not open.
+pub fn probe_fd_link(pid: Pid, fd: Fd) -> Option<FdLink> {
     let link = std::fs::read_link(format!("/proc/{pid}/fd/{fd}")).ok()?;
     let link = link.as_os_str().as_bytes();
-    let Some(ino) = parse_socket_link(link) else {
-        return Some(SockId {
-            target: Some(link.into()),
-            ..SockId::new(fd, SockProto::File, 0)
-        });
-    };
+    Some(match parse_socket_link(link) {
+        Some(ino) => FdLink::Socket(ino),
+        None => FdLink::Other(link.into()),
+    })
+}
+
+/// The identity of a non-socket fd: its link target.
+pub fn file_identity(fd: Fd, target: ByteString) -> SockId {
+    SockId {
+        target: Some(target),
+        ..SockId::new(fd, SockProto::File, 0)
+    }
+}
+
+/// The identity of the socket with inode `ino` behind `fd`: an AF_UNIX one from sock_diag
+/// (and its peer's name), another family's from /proc/PID/net.
+pub fn probe_socket_identity(pid: Pid, fd: Fd, ino: u64) -> SockId {
     if let Some(u) = probe_unix_socket(pid, ino) {
-        let peer = u.peer.filter(|&p| p != 0);
-        let peer_path = peer
+        let peer_path = u
+            .peer
+            .filter(|&p| p != 0)
             .and_then(|p| probe_unix_socket(pid, p))
             .map(|p| p.name)
             .unwrap_or_default();
-        return Some(SockId {
-            peer,
-            path: u.name,
-            peer_path,
-            ..SockId::new(fd, SockProto::Unix(u.kind), ino)
-        });
+        return unix_identity(fd, &u, peer_path);
     }
+    other_family_identity(pid, fd, ino)
+}
+
+/// The identity of a socket that is not AF_UNIX (or that neither sock_diag nor
+/// /proc/net/unix knows): its family from /proc/PID/net, `socket` when none says.
+pub fn other_family_identity(pid: Pid, fd: Fd, ino: u64) -> SockId {
     let proto = probe_other_family(pid, ino).unwrap_or(SockProto::Socket);
-    Some(SockId::new(fd, proto, ino))
+    SockId::new(fd, proto, ino)
+}
+
+/// The identity of an AF_UNIX socket from what sock_diag (or /proc/net/unix) said of it,
+/// and the bound name of its peer. A peer without an inode (closed, or a connection still
+/// in the accept queue) is no peer.
+pub fn unix_identity(fd: Fd, u: &UnixSocket, peer_path: UnixName) -> SockId {
+    SockId {
+        peer: u.peer.filter(|&p| p != 0),
+        path: u.name.clone(),
+        peer_path,
+        ..SockId::new(fd, SockProto::Unix(u.kind), u.inode)
+    }
+}
+
+/// The identity of an AF_UNIX socket that socket() or socketpair() has just made: no
+/// name, and the peer (socketpair's other end, which has no name either) when given.
+/// What sock_diag would say of it, without asking.
+pub fn new_unix_identity(fd: Fd, ino: u64, kind: SockKind, peer: Option<u64>) -> SockId {
+    SockId {
+        peer,
+        ..SockId::new(fd, SockProto::Unix(kind), ino)
+    }
 }
 
 /// `socket:[12345]` -> 12345.
@@ -58,11 +112,11 @@ pub fn probe_unix_socket(pid: Pid, ino: u64) -> Option<UnixSocket> {
 
 /// True when `pid` is in our network namespace (so our sock_diag socket sees its sockets).
 pub fn same_netns(pid: Pid) -> bool {
-    match (
-        std::fs::read_link(format!("/proc/{pid}/ns/net")),
-        std::fs::read_link("/proc/self/ns/net"),
-    ) {
-        (Ok(a), Ok(b)) => a == b,
+    // Ours is read once: sockwhy never changes namespace.
+    static OURS: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
+    let ours = OURS.get_or_init(|| std::fs::read_link("/proc/self/ns/net").ok());
+    match (std::fs::read_link(format!("/proc/{pid}/ns/net")), ours) {
+        (Ok(a), Some(b)) => a == *b,
         _ => false,
     }
 }

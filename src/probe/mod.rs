@@ -242,7 +242,8 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     identity::probe_unix_socket(pid, ino)
 }
 
-/// Every AF_UNIX socket `pid` can see: sock_diag in its network namespace (true), else
+/// Every AF_UNIX socket `pid` can see, with its name and file (the rest is asked for the
+/// ones that match, in `with_owners`): sock_diag in its network namespace (true), else
 /// its /proc/PID/net/unix (false: names only, no file inodes).
 pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
     let ours = ns::our_namespaces().net;
@@ -250,8 +251,9 @@ pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
 }
 
 /// The AF_UNIX sockets of network namespace `netns`, `rep` being a process in it: our
-/// own sock_diag socket when it is ours, one made in that namespace otherwise (root), and
-/// /proc/REP/net/unix (names only: false) when neither answers.
+/// own sock_diag socket when it is ours (names and files only: the kernel fills every
+/// other attribute for every socket of a dump), one made in that namespace otherwise
+/// (root), and /proc/REP/net/unix (names only: false) when neither answers.
 fn probe_unix_table_of(
     netns: Option<u64>,
     rep: Pid,
@@ -259,7 +261,7 @@ fn probe_unix_table_of(
 ) -> Option<(Vec<UnixSocket>, bool)> {
     if netns.is_some()
         && netns == ours
-        && let Ok(v) = sockdiag::probe_unix_all()
+        && let Ok(v) = sockdiag::probe_unix_names()
     {
         return Some((v, true));
     }
@@ -493,6 +495,13 @@ fn with_owners(
     scan: &mut Scanned,
     name: Option<&[u8]>,
 ) -> Vec<BoundSocket> {
+    // Everything sock_diag says of each: our namespace's table has names and files only
+    // (a socket of another namespace is not found by our sock_diag and stays as its
+    // namespace's full dump gave it).
+    let found: Vec<(UnixSocket, bool)> = found
+        .into_iter()
+        .map(|(s, by_file)| (sockdiag::probe_unix_inode(s.inode).unwrap_or(s), by_file))
+        .collect();
     found
         .into_iter()
         .map(|(sock, by_file)| {

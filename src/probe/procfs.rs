@@ -40,9 +40,37 @@ pub fn parse_status(text: &str) -> Option<Creds> {
     (have_uid && have_gid).then_some(c)
 }
 
+/// Read a small /proc file in two reads. `fs::read_to_string` asks for the size first (a
+/// statx, and /proc says 0) and then grows its buffer from 32 bytes, eight reads for a
+/// status file; a failure's probes read several. Text that is not UTF-8 (a process may
+/// name itself anything) is kept lossily, so the numeric fields still parse.
+pub fn read_proc(path: impl AsRef<std::path::Path>) -> Option<String> {
+    use std::io::Read;
+    // Plain reads: File::read_to_end would ask for the size (statx and lseek) first.
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = vec![0u8; 4096];
+    let mut len = 0;
+    loop {
+        if len == buf.len() {
+            buf.resize(2 * len, 0);
+        }
+        match f.read(&mut buf[len..]) {
+            Ok(0) => break,
+            Ok(n) => len += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(_) => return None,
+        }
+    }
+    buf.truncate(len);
+    Some(match String::from_utf8(buf) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    })
+}
+
 /// The credentials of `pid`.
 pub fn probe_creds(pid: Pid) -> Option<Creds> {
-    parse_status(&std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+    parse_status(&read_proc(format!("/proc/{pid}/status"))?)
 }
 
 /// Parse the `Max open files` line of /proc/PID/limits.
@@ -63,7 +91,7 @@ pub fn parse_nofile(text: &str) -> Option<Limit> {
 
 /// RLIMIT_NOFILE of `pid`.
 pub fn probe_nofile(pid: Pid) -> Option<Limit> {
-    parse_nofile(&std::fs::read_to_string(format!("/proc/{pid}/limits")).ok()?)
+    parse_nofile(&read_proc(format!("/proc/{pid}/limits"))?)
 }
 
 /// How many fds `pid` has open.
@@ -100,7 +128,7 @@ pub fn signal_name(n: i32) -> String {
 
 /// Names of the signals pending for thread `tid` (and its process).
 pub fn probe_pending_signals(tid: Pid) -> Option<Vec<String>> {
-    let s = std::fs::read_to_string(format!("/proc/{tid}/status")).ok()?;
+    let s = read_proc(format!("/proc/{tid}/status"))?;
     Some(parse_pending(&s)?.into_iter().map(signal_name).collect())
 }
 
@@ -126,8 +154,7 @@ fn read_u64(p: &std::path::Path) -> Option<u64> {
 
 /// `pid`'s memory cgroup: usage, limit and how often the limit was hit.
 pub fn probe_memcg(pid: Pid) -> Option<MemCgroup> {
-    let (v1, path) =
-        parse_memcg_path(&std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?)?;
+    let (v1, path) = parse_memcg_path(&read_proc(format!("/proc/{pid}/cgroup"))?)?;
     let rel = path.trim_start_matches('/');
     if v1 {
         let dir = std::path::Path::new("/sys/fs/cgroup/memory").join(rel);
@@ -223,6 +250,25 @@ pub fn probe_pid_exists(pid: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probe_procfs_reads_whole_files_and_names_that_are_not_utf8() {
+        let dir = std::env::temp_dir().join(format!("sockwhy-readproc-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        // A process may call itself anything: its status must still give its ids.
+        let p = dir.join("status");
+        std::fs::write(&p, b"Name:\t\xff\xfeb\nUid:\t1 2 3 4\nGid:\t5 6 7 8\n").unwrap();
+        let c = parse_status(&read_proc(&p).unwrap()).unwrap();
+        assert_eq!((c.uid, c.gid), ([1, 2, 3, 4], [5, 6, 7, 8]));
+        let big = "x".repeat(10_000);
+        std::fs::write(&p, &big).unwrap();
+        assert_eq!(read_proc(&p).unwrap(), big);
+        assert!(read_proc(dir.join("missing")).is_none());
+        // /proc files say they are empty; they are read all the same.
+        let me = read_proc("/proc/self/status").unwrap();
+        assert!(me.contains("\nUid:"), "{me}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn probe_procfs_parses_status() {

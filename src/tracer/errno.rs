@@ -64,6 +64,13 @@ pub enum Outcome {
     Eintr(RestartCode),
 }
 
+impl Outcome {
+    /// What the program saw was an error (its probes then need the thread's stop).
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Outcome::Error(_) | Outcome::Eintr(_))
+    }
+}
+
 /// Interpret a raw return value (an error is what `error_of` says it is).
 pub fn kernel_result(rval: i64) -> KernelResult {
     let Some(e) = error_of(rval) else {

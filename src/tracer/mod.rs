@@ -64,6 +64,8 @@ pub struct TraceConfig {
     pub leader_exit: LeaderExit,
     /// Take user-space stacks (-k) with these bounds; None: no stacks.
     pub stack: Option<crate::stack::StackOpts>,
+    /// Run the tracer thread and the spawned command on one CPU (`cpu.rs`).
+    pub same_cpu: bool,
 }
 
 /// What the tracer thread sends, in order.
@@ -108,15 +110,18 @@ pub struct Finish {
 mod arch;
 mod attach;
 mod child;
+mod cpu;
 mod engine;
 mod errno;
 mod fdkind;
 mod memory;
+mod outbox;
 mod policy;
 mod procfs;
 mod seccomp;
 mod signals;
 mod signame;
+mod socktable;
 mod spawn;
 mod stack;
 mod stats;
@@ -284,6 +289,12 @@ fn run_tracer(
             let filtered = cfg.seccomp && cfg.follow && cfg.leader_exit != LeaderExit::Detach;
             let policy = policy::Policy::new(&cfg);
             let filter = filtered.then(|| policy.filter_set());
+            if cfg.same_cpu
+                && let Err(e) = cpu::pin_here()
+            {
+                let _ = setup.send(Err(TraceError::Spawn(format!("--same-cpu: {e}"))));
+                return;
+            }
             options |= Options::PTRACE_O_EXITKILL;
             if filtered {
                 options |= Options::PTRACE_O_TRACESECCOMP;
@@ -340,7 +351,7 @@ fn run_tracer(
                 match attach::attach(*pid, options) {
                     Ok(a) => {
                         for n in a.notes {
-                            let _ = tx.send(TraceMsg::Warning(n));
+                            engine.warn(n);
                         }
                         for tid in a.tids {
                             engine.add_task(tid, *pid);

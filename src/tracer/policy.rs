@@ -141,6 +141,7 @@ mod tests {
             decode: DecodeOpts { strsize: 32 },
             leader_exit: super::super::LeaderExit::Wait,
             stack: None,
+            same_cpu: false,
         })
     }
 

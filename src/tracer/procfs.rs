@@ -4,6 +4,7 @@
 use super::stop::SigNum;
 use crate::model::escape::escape_bytes;
 use crate::model::{Pid, Tid};
+use crate::probe::procfs::read_proc;
 
 fn status_field(status: &str, name: &str) -> Option<String> {
     status
@@ -13,7 +14,7 @@ fn status_field(status: &str, name: &str) -> Option<String> {
 }
 
 fn read_status(tid: Tid) -> Option<String> {
-    std::fs::read_to_string(format!("/proc/{tid}/status")).ok()
+    read_proc(format!("/proc/{tid}/status"))
 }
 
 /// Thread-group id of `tid`.
@@ -70,7 +71,7 @@ pub fn read_proc_state(pid: Pid) -> Option<ProcState> {
 
 /// State of thread `tid` of process `pid`.
 pub fn read_thread_state(pid: Pid, tid: Tid) -> Option<ProcState> {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/status")).ok()?;
+    let s = read_proc(format!("/proc/{pid}/task/{tid}/status"))?;
     parse_proc_state(tid, &s)
 }
 

@@ -1,8 +1,10 @@
 //! sockwhy's own signals. They are blocked in every thread and taken synchronously by
 //! the tracer thread with sigwait, together with SIGCHLD (which every ptrace stop and
 //! exit raises): no handler, no race between "check a flag" and "block in waitpid".
+#![allow(unsafe_code)]
 
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, pthread_sigmask};
+use std::time::Instant;
 
 /// Why the tracer woke up.
 #[derive(Debug)]
@@ -42,9 +44,33 @@ pub fn block() -> nix::Result<SigSet> {
 /// Wait for the next signal of ours.
 pub fn wait() -> Wake {
     match set().wait() {
-        Ok(Signal::SIGINT) => Wake::Interrupt,
-        Ok(Signal::SIGTERM) | Ok(Signal::SIGHUP) => Wake::Terminate,
-        Ok(Signal::SIGUSR1) => Wake::Request,
+        Ok(sig) => wake_of(sig as i32),
+        Err(_) => Wake::Child,
+    }
+}
+
+/// Wait for the next signal of ours until `deadline`; None when it passed first.
+pub fn wait_until(deadline: Instant) -> Option<Wake> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    let ts = libc::timespec {
+        tv_sec: left.as_secs() as libc::time_t,
+        tv_nsec: left.subsec_nanos() as libc::c_long,
+    };
+    let s = set();
+    // SAFETY: the set and the timeout are valid for the call; no siginfo is asked for.
+    let sig = unsafe { libc::sigtimedwait(s.as_ref(), std::ptr::null_mut(), &ts) };
+    match sig {
+        -1 if nix::errno::Errno::last() == nix::errno::Errno::EAGAIN => None,
+        -1 => Some(Wake::Child),
+        sig => Some(wake_of(sig)),
+    }
+}
+
+fn wake_of(sig: libc::c_int) -> Wake {
+    match sig {
+        libc::SIGINT => Wake::Interrupt,
+        libc::SIGTERM | libc::SIGHUP => Wake::Terminate,
+        libc::SIGUSR1 => Wake::Request,
         _ => Wake::Child,
     }
 }

@@ -1,6 +1,9 @@
 //! What tracing cost, for `--stats`: stops per call and the time each reported call kept
 //! its tracee stopped.
 
+use std::collections::BTreeMap;
+use syscalls::Sysno;
+
 /// Stops taken for one syscall.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct StopCount {
@@ -10,6 +13,43 @@ pub struct StopCount {
     pub exit: u64,
     /// Calls reported.
     pub reported: u64,
+}
+
+/// Stops per call, counted by syscall number: a stop costs an index, not a lookup by name.
+#[derive(Debug, Default)]
+pub struct StopTable {
+    /// By `Sysno::id()`; the last slot holds the calls that have no name here (a
+    /// 32-bit call, an unknown number).
+    counts: Vec<StopCount>,
+}
+
+impl StopTable {
+    /// The counts of `sys` (None: a call without a name).
+    pub fn of(&mut self, sys: Option<Sysno>) -> &mut StopCount {
+        const SLOTS: usize = 1024;
+        if self.counts.is_empty() {
+            self.counts.resize(SLOTS + 1, StopCount::default());
+        }
+        let i = sys.map_or(SLOTS, |s| (s.id() as usize).min(SLOTS));
+        &mut self.counts[i]
+    }
+
+    /// The calls that stopped, by name (`?` for those without one).
+    pub fn by_name(&self) -> BTreeMap<String, StopCount> {
+        let last = self.counts.len().saturating_sub(1);
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| c.entry + c.exit + c.reported > 0)
+            .map(|(i, c)| {
+                let name = (i < last)
+                    .then(|| Sysno::new(i))
+                    .flatten()
+                    .map_or("?", |s| s.name());
+                (name.to_owned(), *c)
+            })
+            .collect()
+    }
 }
 
 /// How long each reported call kept its tracee stopped: from waitpid returning a stop
@@ -100,6 +140,19 @@ impl StoppedTime {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stops_are_counted_per_call() {
+        let mut t = StopTable::default();
+        t.of(Some(Sysno::connect)).entry += 2;
+        t.of(Some(Sysno::connect)).exit += 1;
+        t.of(None).entry += 1;
+        let m = t.by_name();
+        assert_eq!(m.len(), 2);
+        assert_eq!((m["connect"].entry, m["connect"].exit), (2, 1));
+        assert_eq!(m["?"].entry, 1);
+        assert!(StopTable::default().by_name().is_empty());
+    }
 
     #[test]
     fn buckets_are_log2_microseconds() {

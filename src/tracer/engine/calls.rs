@@ -9,7 +9,7 @@ use crate::probe::{self, ProbeCtx};
 use crate::tracer::TraceMsg;
 use crate::tracer::arch;
 use crate::tracer::errno::{KernelResult, Outcome, kernel_result};
-use crate::tracer::fdkind::{change_at_entry, change_at_exit};
+use crate::tracer::fdkind::{change_at_entry, change_at_exit, created_at_exit};
 use crate::tracer::policy::EntryPlan;
 use crate::tracer::stop::Stop;
 use crate::tracer::sysinfo::{self, SysInfo, SysStop};
@@ -154,8 +154,19 @@ impl Engine {
             None => rval,
         };
         let sys = p.entry.sys;
+        // What the call made is known before decoding looks at the new fds.
+        let read_pair = |at| {
+            let b = stop.read_mem(at, 8)?;
+            Some([
+                i32::from_ne_bytes(b.get(0..4)?.try_into().ok()?),
+                i32::from_ne_bytes(b.get(4..8)?.try_into().ok()?),
+            ])
+        };
+        if let Some(made) = created_at_exit(sys, &p.entry.regs, rval, read_pair) {
+            self.fds.created(pid, tid, made);
+        }
         if !p.report {
-            self.fds.apply(pid, change_at_exit(sys, p.fd, rval, &[]));
+            self.fds.apply(pid, change_at_exit(sys, p.fd));
             return self.resume(stop, 0);
         }
         let decoded = {
@@ -166,8 +177,7 @@ impl Engine {
             };
             decode::decode_exit(p.entry, rval, &mut t, &self.decode)
         };
-        self.fds
-            .apply(pid, change_at_exit(sys, p.fd, rval, &decoded.ret_fds));
+        self.fds.apply(pid, change_at_exit(sys, p.fd));
         let call = DoneCall {
             tid,
             pid,
@@ -184,10 +194,17 @@ impl Engine {
             None => kernel_result(rval),
         };
         match result {
-            KernelResult::Done(outcome) => {
+            // Only a failure's probes (and a stack, when asked for) need the stop; the
+            // record of any other call is made and sent once the tracee runs again.
+            KernelResult::Done(outcome) if self.needs_stop(&outcome) => {
                 self.report_call(Some(&stop), call, outcome);
                 self.resume(stop, 0);
                 self.stopped_time.add(p.stopped_ns + self.last_stop_ns);
+            }
+            KernelResult::Done(outcome) => {
+                self.resume(stop, 0);
+                self.stopped_time.add(p.stopped_ns + self.last_stop_ns);
+                self.report_call(None, call, outcome);
             }
             // What the program sees is decided after this stop.
             KernelResult::Interrupted(code) => {
@@ -196,14 +213,19 @@ impl Engine {
         }
     }
 
+    /// True when reporting a call with this outcome needs its thread still stopped: a
+    /// failure is probed as the system was at the failure, and a stack (-k) is read
+    /// from the stopped thread.
+    fn needs_stop(&self, outcome: &Outcome) -> bool {
+        outcome.is_failure() || self.stacks.as_ref().is_some_and(|c| c.wants(false))
+    }
+
     /// Make the record of a call whose outcome is known and send it, with the facts
     /// probed now if it failed: only while the tracer holds the thread's `stop`, the
-    /// system as it was at the failure (None: the thread is gone, nothing to probe). The
-    /// one place a `SyscallEvent` is made.
+    /// system as it was at the failure (None: the thread runs again or is gone, nothing
+    /// to probe). The one place a `SyscallEvent` is made.
     pub(super) fn report_call(&mut self, stop: Option<&Stop>, c: DoneCall, outcome: Outcome) {
-        if let Some(s) = self.stops.get_mut(c.sys.name()) {
-            s.reported += 1;
-        }
+        self.stops.of(Some(c.sys)).reported += 1;
         self.seq += 1;
         let mut ev = SyscallEvent {
             seq: self.seq,
@@ -247,6 +269,9 @@ impl Engine {
             );
             if c.pending_signals.is_some() {
                 f.pending_signals = c.pending_signals;
+            }
+            if let (Some(own), Some(fd)) = (&f.own, ev.fd) {
+                self.fds.probed(c.pid, fd, own);
             }
             f
         } else {

@@ -8,19 +8,21 @@ mod calls;
 mod restart;
 
 use super::fdkind::{FdCache, FdChange};
+use super::outbox::Outbox;
 use super::policy::Policy;
 use super::procfs::{read_comm, read_exec_info, read_tgid};
 use super::signals::{self, Wake};
 use super::signame::signal_name;
+use super::stats::StopTable;
 use super::stop::{self, RequestError, Resume, SigNum, Stop};
 use super::wait::{self, StopKind, WaitEvent};
-use super::{Control, Finish, LeaderExit, StopCount, StoppedTime, TraceConfig, TraceMsg};
+use super::{Control, Finish, LeaderExit, StoppedTime, TraceConfig, TraceMsg};
 use crate::decode::DecodeOpts;
 use crate::model::{Pid, ProcessEvent, ProcessEventKind, Tid};
 use calls::Pending;
 use nix::errno::Errno;
 use restart::Interrupted;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Instant;
 use syscalls::Sysno;
@@ -70,7 +72,7 @@ pub struct Engine {
     policy: Policy,
     decode: DecodeOpts,
     leader_exit: LeaderExit,
-    tx: SyncSender<TraceMsg>,
+    outbox: Outbox,
     requests: Receiver<Control>,
     tasks: HashMap<Tid, Task>,
     fds: FdCache,
@@ -82,7 +84,7 @@ pub struct Engine {
     leader_gone: bool,
     exit_code: Option<i32>,
     /// Stops per call name: keyed by the static name so counting a stop never allocates.
-    stops: BTreeMap<&'static str, StopCount>,
+    stops: StopTable,
     /// Stopped time per reported call.
     stopped_time: StoppedTime,
     /// How long the last resumed stop lasted.
@@ -110,7 +112,7 @@ impl Engine {
             policy: Policy::new(cfg),
             decode: cfg.decode.clone(),
             leader_exit: cfg.leader_exit,
-            tx,
+            outbox: Outbox::new(tx),
             requests,
             tasks: HashMap::new(),
             fds: FdCache::default(),
@@ -119,7 +121,7 @@ impl Engine {
             leader: None,
             leader_gone: false,
             exit_code: None,
-            stops: BTreeMap::new(),
+            stops: StopTable::default(),
             stopped_time: StoppedTime::default(),
             last_stop_ns: 0,
             ending: Ending::Running,
@@ -152,14 +154,38 @@ impl Engine {
         self.start.elapsed().as_nanos() as u64
     }
 
-    /// Send a message to the pipeline; false when the pipeline has gone (the user
-    /// closed the output).
+    /// Send a message to the pipeline (held back to go over in a batch, `outbox.rs`);
+    /// false when the pipeline has gone (the user closed the output).
     fn send(&self, msg: TraceMsg) -> bool {
-        self.tx.send(msg).is_ok()
+        self.outbox.push(msg)
+    }
+
+    /// Hand the held messages over now (`all`) or when they are due.
+    fn flush(&mut self, all: bool) {
+        let ok = if all {
+            self.outbox.flush()
+        } else {
+            self.outbox.flush_due()
+        };
+        if !ok {
+            self.output_gone();
+        }
+    }
+
+    /// Nothing to do until a tracee stops or a signal comes: sleep, but not past the
+    /// moment held messages are due.
+    fn idle(&mut self) {
+        match self.outbox.deadline() {
+            None => self.on_wake(signals::wait()),
+            Some(d) => match signals::wait_until(d) {
+                Some(w) => self.on_wake(w),
+                None => self.flush(true),
+            },
+        }
     }
 
     /// Tell the user something that is not an event.
-    fn warn(&self, msg: String) {
+    pub fn warn(&self, msg: String) {
         let _ = self.send(TraceMsg::Warning(msg));
     }
 
@@ -208,8 +234,9 @@ impl Engine {
                 Ok(Some(ev)) => {
                     failures = 0;
                     self.on_wait(ev);
+                    self.flush(false);
                 }
-                Ok(None) => self.on_wake(signals::wait()),
+                Ok(None) => self.idle(),
                 Err(Errno::EINTR) => {}
                 Err(Errno::ECHILD) => {
                     self.lost_tasks();
@@ -231,13 +258,10 @@ impl Engine {
                 }
             }
         }
+        self.flush(true);
         Finish {
             exit_code: self.exit_code,
-            stops: self
-                .stops
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
+            stops: self.stops.by_name(),
             stopped: self.stopped_time,
             filtered: self.mode == Mode::Filtered,
             interrupted: self.interrupted,
@@ -596,8 +620,7 @@ impl Engine {
     }
 
     fn count(&mut self, sys: Option<Sysno>, exit: bool) {
-        let name = sys.map(|s| s.name()).unwrap_or("?");
-        let c = self.stops.entry(name).or_default();
+        let c = self.stops.of(sys);
         if exit {
             c.exit += 1;
         } else {
