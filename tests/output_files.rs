@@ -199,3 +199,50 @@ fn the_trace_writer_refuses_a_symlink_too() {
     assert_eq!(fs::read_to_string(&v).unwrap(), "precious\n");
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// An output that is refused (a planted symlink, a directory that does not exist) is
+/// refused before the command starts: the program does not run half a trace (its side
+/// effects, here a file it creates, never happen), and an attached one is never stopped.
+#[test]
+fn a_refused_output_means_the_command_never_starts() {
+    let dir = unique_dir(&std::env::temp_dir(), "sockwhy-out-first");
+    let link = dir.join("trace.jsonl");
+    std::os::unix::fs::symlink(victim(&dir), &link).unwrap();
+    let missing = dir.join("no/such/dir/trace");
+    let ran = dir.join("ran");
+    let script = format!("echo ran > {}", ran.display());
+    for (opt, file) in [
+        ("--save", &link),
+        ("-o", &link),
+        ("--save", &missing),
+        ("-o", &missing),
+    ] {
+        let o = run(sockwhy()
+            .arg(opt)
+            .arg(file)
+            .args(["--", "sh", "-c", &script]));
+        assert_eq!(
+            o.status.code(),
+            Some(1),
+            "{opt} {}: {}",
+            file.display(),
+            stderr(&o)
+        );
+        assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+        assert!(!ran.exists(), "{opt} {}: the command ran", file.display());
+    }
+    // Attached: the program keeps running, never stopped, and has no tracer afterwards.
+    let mut sleeper = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap();
+    let pid = sleeper.id().to_string();
+    let o = run(sockwhy().arg("--save").arg(&link).args(["-p", &pid]));
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    assert!(status.contains("TracerPid:\t0\n"), "{status}");
+    assert!(!status.contains("State:\tT"), "{status}");
+    let _ = sleeper.kill();
+    let _ = sleeper.wait();
+    let _ = fs::remove_dir_all(&dir);
+}

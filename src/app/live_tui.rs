@@ -9,7 +9,7 @@
 
 use super::cli::TraceOpts;
 use super::pipeline::Pipeline;
-use super::trace::{abandon, make_header, start, stats_lines, stop_control, write_lines};
+use super::trace::{make_header, start, stats_lines, stop_control, write_lines};
 use crate::sink::Sink;
 use crate::sink::jsonl::write::JsonlWriter;
 use crate::sink::summary::SummarySink;
@@ -61,11 +61,9 @@ pub fn run_live_tui(opts: &TraceOpts, cfg: TraceConfig) -> Result<i32> {
         tracer::Target::Spawn { argv, .. } => argv.clone(),
         tracer::Target::Attach(_) => Vec::new(),
     };
+    // Files first: a path that cannot be written must not cost the program a start.
+    let (trace, backing) = backing_trace(opts)?;
     let mut handle = start(cfg)?;
-    let (trace, backing) = match backing_trace(opts) {
-        Ok(t) => t,
-        Err(e) => return Err(abandon(handle, e)),
-    };
     let (feed_tx, feed_rx) = mpsc::channel();
     let tables = Later::default();
     let mut sinks: Vec<Box<dyn Sink + Send>> =

@@ -34,13 +34,16 @@ pub fn run_trace(opts: &TraceOpts, command: &[OsString]) -> Result<i32> {
         return super::live_tui::run_live_tui(opts, cfg);
     }
     let attaching = matches!(cfg.target, Target::Attach(_));
+    // Files first: a path that cannot be written (or a planted symlink) must not cost the
+    // program a start, or an attached one a stop.
+    let files = OutputFiles::open(opts)?;
     // The tracer's clock starts as it takes the first process: for a command, just
     // before `start` returns; when attaching, as it begins (before the attach work).
     let before = SystemTime::now();
     let handle = start(cfg)?;
     let zero = if attaching { before } else { SystemTime::now() };
     let stop = stop_control(handle.attached);
-    let (sinks, mut trailer) = match text_sinks(opts, sel.show, zero) {
+    let (sinks, mut trailer) = match text_sinks(opts, files, sel.show, zero) {
         Ok(s) => s,
         Err(e) => return Err(abandon(handle, e)),
     };
@@ -98,19 +101,38 @@ pub fn need_terminal(what: &str) -> Result<()> {
     })
 }
 
+/// The files a text trace writes (`-o`, `--save`), opened before the tracer starts.
+struct OutputFiles {
+    output: Option<crate::sink::outfile::OutFile>,
+    save: Option<JsonlWriter<std::io::BufWriter<crate::sink::outfile::OutFile>>>,
+}
+
+impl OutputFiles {
+    fn open(opts: &TraceOpts) -> Result<Self> {
+        Ok(OutputFiles {
+            output: match &opts.output {
+                Some(p) => Some(crate::sink::outfile::create(p)?),
+                None => None,
+            },
+            save: match &opts.save {
+                Some(p) => Some(JsonlWriter::create(p)?),
+                None => None,
+            },
+        })
+    }
+}
+
 /// The sinks of a text trace (text unless `-c`, `--save`, `-c`/`-C`), and a handle on the
 /// text's destination for `--stats`, printed after everything else. `zero` is the wall
 /// clock at the trace's time 0.
 fn text_sinks(
     opts: &TraceOpts,
+    files: OutputFiles,
     show: Filter,
     zero: SystemTime,
 ) -> Result<(Vec<Box<dyn Sink + Send>>, TextOut)> {
     let is_tty = opts.output.is_none() && std::io::stderr().is_terminal();
-    let file = match &opts.output {
-        Some(p) => Some(crate::sink::outfile::create(p)?),
-        None => None,
-    };
+    let file = files.output;
     // Handles on an -o file share its offset: each writes after the lines before it.
     let handle = || -> Result<TextOut> {
         Ok(match &file {
@@ -134,8 +156,8 @@ fn text_sinks(
         };
         sinks.push(Box::new(TextSink::with_options(handle()?, text)));
     }
-    if let Some(p) = &opts.save {
-        sinks.push(Box::new(JsonlWriter::create(p)?));
+    if let Some(w) = files.save {
+        sinks.push(Box::new(w));
     }
     if opts.summary || opts.summary_and_trace {
         sinks.push(Box::new(SummarySink::new(handle()?)));
