@@ -22,6 +22,7 @@ use crate::model::{
     ByteString, Cmsg, Errno, Facts, Fd, Pid, SockAddr, SockKind, SyscallEvent, Tid, UnixName,
 };
 use scan::Scanned;
+use sockdiag::States;
 use std::os::unix::ffi::OsStrExt;
 use syscalls::Sysno;
 
@@ -90,10 +91,31 @@ pub fn probe_failure_with(ctx: &ProbeCtx, ev: &SyscallEvent, tags: ProbeSet) -> 
                 .then(|| own_kind(ev, &f))
                 .flatten()
         });
+        // A stream or seqpacket client that found nothing at the name (ENOENT) or nobody
+        // listening (ECONNREFUSED) is about a listener, a socket bound but not listening,
+        // or none: no connected socket can be what it reached, so the dump leaves them
+        // out (most sockets of a busy host, and the cost of each failure grew with them).
+        // What that gives up: an accepted connection still bound to the name after its
+        // listener closed is not listed (the file is then reported stale, as the kernel
+        // treats it).
+        let client = ev.syscall == Sysno::connect
+            && ev
+                .errno
+                .as_ref()
+                .is_some_and(|e| e.is(Errno::ENOENT) || e.is(Errno::ECONNREFUSED))
+            && matches!(
+                own_kind(ev, &f),
+                Some(SockKind::Stream | SockKind::Seqpacket)
+            );
         let how = Lookup {
             bind: ev.syscall == Sysno::bind,
             table,
             near,
+            states: if client {
+                States::NotConnected
+            } else {
+                States::All
+            },
         };
         probe_address(pid, a, how, &mut f, &mut scan);
     }
@@ -174,6 +196,8 @@ pub fn probe_connect_target(pid: Pid, addr: &SockAddr) -> Facts {
         bind: false,
         table: true,
         near: Some(None),
+        // No socket type to judge by: every socket bound there is shown.
+        states: States::All,
     };
     probe_address(pid, addr, how, &mut f, &mut Scanned::default());
     probe_names(pid, &mut f);
@@ -233,6 +257,8 @@ struct Lookup {
     table: bool,
     /// Look for live sockets with similar names; `Some(Some(kind))`: only of that type.
     near: Option<Option<SockKind>>,
+    /// Which sockets the tables need.
+    states: States,
 }
 
 /// The socket behind the tracee's `fd`, as the kernel sees it now.
@@ -247,29 +273,35 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
 /// its /proc/PID/net/unix (false: names only, no file inodes).
 pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
     let ours = ns::our_namespaces().net;
-    probe_unix_table_of(ns::probe_namespaces(pid).net, pid, ours)
+    probe_unix_table_of(ns::probe_namespaces(pid).net, pid, ours, States::All)
 }
 
 /// The AF_UNIX sockets of network namespace `netns`, `rep` being a process in it: our
 /// own sock_diag socket when it is ours (names and files only: the kernel fills every
 /// other attribute for every socket of a dump), one made in that namespace otherwise
-/// (root), and /proc/REP/net/unix (names only: false) when neither answers.
+/// (root), and /proc/REP/net/unix (names only: false) when neither answers. `states`:
+/// all of them, or only those not connected.
 fn probe_unix_table_of(
     netns: Option<u64>,
     rep: Pid,
     ours: Option<u64>,
+    states: States,
 ) -> Option<(Vec<UnixSocket>, bool)> {
     if netns.is_some()
         && netns == ours
-        && let Ok(v) = sockdiag::probe_unix_names()
+        && let Ok(v) = sockdiag::probe_unix_names(states)
     {
         return Some((v, true));
     }
     let path = std::path::PathBuf::from(format!("/proc/{rep}/ns/net"));
-    if let Ok(v) = sockdiag::probe_unix_all_in_netns(&path) {
+    if let Ok(v) = sockdiag::probe_unix_all_in_netns(&path, states) {
         return Some((v, true));
     }
-    netunix::probe_net_unix(Some(rep)).ok().map(|v| (v, false))
+    let mut v = netunix::probe_net_unix(Some(rep)).ok()?;
+    if states == States::NotConnected {
+        v.retain(|s| s.state != SockState::Connected);
+    }
+    Some((v, false))
 }
 
 /// /proc/net/unix shows every NUL in a name as '@'.
@@ -378,7 +410,8 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
             };
             f.ns = Some(mine);
             let ours = ns::our_namespaces().net;
-            let Some((table, mut exact)) = probe_unix_table_of(mine.net, pid, ours) else {
+            let Some((table, mut exact)) = probe_unix_table_of(mine.net, pid, ours, how.states)
+            else {
                 f.unchecked.push(NO_TABLE.into());
                 return;
             };
@@ -399,7 +432,8 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
                     f.unchecked.push(HIDDEN_NETNS.into());
                 }
                 for (netns, rep) in others.found {
-                    let Some((t, ex)) = probe_unix_table_of(Some(netns), rep, ours) else {
+                    let Some((t, ex)) = probe_unix_table_of(Some(netns), rep, ours, how.states)
+                    else {
                         f.unchecked
                             .push(format!("the sockets of network namespace {netns}"));
                         exact = false;
@@ -439,7 +473,7 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
             };
             f.ns = Some(mine);
             let ours = ns::our_namespaces().net;
-            let Some((table, _)) = probe_unix_table_of(mine.net, pid, ours) else {
+            let Some((table, _)) = probe_unix_table_of(mine.net, pid, ours, how.states) else {
                 f.unchecked.push(NO_TABLE.into());
                 return;
             };
@@ -468,7 +502,7 @@ fn probe_address(pid: Pid, a: &SockAddr, how: Lookup, f: &mut Facts, scan: &mut 
                     f.unchecked.push(HIDDEN_NETNS.into());
                 }
                 for (netns, rep) in others.found {
-                    match probe_unix_table_of(Some(netns), rep, ours) {
+                    match probe_unix_table_of(Some(netns), rep, ours, how.states) {
                         Some((t, _)) => elsewhere
                             .extend(abstract_matches(&t, name).into_iter().map(|s| (s, false))),
                         None => f

@@ -76,7 +76,7 @@ fn open() -> Result<OwnedFd, SockDiagError> {
 }
 
 /// Build the request: nlmsghdr + unix_diag_req.
-fn request(flags: u16, ino: u32, show: u32, seq: u32) -> Vec<u8> {
+fn request(flags: u16, ino: u32, show: u32, states: States, seq: u32) -> Vec<u8> {
     let mut b = Vec::with_capacity(NLMSG_HDRLEN + 24);
     b.extend_from_slice(&((NLMSG_HDRLEN + 24) as u32).to_ne_bytes());
     b.extend_from_slice(&SOCK_DIAG_BY_FAMILY.to_ne_bytes());
@@ -86,7 +86,7 @@ fn request(flags: u16, ino: u32, show: u32, seq: u32) -> Vec<u8> {
     b.push(AF_UNIX); // sdiag_family
     b.push(0); // sdiag_protocol
     b.extend_from_slice(&0u16.to_ne_bytes()); // pad
-    b.extend_from_slice(&u32::MAX.to_ne_bytes()); // udiag_states: all
+    b.extend_from_slice(&states.mask().to_ne_bytes()); // udiag_states
     b.extend_from_slice(&ino.to_ne_bytes());
     b.extend_from_slice(&show.to_ne_bytes());
     // INET_DIAG_NOCOOKIE: match by inode alone.
@@ -111,6 +111,7 @@ fn exchange(
     flags: u16,
     ino: u32,
     show: u32,
+    states: States,
     mut each: impl FnMut(&[u8]),
 ) -> Result<(), SockDiagError> {
     CONN.with(|cell| {
@@ -124,7 +125,11 @@ fn exchange(
         }
         let conn = slot.as_mut().expect("just filled");
         conn.seq = conn.seq.wrapping_add(1);
-        let r = exchange_on(conn, &request(flags, ino, show, conn.seq), &mut each);
+        let r = exchange_on(
+            conn,
+            &request(flags, ino, show, states, conn.seq),
+            &mut each,
+        );
         if r.is_err() {
             // A half-read reply must not leak into the next question: start afresh.
             *slot = None;
@@ -275,7 +280,7 @@ fn decode_name(v: &[u8]) -> UnixName {
 pub fn probe_unix_inode(ino: u64) -> Result<UnixSocket, SockDiagError> {
     let ino32 = u32::try_from(ino).map_err(|_| SockDiagError::NotFound(ino))?;
     let mut found = None;
-    let r = exchange(0, ino32, SHOW_ALL, |p| {
+    let r = exchange(0, ino32, SHOW_ALL, States::All, |p| {
         if found.is_none() {
             found = parse_diag_msg(p);
         }
@@ -289,7 +294,30 @@ pub fn probe_unix_inode(ino: u64) -> Result<UnixSocket, SockDiagError> {
 
 /// Every AF_UNIX socket in our network namespace.
 pub fn probe_unix_all() -> Result<Vec<UnixSocket>, SockDiagError> {
-    dump(SHOW_ALL)
+    dump(SHOW_ALL, States::All)
+}
+
+/// Which sockets a dump asks for, by state (the kernel skips the others before it fills
+/// anything in for them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum States {
+    /// Every socket.
+    All,
+    /// All but the connected ones (TCP_ESTABLISHED): listeners, sockets bound or not yet
+    /// connected. On a busy host most AF_UNIX sockets are connected ones (every client of
+    /// a bus, a journal or a display, and each server-side end), none of which a client's
+    /// connect can reach.
+    NotConnected,
+}
+
+impl States {
+    fn mask(self) -> u32 {
+        match self {
+            States::All => u32::MAX,
+            // Bit TCP_ESTABLISHED (1) clear.
+            States::NotConnected => !(1 << 1),
+        }
+    }
 }
 
 /// Every AF_UNIX socket in our network namespace, with only its inode, type, state,
@@ -297,18 +325,18 @@ pub fn probe_unix_all() -> Result<Vec<UnixSocket>, SockDiagError> {
 /// other attributes (peer, queues, memory, owner) for every socket of a dump, so leaving
 /// them out makes each unrelated socket cost a few dozen bytes, not a hundred and more;
 /// ask `probe_unix_inode` about the few that match.
-pub fn probe_unix_names() -> Result<Vec<UnixSocket>, SockDiagError> {
-    dump(UDIAG_SHOW_NAME | UDIAG_SHOW_VFS)
+pub fn probe_unix_names(states: States) -> Result<Vec<UnixSocket>, SockDiagError> {
+    dump(UDIAG_SHOW_NAME | UDIAG_SHOW_VFS, states)
 }
 
-fn dump(show: u32) -> Result<Vec<UnixSocket>, SockDiagError> {
+fn dump(show: u32, states: States) -> Result<Vec<UnixSocket>, SockDiagError> {
     // Sized as the last dump was: growing a vector of thousands of sockets step by step
     // copied each of them several times.
     thread_local! {
         static LAST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
     let mut out = Vec::with_capacity(LAST.get() + LAST.get() / 8);
-    exchange(NLM_F_DUMP, 0, show, |p| {
+    exchange(NLM_F_DUMP, 0, show, states, |p| {
         if let Some(s) = parse_diag_msg(p) {
             out.push(s);
         }
@@ -322,7 +350,10 @@ fn dump(show: u32) -> Result<Vec<UnixSocket>, SockDiagError> {
 /// short-lived thread joins that namespace, creates the socket and ends (sockwhy's own
 /// threads stay where they are). Needs CAP_SYS_ADMIN over that namespace; Err(Sys(EPERM))
 /// without it.
-pub fn probe_unix_all_in_netns(netns: &std::path::Path) -> Result<Vec<UnixSocket>, SockDiagError> {
+pub fn probe_unix_all_in_netns(
+    netns: &std::path::Path,
+    states: States,
+) -> Result<Vec<UnixSocket>, SockDiagError> {
     let ns = std::fs::File::open(netns).map_err(|e| {
         SockDiagError::Sys(nix::errno::Errno::from_raw(e.raw_os_error().unwrap_or(0)))
     })?;
@@ -341,7 +372,7 @@ pub fn probe_unix_all_in_netns(netns: &std::path::Path) -> Result<Vec<UnixSocket
         buf: vec![0u8; 64 * 1024],
     };
     let mut out = Vec::new();
-    let req = request(NLM_F_DUMP, 0, SHOW_ALL, conn.seq);
+    let req = request(NLM_F_DUMP, 0, SHOW_ALL, states, conn.seq);
     exchange_on(&mut conn, &req, &mut |p: &[u8]| {
         if let Some(s) = parse_diag_msg(p) {
             out.push(s);
@@ -428,7 +459,7 @@ mod tests {
         assert_eq!(ci.shutdown, Some(3), "the kernel shut us down both ways");
         let all = probe_unix_all().unwrap();
         assert!(all.iter().any(|s| s.inode == li.inode));
-        let names = probe_unix_names().unwrap();
+        let names = probe_unix_names(States::All).unwrap();
         let l = names.iter().find(|s| s.inode == li.inode).unwrap();
         assert_eq!((&l.name, l.vfs, l.state), (&li.name, li.vfs, li.state));
         assert_eq!(
@@ -436,6 +467,16 @@ mod tests {
             (None, None),
             "only names and files asked for"
         );
+        // Connected sockets are left out when asked: the listener stays, both ends of a
+        // socketpair go.
+        let (a, b) = std::os::unix::net::UnixStream::pair().unwrap();
+        let pair = [inode_of(&a), inode_of(&b)];
+        let all = probe_unix_names(States::All).unwrap();
+        assert!(pair.iter().all(|i| all.iter().any(|s| s.inode == *i)));
+        let free = probe_unix_names(States::NotConnected).unwrap();
+        assert!(free.iter().any(|s| s.inode == li.inode));
+        assert!(!free.iter().any(|s| pair.contains(&s.inode)));
+        assert!(free.iter().all(|s| s.state != SockState::Connected));
         let _ = std::fs::remove_dir_all(&dir);
     }
 
