@@ -229,8 +229,10 @@ pub fn resize_pty(master: &File, rows: u16, cols: u16) {
 }
 
 /// Capacity of the event channel: when the consumer falls behind, the tracer (and so
-/// the tracee) waits; nothing is dropped.
-const CHANNEL_CAPACITY: usize = 4096;
+/// the tracee) waits; nothing is dropped. Four of the outbox's batches: enough to ride
+/// out a burst, and what a pipeline that falls behind (writing --save of a 2M-call
+/// ping-pong) holds at most, a few megabytes.
+const CHANNEL_CAPACITY: usize = 1024;
 
 /// Start tracing on a new thread. Errors that prevent the start (command not found,
 /// attach refused) are returned here, before any event.
