@@ -6,6 +6,8 @@
 //!   count is printed as one line (`... 12,074 more like #118 (accept4 EMFILE), last
 //!   #98231`) before the next line that is not such a repeat, and at the end. So the
 //!   lines stay in time order and nothing is said twice. The saved trace keeps every call.
+//!   A run of one repeat (a loop of socket, failing connect, close) is shown as its own
+//!   line without the explanation (`... = -1 ENOENT (...) (as #5, explained above)`).
 //! - A failure classified as expected (glibc's nscd lookup, a probe, EAGAIN in an event
 //!   loop, a failure recovered from) takes one dim line with the reason, unless asked
 //!   for in full (`-v`, `--expected`).
@@ -98,6 +100,9 @@ struct Seen {
     pending: u64,
     /// The `seq` of the latest repeat.
     last: u64,
+    /// The first pending repeat's thread, time and line (without prefix, with its note):
+    /// a run of one repeat is shown as its own line, which says more than "1 more like".
+    single: Option<(crate::model::Tid, u64, String)>,
 }
 
 /// Writes records as text to any writer (stderr, a file, a test buffer).
@@ -160,7 +165,15 @@ impl<W: Write> TextSink<W> {
                 continue;
             };
             let n = std::mem::take(&mut seen.pending);
+            let single = seen.single.take();
             if n == 0 {
+                continue;
+            }
+            if n == 1
+                && let Some((tid, ts, body)) = single
+            {
+                let line = format!("{}{body}", self.prefix(tid, ts));
+                writeln!(self.out, "{}", paint(&line, DIM, self.opts.color))?;
                 continue;
             }
             let line = format!(
@@ -183,6 +196,18 @@ impl<W: Write> TextSink<W> {
         if let Some(seen) = self.seen.get_mut(&key) {
             if seen.pending == 0 {
                 self.pending.push(key);
+                let mut body = format_body(ev);
+                if self.opts.durations {
+                    body.push_str(&duration_suffix(ev.duration_ns));
+                }
+                // An expected failure's line is one line anyway; another points back.
+                match &ev.class {
+                    Some(c) if is_expected(c) && !self.opts.expected_in_full => {
+                        body.push_str(&expected_note(c))
+                    }
+                    _ => body.push_str(&format!(" (as #{}, explained above)", seen.first)),
+                }
+                seen.single = Some((ev.tid, ev.ts_ns, body));
             }
             seen.pending += 1;
             seen.last = ev.seq;
@@ -198,6 +223,7 @@ impl<W: Write> TextSink<W> {
                 first: ev.seq,
                 pending: 0,
                 last: ev.seq,
+                single: None,
             },
         );
         false
@@ -369,6 +395,25 @@ mod tests {
         .unwrap();
         drop(sink);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_single_repeat_is_its_own_line_pointing_at_the_first() {
+        // socket, failing connect, close in a loop: each turn's one repeat is shown as
+        // the call it is, not as "1 more like".
+        let recs: Vec<Record> = vec![
+            accept_emfile(1, 5),
+            accept_emfile(2, 6),
+            accept_emfile(3, 5),
+        ];
+        let t = text_of(&recs, TextOptions::default());
+        let last = t.lines().last().unwrap();
+        assert!(
+            last.starts_with("[pid 5] accept4(3, NULL, NULL, 0) = -1 EMFILE")
+                && last.ends_with(" (as #1, explained above)"),
+            "{t}"
+        );
+        assert!(!t.contains("more like"), "{t}");
     }
 
     #[test]
