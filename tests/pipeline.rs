@@ -211,3 +211,41 @@ fn sigterm_to_sockwhy_ends_the_saved_trace_as_interrupted() {
     assert_eq!(last["how"], "interrupted", "{last}");
     assert_eq!(last["exit_code"], 137);
 }
+
+/// Records are handed to the pipeline in batches (tracer/outbox.rs); a program that goes
+/// quiet must still have its lines shown at once, not when it next makes a call or exits.
+/// The tracer's tick sends what is held: the socketpair line comes while the program
+/// sleeps (within 3 s of the start, python's own start included, of a 20 s sleep; the
+/// tick is 10 ms).
+#[test]
+#[cfg_attr(not(has_python3), ignore = "python3 is not installed")]
+fn a_quiet_program_has_its_lines_shown_while_it_sleeps() {
+    use std::io::{BufRead, BufReader};
+    let mut child = sockwhy()
+        .args(["--", "python3", "-c"])
+        .arg("import socket, time; socket.socketpair(); time.sleep(20)")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t0 = Instant::now();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let err = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for l in BufReader::new(err).lines().map_while(Result::ok) {
+            if l.contains("socketpair(AF_UNIX") {
+                let _ = tx.send(l);
+            }
+        }
+    });
+    let got = rx.recv_timeout(Duration::from_secs(10));
+    let waited = t0.elapsed();
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = got.expect("no socketpair line while the program slept");
+    assert!(
+        waited < Duration::from_secs(3),
+        "the line came after {waited:?}: {line}"
+    );
+}

@@ -2,8 +2,8 @@
 //! by one. A send that finds the pipeline thread asleep wakes it (a futex wake, and on a
 //! machine with few CPUs a context switch for the tracer too); sent one at a time, that
 //! was a wake-up per reported call. Held back, they go over when a batch is full, when
-//! the oldest has waited `LATENCY` (checked after every stop, and as a deadline for the
-//! tracer's sleep, so a program that goes quiet is shown promptly), and at the end.
+//! the oldest has waited `LATENCY` (checked after every stop; a program that goes quiet
+//! has them sent at the tracer's next tick, `signals::Ticker`), and at the end.
 
 use super::TraceMsg;
 use std::cell::{Cell, RefCell};

@@ -73,6 +73,8 @@ pub struct Engine {
     decode: DecodeOpts,
     leader_exit: LeaderExit,
     outbox: Outbox,
+    /// Wakes the tracer while messages are held (None: no timer could be made).
+    ticker: Option<signals::Ticker>,
     requests: Receiver<Control>,
     tasks: HashMap<Tid, Task>,
     fds: FdCache,
@@ -113,6 +115,9 @@ impl Engine {
             decode: cfg.decode.clone(),
             leader_exit: cfg.leader_exit,
             outbox: Outbox::new(tx),
+            // On the tracer thread: the ticks are for it. Without a timer (none left to
+            // the process), messages go over before each sleep instead.
+            ticker: signals::Ticker::new().ok(),
             requests,
             tasks: HashMap::new(),
             fds: FdCache::default(),
@@ -172,16 +177,15 @@ impl Engine {
         }
     }
 
-    /// Nothing to do until a tracee stops or a signal comes: sleep, but not past the
-    /// moment held messages are due.
+    /// Nothing to do until a tracee stops or a signal comes: sleep. Held messages go over
+    /// at the next tick, every `LATENCY` while any are held.
     fn idle(&mut self) {
-        match self.outbox.deadline() {
-            None => self.on_wake(signals::wait()),
-            Some(d) => match signals::wait_until(d) {
-                Some(w) => self.on_wake(w),
-                None => self.flush(true),
-            },
+        let held = self.outbox.deadline().is_some();
+        match &mut self.ticker {
+            Some(t) => t.set(held, super::outbox::LATENCY),
+            None => self.flush(true),
         }
+        self.on_wake(signals::wait());
     }
 
     /// Tell the user something that is not an event.
@@ -286,6 +290,7 @@ impl Engine {
     fn on_wake(&mut self, w: Wake) {
         match w {
             Wake::Child => {}
+            Wake::Tick => self.flush(true),
             Wake::Interrupt => self.on_interrupt(false),
             Wake::Terminate => self.on_interrupt(true),
             Wake::Request => {
