@@ -80,9 +80,10 @@ impl Ticker {
     }
 
     /// Tick every `period` (on) or not at all (off); a syscall only when that changes.
-    pub fn set(&mut self, on: bool, period: Duration) {
+    /// False when the timer could not be set that way.
+    pub fn set(&mut self, on: bool, period: Duration) -> bool {
         if on == self.on {
-            return;
+            return true;
         }
         // A one-shot expiry of zero disarms the timer.
         let when = if on {
@@ -90,8 +91,11 @@ impl Ticker {
         } else {
             Expiration::OneShot(Duration::ZERO.into())
         };
-        let r = self.timer.set(when, TimerSetTimeFlags::empty());
-        self.on = on && r.is_ok();
+        let ok = self.timer.set(when, TimerSetTimeFlags::empty()).is_ok();
+        if ok {
+            self.on = on;
+        }
+        ok
     }
 }
 

@@ -181,9 +181,13 @@ impl Engine {
     /// at the next tick, every `LATENCY` while any are held.
     fn idle(&mut self) {
         let held = self.outbox.deadline().is_some();
-        match &mut self.ticker {
-            Some(t) => t.set(held, super::outbox::LATENCY),
-            None => self.flush(true),
+        let ticking = self
+            .ticker
+            .as_mut()
+            .is_some_and(|t| t.set(held, super::outbox::LATENCY));
+        if !ticking {
+            // No tick to count on: nothing may wait for the next stop.
+            self.flush(true);
         }
         self.on_wake(signals::wait());
     }
