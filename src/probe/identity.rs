@@ -112,13 +112,8 @@ pub fn probe_unix_socket(pid: Pid, ino: u64) -> Option<UnixSocket> {
 
 /// True when `pid` is in our network namespace (so our sock_diag socket sees its sockets).
 pub fn same_netns(pid: Pid) -> bool {
-    // Ours is read once: sockwhy never changes namespace.
-    static OURS: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
-    let ours = OURS.get_or_init(|| std::fs::read_link("/proc/self/ns/net").ok());
-    match (std::fs::read_link(format!("/proc/{pid}/ns/net")), ours) {
-        (Ok(a), Some(b)) => a == *b,
-        _ => false,
-    }
+    let ours = super::ns::our_namespaces().net;
+    ours.is_some() && super::ns::ns_inode(pid, crate::model::facts::NsKind::Net) == ours
 }
 
 /// Families other than AF_UNIX, by finding the inode in /proc/PID/net/* (column index

@@ -268,14 +268,6 @@ pub fn probe_own_socket(pid: Pid, fd: Fd) -> Option<UnixSocket> {
     identity::probe_unix_socket(pid, ino)
 }
 
-/// Every AF_UNIX socket `pid` can see, with its name and file (the rest is asked for the
-/// ones that match, in `with_owners`): sock_diag in its network namespace (true), else
-/// its /proc/PID/net/unix (false: names only, no file inodes).
-pub fn probe_unix_table(pid: Pid) -> Option<(Vec<UnixSocket>, bool)> {
-    let ours = ns::our_namespaces().net;
-    probe_unix_table_of(ns::probe_namespaces(pid).net, pid, ours, States::All)
-}
-
 /// The AF_UNIX sockets of network namespace `netns`, `rep` being a process in it: our
 /// own sock_diag socket when it is ours (names and files only: the kernel fills every
 /// other attribute for every socket of a dump), one made in that namespace otherwise

@@ -292,11 +292,6 @@ pub fn probe_unix_inode(ino: u64) -> Result<UnixSocket, SockDiagError> {
     }
 }
 
-/// Every AF_UNIX socket in our network namespace.
-pub fn probe_unix_all() -> Result<Vec<UnixSocket>, SockDiagError> {
-    dump(SHOW_ALL, States::All)
-}
-
 /// Which sockets a dump asks for, by state (the kernel skips the others before it fills
 /// anything in for them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -457,7 +452,7 @@ mod tests {
         let ci = probe_unix_inode(inode_of(&c)).unwrap();
         assert_eq!(ci.peer, Some(0), "a closed peer has no inode");
         assert_eq!(ci.shutdown, Some(3), "the kernel shut us down both ways");
-        let all = probe_unix_all().unwrap();
+        let all = dump(SHOW_ALL, States::All).unwrap();
         assert!(all.iter().any(|s| s.inode == li.inode));
         let names = probe_unix_names(States::All).unwrap();
         let l = names.iter().find(|s| s.inode == li.inode).unwrap();
