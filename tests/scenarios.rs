@@ -29,14 +29,24 @@ fn run_scenario(name: &str) -> (i32, String, String) {
     (code, stdout, stderr)
 }
 
-/// A scratch directory (`sockwhy-TAG-PID-N`) that the scenario run `pid` left in the temp dir.
-fn leftover_scratch(pid: u32) -> Option<String> {
-    let infix = format!("-{pid}-");
+/// The names of sockwhy's scratch directories (`sockwhy-...`) in the temp dir now.
+fn scratch_dirs() -> std::collections::BTreeSet<String> {
     std::fs::read_dir(std::env::temp_dir())
         .expect("read temp dir")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .find(|n| n.starts_with("sockwhy-") && n.contains(&infix))
+        .filter(|n| n.starts_with("sockwhy-"))
+        .collect()
+}
+
+/// A scratch directory (`sockwhy-TAG-PID-N`) that the scenario run `pid` left in the temp
+/// dir: one named for its pid that was not there before it ran (an earlier process with
+/// the same pid, pids being reused, may have left one of its own).
+fn leftover_scratch(pid: u32, before: &std::collections::BTreeSet<String>) -> Option<String> {
+    let infix = format!("-{pid}-");
+    scratch_dirs()
+        .into_iter()
+        .find(|n| n.contains(&infix) && !before.contains(n))
 }
 
 /// Runs the scenarios (those that need root, or the others): the expected errno, exit 0,
@@ -50,8 +60,9 @@ fn check_scenarios(needs_root: bool) {
         .filter(|s| s.needs_root == needs_root)
     {
         ran += 1;
+        let before = scratch_dirs();
         let (code, stdout, stderr, pid) = run_with_pid(s.name);
-        if let Some(dir) = leftover_scratch(pid) {
+        if let Some(dir) = leftover_scratch(pid, &before) {
             failures.push(format!("{}: left {dir} behind", s.name));
         }
         if s.inject.is_some() {
