@@ -338,6 +338,7 @@ pub fn build_config(opts: &TraceOpts, command: &[OsString]) -> Result<TraceConfi
             LeaderExitChoice::Kill => LeaderExit::Kill,
         },
         same_cpu: opts.same_cpu,
+        spin: std::time::Duration::from_micros(opts.spin),
     })
 }
 

@@ -7,6 +7,16 @@
 use nix::sched::{CpuSet, sched_getaffinity, sched_getcpu, sched_setaffinity};
 use nix::unistd::Pid;
 
+/// How many CPUs the calling thread may run on (1 when that cannot be read: the safe
+/// answer for `spin.rs`).
+pub fn usable() -> usize {
+    sched_getaffinity(Pid::from_raw(0)).map_or(1, |set| {
+        (0..CpuSet::count())
+            .filter(|&c| set.is_set(c).unwrap_or(false))
+            .count()
+    })
+}
+
 /// Pin the calling thread to one CPU it may run on (the one it runs on now, if allowed);
 /// returns that CPU.
 pub fn pin_here() -> Result<usize, String> {

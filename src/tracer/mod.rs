@@ -66,6 +66,9 @@ pub struct TraceConfig {
     pub stack: Option<crate::stack::StackOpts>,
     /// Run the tracer thread and the spawned command on one CPU (`cpu.rs`).
     pub same_cpu: bool,
+    /// The longest the tracer stays awake for the next stop before it sleeps (`spin.rs`);
+    /// zero: never. Not used with `same_cpu` or on one CPU.
+    pub spin: std::time::Duration,
 }
 
 /// What the tracer thread sends, in order.
@@ -123,6 +126,7 @@ mod signals;
 mod signame;
 mod socktable;
 mod spawn;
+mod spin;
 mod stack;
 mod stats;
 mod stop;

@@ -142,6 +142,7 @@ mod tests {
             leader_exit: super::super::LeaderExit::Wait,
             stack: None,
             same_cpu: false,
+            spin: std::time::Duration::ZERO,
         })
     }
 

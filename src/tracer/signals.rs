@@ -54,6 +54,21 @@ pub fn wait() -> Wake {
     }
 }
 
+/// The next signal of ours if one is pending, without waiting (a zero-timeout
+/// sigtimedwait: it takes the signal, as `wait` does). nix has no sigtimedwait.
+#[allow(unsafe_code)]
+pub fn poll() -> Option<Wake> {
+    let set = set();
+    let zero = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `set` is an initialised sigset_t and `zero` a valid timespec, both live for
+    // the call; a null siginfo pointer is allowed.
+    let sig = unsafe { libc::sigtimedwait(set.as_ref(), std::ptr::null_mut(), &zero) };
+    (sig > 0).then(|| wake_of(sig))
+}
+
 /// A periodic SIGALRM to the tracer thread while messages are held for the pipeline
 /// (`outbox.rs`), so they go over within one period however long the program stays quiet.
 /// One timer kept armed, not a timeout on each sleep: the tracer sleeps between most

@@ -13,6 +13,7 @@ use super::policy::Policy;
 use super::procfs::{read_comm, read_exec_info, read_tgid};
 use super::signals::{self, Wake};
 use super::signame::signal_name;
+use super::spin::Spin;
 use super::stats::StopTable;
 use super::stop::{self, RequestError, Resume, SigNum, Stop};
 use super::wait::{self, StopKind, WaitEvent};
@@ -26,6 +27,9 @@ use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, SyncSender};
 use std::time::Instant;
 use syscalls::Sysno;
+
+/// Stops handled in a row before the loop looks at its signals without sleeping.
+const BUSY_SIGNAL_CHECK: u32 = 256;
 
 /// How the tracees run, decided once at the start.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -75,6 +79,8 @@ pub struct Engine {
     outbox: Outbox,
     /// Wakes the tracer while messages are held (None: no timer could be made).
     ticker: Option<signals::Ticker>,
+    /// Whether to wait awake for the next stop before sleeping.
+    spin: Spin,
     requests: Receiver<Control>,
     tasks: HashMap<Tid, Task>,
     fds: FdCache,
@@ -118,6 +124,12 @@ impl Engine {
             // On the tracer thread: the ticks are for it. Without a timer (none left to
             // the process), messages go over before each sleep instead.
             ticker: signals::Ticker::new().ok(),
+            // Waiting awake only helps when the tracee has another CPU to run on.
+            spin: Spin::new(if cfg.same_cpu || super::cpu::usable() < 2 {
+                std::time::Duration::ZERO
+            } else {
+                cfg.spin
+            }),
             requests,
             tasks: HashMap::new(),
             fds: FdCache::default(),
@@ -189,7 +201,39 @@ impl Engine {
             // No tick to count on: nothing may wait for the next stop.
             self.flush(true);
         }
-        self.on_wake(signals::wait());
+        let slept = Instant::now();
+        let wake = signals::wait();
+        if matches!(wake, Wake::Child) {
+            self.spin.slept(slept.elapsed());
+        }
+        self.on_wake(wake);
+    }
+
+    /// Before sleeping, wait awake a little for the next stop (`spin.rs`), taking our
+    /// signals as they come. Ok(None): nothing came, sleep.
+    fn spin_wait(&mut self) -> Result<Option<WaitEvent>, Errno> {
+        let Some(limit) = self.spin.wait_for() else {
+            return Ok(None);
+        };
+        let start = Instant::now();
+        loop {
+            match signals::poll() {
+                // A stop (or a stale SIGCHLD of one already taken: then look on).
+                Some(Wake::Child) => {
+                    if let Some(ev) = wait::wait_any()? {
+                        self.spin.caught();
+                        return Ok(Some(ev));
+                    }
+                }
+                Some(w) => self.on_wake(w),
+                None => {}
+            }
+            if start.elapsed() >= limit {
+                self.spin.missed();
+                return Ok(None);
+            }
+            std::hint::spin_loop();
+        }
     }
 
     /// Tell the user something that is not an event.
@@ -237,14 +281,32 @@ impl Engine {
     /// Run until every task has exited or been detached.
     pub fn run(mut self) -> Finish {
         let mut failures = 0u32;
+        // Stops taken one after another without a look at our signals.
+        let mut busy = 0u32;
         while !self.tasks.is_empty() {
-            match wait::wait_any() {
+            let next = match wait::wait_any() {
+                Ok(None) => self.spin_wait(),
+                got => got,
+            };
+            match next {
                 Ok(Some(ev)) => {
                     failures = 0;
                     self.on_wait(ev);
                     self.flush(false);
+                    // Tracees that always have a stop ready would keep the loop from
+                    // sleeping, where our signals are taken: look at them now and then.
+                    busy += 1;
+                    if busy == BUSY_SIGNAL_CHECK {
+                        busy = 0;
+                        if let Some(w) = signals::poll() {
+                            self.on_wake(w);
+                        }
+                    }
                 }
-                Ok(None) => self.idle(),
+                Ok(None) => {
+                    busy = 0;
+                    self.idle()
+                }
                 Err(Errno::EINTR) => {}
                 Err(Errno::ECHILD) => {
                     self.lost_tasks();
