@@ -17,7 +17,7 @@ use crate::sink::Sink;
 use crate::stack::Symbolizer;
 use crate::tracer::{Finish, TraceMsg};
 use anyhow::anyhow;
-use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, TryRecvError};
 use std::time::Instant;
 
 /// A sink and whether it still works.
@@ -104,21 +104,35 @@ impl Pipeline {
         let mut output_failed = false;
         let mut out = Vec::new();
         let finish = loop {
-            // A held failure waits for later records, but not forever in real time.
-            let msg = match self.hold.deadline() {
-                Some(d) => match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
-                    Ok(m) => Some(m),
-                    Err(RecvTimeoutError::Timeout) => {
-                        self.hold.tick(Instant::now(), &mut out);
-                        None
+            let msg = match rx.try_recv() {
+                Ok(m) => Some(m),
+                Err(TryRecvError::Disconnected) => break Finish::default(),
+                Err(TryRecvError::Empty) => {
+                    // Caught up with the tracer: what the sinks buffered goes out now.
+                    if !self.each(|s| s.flush()) && !output_failed {
+                        output_failed = true;
+                        stop();
                     }
-                    Err(RecvTimeoutError::Disconnected) => break Finish::default(),
-                },
-                None => match rx.recv() {
-                    Ok(m) => Some(m),
-                    // The tracer went away without saying how the trace ended.
-                    Err(_) => break Finish::default(),
-                },
+                    // A held failure waits for later records, but not forever in real
+                    // time.
+                    match self.hold.deadline() {
+                        Some(d) => {
+                            match rx.recv_timeout(d.saturating_duration_since(Instant::now())) {
+                                Ok(m) => Some(m),
+                                Err(RecvTimeoutError::Timeout) => {
+                                    self.hold.tick(Instant::now(), &mut out);
+                                    None
+                                }
+                                Err(RecvTimeoutError::Disconnected) => break Finish::default(),
+                            }
+                        }
+                        None => match rx.recv() {
+                            Ok(m) => Some(m),
+                            // The tracer went away without saying how the trace ended.
+                            Err(_) => break Finish::default(),
+                        },
+                    }
+                }
             };
             match msg {
                 Some(TraceMsg::Finished(finish)) => break finish,

@@ -17,7 +17,7 @@ use crate::sink::text::{TextOptions, TextSink};
 use crate::tracer::{self, Control, Finish, LeaderExit, Target, TraceConfig};
 use anyhow::{Result, anyhow, bail};
 use std::ffi::OsString;
-use std::io::{IsTerminal, LineWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::str::FromStr;
 use std::time::SystemTime;
@@ -134,10 +134,12 @@ fn text_sinks(
     let is_tty = opts.output.is_none() && std::io::stderr().is_terminal();
     let file = files.output;
     // Handles on an -o file share its offset: each writes after the lines before it.
+    // Block-buffered: the pipeline flushes each sink whenever it has caught up with the
+    // tracer (`Sink::flush`), a write per batch of lines rather than one per line.
     let handle = || -> Result<TextOut> {
         Ok(match &file {
-            Some(f) => Box::new(LineWriter::new(f.try_clone()?)),
-            None => Box::new(LineWriter::new(std::io::stderr())),
+            Some(f) => Box::new(BufWriter::new(f.try_clone()?)),
+            None => Box::new(BufWriter::new(std::io::stderr())),
         })
     };
     let mut sinks: Vec<Box<dyn Sink + Send>> = Vec::new();

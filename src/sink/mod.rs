@@ -1,7 +1,8 @@
 //! Output sinks: the text trace, the JSON Lines trace, reports and the summary table.
 //!
 //! Every front end feeds its sinks the same way (`app::pipeline`): each record, in order,
-//! through [`Sink::write`], then [`Sink::finish`] once with how the trace ended.
+//! through [`Sink::write`], [`Sink::flush`] whenever the pipeline has caught up with the
+//! tracer, then [`Sink::finish`] once with how the trace ended.
 
 pub mod filter;
 pub mod jsonl;
@@ -26,6 +27,13 @@ pub trait Sink {
 
     /// Take one record (diagnosed, its text rendered when asked for).
     fn write(&mut self, rec: &Record) -> io::Result<()>;
+
+    /// The pipeline has no more records for now (the tracer's last batch is written):
+    /// write out what is buffered, so a live trace is seen at once while a busy one goes
+    /// out in a few large writes rather than one per line.
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 
     /// A one-line notice from the tracer (most sinks have no place for it).
     fn warning(&mut self, _line: &str) -> io::Result<()> {

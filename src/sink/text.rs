@@ -320,9 +320,15 @@ impl<W: Write> Sink for TextSink<W> {
         }
     }
 
-    /// Notices go to stderr, beside the trace (which may be a file). A stderr that cannot
-    /// take them is no reason to stop the trace.
+    /// The repeats still counted stay: only what is written goes out.
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
+    /// Notices go to stderr, beside the trace (which may be a file), after the lines
+    /// before them. A stderr that cannot take them is no reason to stop the trace.
     fn warning(&mut self, line: &str) -> io::Result<()> {
+        self.out.flush()?;
         let _ = writeln!(io::stderr(), "sockwhy: {line}");
         Ok(())
     }

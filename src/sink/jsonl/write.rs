@@ -1,4 +1,7 @@
-//! Writing the JSON Lines trace, flushed line by line so a crash loses nothing seen.
+//! Writing the JSON Lines trace. A saved trace (`--save`, a `Sink`) is flushed whenever the
+//! pipeline has caught up with the tracer, at most one batch of the tracer's after the
+//! records were made; the live TUI's trace is flushed line by line, since the TUI reads a
+//! line back as soon as it is listed.
 
 use crate::model::{Record, SyscallEvent, TraceEnd};
 use crate::sink::Sink;
@@ -51,10 +54,16 @@ impl<W: Write> JsonlWriter<W> {
     /// Write one record as one line and flush it; the length of the line (without its
     /// newline).
     pub fn write(&mut self, rec: &Record) -> io::Result<u64> {
+        let len = self.write_buffered(rec)?;
+        self.out.flush()?;
+        Ok(len)
+    }
+
+    /// Write one record as one line, left in the buffer; the length of the line.
+    fn write_buffered(&mut self, rec: &Record) -> io::Result<u64> {
         let line = serde_json::to_vec(rec).map_err(io::Error::other)?;
         self.out.write_all(&line)?;
         self.out.write_all(b"\n")?;
-        self.out.flush()?;
         self.written += line.len() as u64 + 1;
         Ok(line.len() as u64)
     }
@@ -70,7 +79,11 @@ impl<W: Write> Sink for JsonlWriter<W> {
     }
 
     fn write(&mut self, rec: &Record) -> io::Result<()> {
-        JsonlWriter::write(self, rec).map(drop)
+        self.write_buffered(rec).map(drop)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 
     /// The closing record: the trace is whole.
