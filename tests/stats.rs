@@ -43,3 +43,92 @@ fn stats_show_the_stopped_time_of_every_reported_call() {
         .sum();
     assert_eq!(rows, total, "{e}");
 }
+
+/// How many CPUs this test may run on (sockwhy, started from it, inherits the mask).
+fn usable_cpus() -> usize {
+    let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
+    (0..nix::sched::CpuSet::count())
+        .filter(|&c| set.is_set(c).unwrap_or(false))
+        .count()
+}
+
+/// The --stats line about the waits for the next stop, for a ping-pong traced with `opts`.
+fn spin_line(opts: &[&str]) -> String {
+    let o = run(sockwhy()
+        .arg("--stats")
+        .args(opts)
+        .arg("--")
+        .arg(tracee())
+        .args(["pingpong", "300"]));
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let e = stderr(&o);
+    e.lines()
+        .find(|l| l.contains("waits awake for the next stop"))
+        .unwrap_or_else(|| panic!("no line about the waits in {e}"))
+        .to_owned()
+}
+
+/// The waits awake for the next stop (`--spin`) are made, and counted, on a machine with
+/// CPUs to spare, and never when turned off or on one CPU. How many catch a stop depends on
+/// timing, so only that they were tried is checked; that they pay is for bench/run.sh.
+#[test]
+fn waits_for_the_next_stop_are_counted_and_off_when_they_cannot_help() {
+    let on = spin_line(&[]);
+    if usable_cpus() >= 2 {
+        let n = |what: &str| -> u64 {
+            let (before, _) = on
+                .split_once(what)
+                .unwrap_or_else(|| panic!("no `{what}` in {on}"));
+            before.rsplit(' ').next().unwrap().parse().unwrap()
+        };
+        assert!(on.contains("(up to 20 us)"), "{on}");
+        assert!(n(" caught one") + n(" found none") > 0, "{on}");
+    } else {
+        assert!(on.contains(": off"), "one CPU: {on}");
+    }
+    for opts in [&["--spin", "0"][..], &["--same-cpu"]] {
+        let off = spin_line(opts);
+        assert!(off.contains(": off"), "{opts:?}: {off}");
+    }
+}
+
+/// The CPU time of every thread of `pid`, in clock ticks (utime + stime of /proc/PID/stat).
+fn cpu_ticks(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // After the command name in parentheses: state is field 3; utime and stime 14 and 15.
+    let rest = &s[s.rfind(')').unwrap() + 2..];
+    let f: Vec<&str> = rest.split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+/// A program that makes a few calls now and then (a failing connect every 50 ms) costs the
+/// tracer little CPU between them: each wait for the next stop ends at its bound, and the
+/// tracer then sleeps. A wait that did not end would cost a whole CPU.
+#[test]
+fn a_program_quiet_between_calls_costs_the_tracer_little_cpu() {
+    let dir = tempdir("quiet-cpu");
+    let pidf = dir.join("loop.pid");
+    let child = sockwhy()
+        .args(["-o", "/dev/null", "--"])
+        .arg(tracee())
+        .arg("loop")
+        .arg(&pidf)
+        .spawn()
+        .unwrap();
+    let child = Reaped(child);
+    read_line_file(&pidf);
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .unwrap()
+        .unwrap() as u64;
+    let before = cpu_ticks(child.0.id());
+    let t = std::time::Instant::now();
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let used = cpu_ticks(child.0.id()) - before;
+    let elapsed_ticks = t.elapsed().as_secs_f64() * hz as f64;
+    // About 20 failing connects, each probed and explained: a few ms of CPU here. Allow a
+    // quarter of the time for a busy test machine.
+    assert!(
+        (used as f64) < elapsed_ticks / 4.0,
+        "sockwhy used {used} of {elapsed_ticks:.0} ticks while the program was mostly asleep"
+    );
+}

@@ -213,6 +213,18 @@ pub fn stats_lines(finish: &Finish) -> Vec<String> {
     }
     v.push(format!("{:<16} {te:>10} {tx:>10} {tr:>10}", "total"));
     v.extend(stopped_time_lines(&finish.stopped));
+    let s = &finish.spin;
+    v.push(if s.limit_us == 0 {
+        format!(
+            "sockwhy: waits awake for the next stop: off (--spin 0, --same-cpu or one CPU); {} sleeps",
+            s.slept
+        )
+    } else {
+        format!(
+            "sockwhy: waits awake for the next stop (up to {} us): {} caught one, {} found none; {} sleeps",
+            s.limit_us, s.caught, s.missed, s.slept
+        )
+    });
     v
 }
 

@@ -108,6 +108,8 @@ pub struct Finish {
     /// True when a signal to sockwhy (SIGTERM, SIGHUP, or Ctrl-C once only what the
     /// command left running was traced) ended the traced programs.
     pub interrupted: bool,
+    /// What the waits for the next stop did, for --stats.
+    pub spin: SpinCounts,
 }
 
 mod arch;
@@ -127,6 +129,7 @@ mod signame;
 mod socktable;
 mod spawn;
 mod spin;
+pub use spin::SpinCounts;
 mod stack;
 mod stats;
 mod stop;

@@ -27,6 +27,20 @@ pub struct Spin {
     limit: Duration,
     /// Waits left before giving up; 0: sleep at once.
     credit: u8,
+    counts: SpinCounts,
+}
+
+/// What the waits did, for `--stats`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SpinCounts {
+    /// The bound of one wait, in microseconds (0: waiting was off).
+    pub limit_us: u64,
+    /// Waits that caught a stop.
+    pub caught: u64,
+    /// Waits that found none.
+    pub missed: u64,
+    /// Sleeps ended by a stop.
+    pub slept: u64,
 }
 
 impl Spin {
@@ -35,7 +49,16 @@ impl Spin {
         Spin {
             limit,
             credit: GIVE_UP,
+            counts: SpinCounts {
+                limit_us: limit.as_micros() as u64,
+                ..SpinCounts::default()
+            },
         }
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> SpinCounts {
+        self.counts
     }
 
     /// How long to wait now; None: sleep at once.
@@ -46,16 +69,19 @@ impl Spin {
     /// A wait caught a stop: keep waiting.
     pub fn caught(&mut self) {
         self.credit = GIVE_UP;
+        self.counts.caught += 1;
     }
 
     /// A wait found nothing before its limit.
     pub fn missed(&mut self) {
         self.credit = self.credit.saturating_sub(1);
+        self.counts.missed += 1;
     }
 
     /// A sleep ended by a stop lasted `slept`: if a wait would have caught it (allowing
     /// for the wake-up's own latency, which is in `slept`), try waiting again.
     pub fn slept(&mut self, slept: Duration) {
+        self.counts.slept += 1;
         if self.credit == 0 && slept <= self.limit * 2 {
             self.credit = 1;
         }
@@ -82,6 +108,11 @@ mod tests {
         assert!(s.wait_for().is_some(), "the catch gave the credit back");
         s.missed();
         assert_eq!(s.wait_for(), None);
+        let c = s.counts();
+        assert_eq!(
+            (c.limit_us, c.caught, c.missed),
+            (20, 1, 2 * GIVE_UP as u64 - 1)
+        );
     }
 
     #[test]

@@ -335,6 +335,7 @@ impl Engine {
             stopped: self.stopped_time,
             filtered: self.mode == Mode::Filtered,
             interrupted: self.interrupted,
+            spin: self.spin.counts(),
         }
     }
 
