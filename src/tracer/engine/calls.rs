@@ -133,6 +133,8 @@ impl Engine {
             });
         }
         self.resume(stop, 0);
+        // Its exit stop comes as soon as the call is done (`spin.rs`).
+        self.after = super::After::Entry;
         if let Some(p) = self.tasks.get_mut(&tid).and_then(|t| t.call.as_mut()) {
             p.stopped_ns = self.last_stop_ns;
         }

@@ -13,7 +13,7 @@ use super::policy::Policy;
 use super::procfs::{read_comm, read_exec_info, read_tgid};
 use super::signals::{self, Wake};
 use super::signame::signal_name;
-use super::spin::Spin;
+use super::spin::{After, Spin};
 use super::stats::StopTable;
 use super::stop::{self, RequestError, Resume, SigNum, Stop};
 use super::wait::{self, StopKind, WaitEvent};
@@ -81,6 +81,8 @@ pub struct Engine {
     ticker: Option<signals::Ticker>,
     /// Whether to wait awake for the next stop before sleeping.
     spin: Spin,
+    /// What the last stop handled was resumed from, for `spin`.
+    after: After,
     requests: Receiver<Control>,
     tasks: HashMap<Tid, Task>,
     fds: FdCache,
@@ -130,6 +132,7 @@ impl Engine {
             } else {
                 cfg.spin
             }),
+            after: After::Other,
             requests,
             tasks: HashMap::new(),
             fds: FdCache::default(),
@@ -201,10 +204,9 @@ impl Engine {
             // No tick to count on: nothing may wait for the next stop.
             self.flush(true);
         }
-        let slept = Instant::now();
         let wake = signals::wait();
         if matches!(wake, Wake::Child) {
-            self.spin.slept(slept.elapsed());
+            self.spin.slept();
         }
         self.on_wake(wake);
     }
@@ -212,7 +214,8 @@ impl Engine {
     /// Before sleeping, wait awake a little for the next stop (`spin.rs`), taking our
     /// signals as they come. Ok(None): nothing came, sleep.
     fn spin_wait(&mut self) -> Result<Option<WaitEvent>, Errno> {
-        let Some(limit) = self.spin.wait_for() else {
+        let after = self.after;
+        let Some(limit) = self.spin.wait_for(after) else {
             return Ok(None);
         };
         let start = Instant::now();
@@ -221,7 +224,7 @@ impl Engine {
                 // A stop (or a stale SIGCHLD of one already taken: then look on).
                 Some(Wake::Child) => {
                     if let Some(ev) = wait::wait_any()? {
-                        self.spin.caught();
+                        self.spin.caught(after);
                         return Ok(Some(ev));
                     }
                 }
@@ -229,7 +232,7 @@ impl Engine {
                 None => {}
             }
             if start.elapsed() >= limit {
-                self.spin.missed();
+                self.spin.missed(after);
                 return Ok(None);
             }
             std::hint::spin_loop();
@@ -432,6 +435,8 @@ impl Engine {
     }
 
     fn on_wait(&mut self, ev: WaitEvent) {
+        // Until the stop turns out to be the entry of a call followed to its exit.
+        self.after = After::Other;
         match ev {
             WaitEvent::Exited { tid, code } => self.on_exit(tid, Some(code), None, false),
             WaitEvent::Killed { tid, sig, core } => self.on_exit(tid, None, Some(sig), core),
