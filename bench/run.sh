@@ -3,11 +3,14 @@
 #
 #   bash bench/run.sh [-r RUNS] [-q] [WORKLOAD...]
 #
-# Workloads (bench/workload.c): pingpong connects files server bulk, and two checks:
+# Workloads (bench/workload.c): pingpong connects files server bulk compute, and three
+# checks:
 #   idle     pingpong, connects and server again while a helper holds 4,000 idle AF_UNIX
 #            sockets (the cost must not depend on how many sockets the host has)
 #   memory   the tracer's resident size sampled over a 2-million-call trace, with and
 #            without --save
+#   spin     sockwhy against sockwhy --spin 0 on compute and pingpong: what waiting
+#            awake for the next stop buys, and that CPU-bound threads do not pay for it
 # No workload named: all of them. -r: runs per measurement (default 5; medians are
 # shown). -q: quick, smaller workloads and 3 runs (to check the bench, not to quote).
 # SOCKWHY=path picks the binary (default: a release build of this tree); EXTRA="..."
@@ -31,12 +34,12 @@ while [ $# -gt 0 ]; do
     case $1 in
     -r) RUNS=$2; shift 2 ;;
     -q) QUICK=1; RUNS=3; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
     *) break ;;
     esac
 done
 WORKLOADS=("$@")
-[ ${#WORKLOADS[@]} -gt 0 ] || WORKLOADS=(pingpong connects files server bulk idle memory)
+[ ${#WORKLOADS[@]} -gt 0 ] || WORKLOADS=(pingpong connects files server bulk compute idle memory spin)
 
 if [ -z "${SOCKWHY:-}" ]; then
     cargo build --release -q
@@ -60,9 +63,9 @@ STRACE=(strace -f -yy --seccomp-bpf -e "trace=$SET")
 SW=("$SOCKWHY" ${EXTRA:-})
 
 if [ $QUICK = 1 ]; then
-    PP=(5000 100) CN=(500) FL=(5000) SV=(500 4) BK=(256) MEMCALLS=200000
+    PP=(5000 100) CN=(500) FL=(5000) SV=(500 4) BK=(256) CP=(2 1000) MEMCALLS=200000
 else
-    PP=(20000 100) CN=(2000) FL=(20000) SV=(2000 4) BK=(1024) MEMCALLS=2000000
+    PP=(20000 100) CN=(2000) FL=(20000) SV=(2000 4) BK=(1024) CP=(2 4000) MEMCALLS=2000000
 fi
 args_of() { # workload name -> its arguments
     case $1 in
@@ -71,6 +74,7 @@ args_of() { # workload name -> its arguments
     files) echo "files ${FL[*]}" ;;
     server) echo "server ${SV[*]}" ;;
     bulk) echo "bulk ${BK[*]}" ;;
+    compute) echo "compute ${CP[*]}" ;;
     esac
 }
 
@@ -247,12 +251,43 @@ idle() {
     done
 }
 
+spin() { # sockwhy against sockwhy --spin 0, taking turns
+    echo
+    echo "== sockwhy (waits awake for the next stop, --spin 20) against sockwhy --spin 0"
+    echo "   $(date -u +%Y-%m-%dT%H:%MZ), load $(load), medians of $RUNS runs; ratio: the median of each run's"
+    printf '%-14s %9s %9s %7s %9s %9s %7s\n' "" "wall (s)" "" "" "CPU (s)" "" ""
+    printf '%-14s %9s %9s %7s %9s %9s %7s\n' "" "--spin 20" "--spin 0" ratio "--spin 20" "--spin 0" ratio
+    local w r
+    for w in compute pingpong; do
+        : >"$TMP/$w.spin"; : >"$TMP/$w.nospin"
+        for ((r = 0; r < RUNS; r++)); do
+            # shellcheck disable=SC2046
+            "$H" -- "${SW[@]}" -o /dev/null -- "$W" $(args_of $w) >>"$TMP/$w.spin" ||
+                { echo "sockwhy $w failed" >&2; exit 1; }
+            # shellcheck disable=SC2046
+            "$H" -- "${SW[@]}" --spin 0 -o /dev/null -- "$W" $(args_of $w) >>"$TMP/$w.nospin" ||
+                { echo "sockwhy --spin 0 $w failed" >&2; exit 1; }
+        done
+        local k v=()
+        for k in wall cpu; do
+            v+=("$(stat "$w" spin "$k")" "$(stat "$w" nospin "$k")")
+            awk -v k="$k" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                print (k == "cpu" ? v["user"] + v["sys"] : v[k]) }' "$TMP/$w.spin" >"$TMP/$w.spin.$k"
+            awk -v k="$k" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+                print (k == "cpu" ? v["user"] + v["sys"] : v[k]) }' "$TMP/$w.nospin" >"$TMP/$w.nospin.$k"
+            v+=("$(paste "$TMP/$w.spin.$k" "$TMP/$w.nospin.$k" | awk '$2 > 0 { print $1 / $2 }' | median)")
+        done
+        awk -v n="$w" -v v="${v[*]}" 'BEGIN { split(v, x, " ")
+            printf "%-14s %9.3f %9.3f %6.2fx %9.3f %9.3f %6.2fx\n", n, x[1], x[2], x[3], x[4], x[5], x[6] }'
+    done
+}
+
 echo "sockwhy $("$SOCKWHY" --version 2>/dev/null | awk '{print $2}') vs $(strace -V | head -1), kernel $(uname -r)"
 main=()
 for w in "${WORKLOADS[@]}"; do
     case $w in
-    pingpong|connects|files|server|bulk) main+=("$w") ;;
-    idle|memory) ;;
+    pingpong|connects|files|server|bulk|compute) main+=("$w") ;;
+    idle|memory|spin) ;;
     *) echo "unknown workload $w" >&2; exit 2 ;;
     esac
 done
@@ -261,5 +296,6 @@ for w in "${WORKLOADS[@]}"; do
     case $w in
     idle) idle ;;
     memory) memory ;;
+    spin) spin ;;
     esac
 done

@@ -11,6 +11,9 @@
  *                           process makes C short connections (connect, 16 bytes each way,
  *                           close)
  *   workload bulk MB        MB megabytes through a socketpair in 64 KiB writes and reads
+ *   workload compute T N    T threads, each N times: compute for a while (about 200 us on
+ *                           this project's VM), then a 1-byte write and read on its own
+ *                           socketpair: CPU-bound threads whose calls are far apart
  *   workload idle N         hold N idle connected AF_UNIX sockets (N/2 socketpairs, every
  *                           eighth pair bound to an abstract name), print "ready", and
  *                           sleep until killed: the unrelated sockets of a busy host
@@ -215,6 +218,40 @@ static int idle(int n) {
     for (;;) pause();
 }
 
+/* One compute thread: `arg` is its socketpair. */
+static long compute_n;
+static void *compute_thread(void *arg) {
+    int *sv = arg;
+    char c;
+    unsigned long x = (unsigned long)sv[0];
+    for (long i = 0; i < compute_n; i++) {
+        for (int k = 0; k < 200000; k++) x = x * 6364136223846793005UL + 1442695040888963407UL;
+        c = (char)(x >> 56);
+        if (write(sv[0], &c, 1) != 1 || read(sv[1], &c, 1) != 1) return (void *)1;
+    }
+    return NULL;
+}
+
+static int compute(int threads, long n) {
+    pthread_t t[64];
+    int sv[64][2];
+    if (threads < 1 || threads > 64) return 2;
+    compute_n = n;
+    for (int i = 0; i < threads; i++) {
+        if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv[i])) return 2;
+        pthread_create(&t[i], NULL, compute_thread, sv[i]);
+    }
+    int bad = 0;
+    for (int i = 0; i < threads; i++) {
+        void *r;
+        pthread_join(t[i], &r);
+        bad |= r != NULL;
+        close(sv[i][0]);
+        close(sv[i][1]);
+    }
+    return bad;
+}
+
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "";
     long a = argc > 2 ? atol(argv[2]) : 0, b = argc > 3 ? atol(argv[3]) : 0;
@@ -223,7 +260,8 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "files")) return files(a);
     if (!strcmp(mode, "server")) return server(a, b > 0 ? b : 4);
     if (!strcmp(mode, "bulk")) return bulk(a);
+    if (!strcmp(mode, "compute")) return compute(a, b);
     if (!strcmp(mode, "idle")) return idle(a);
-    fprintf(stderr, "usage: workload pingpong|connects|files|server|bulk|idle ARGS\n");
+    fprintf(stderr, "usage: workload pingpong|connects|files|server|bulk|compute|idle ARGS\n");
     return 2;
 }
