@@ -11,7 +11,7 @@ use crate::model::{Fd, Pid, SockId, SockKind, Tid, UnixName};
 use crate::probe::identity::{
     self as ident, FdLink, file_identity, new_unix_identity, unix_identity,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ffi::CString;
 use syscalls::Sysno;
 
@@ -40,7 +40,20 @@ struct Entry {
 pub struct FdCache {
     procs: HashMap<Pid, HashMap<Fd, Entry>>,
     socks: SockTable,
+    /// Every setsockopt of the tracees stops (`no_autobind` can be kept).
+    sees_setsockopt: bool,
+    /// Inodes of sockets made in sight (socket, socketpair) that no SO_PASSCRED or
+    /// SO_PASSPIDFD was set on: a failed connect leaves their identity as it was. The
+    /// kernel autobinds a name at the start of connect() only for a socket with one of
+    /// these options, even when the connect then fails; without them a failed connect
+    /// changes nothing, and the next call on the socket (most often its close) need not
+    /// ask sock_diag again, a question that walks every AF_UNIX socket of the host.
+    no_autobind: HashSet<u64>,
 }
+
+/// Sockets `no_autobind` holds at most; past that it starts again empty (what it forgets
+/// costs one question each), so sockets closed out of sight cannot make it grow.
+const NO_AUTOBIND_MAX: usize = 4096;
 
 /// Fds a successful call made, with what the call itself tells about them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +89,31 @@ pub enum Created {
 }
 
 impl FdCache {
+    /// A cache for tracees whose every setsockopt the tracer sees (`sees_setsockopt`) or
+    /// not (a trace that leaves setsockopt out of the seccomp filter).
+    pub fn new(sees_setsockopt: bool) -> Self {
+        FdCache {
+            sees_setsockopt,
+            ..FdCache::default()
+        }
+    }
+
+    /// A socket made in sight, with none of the options that make connect autobind.
+    fn made_plain(&mut self, ino: u64) {
+        if !self.sees_setsockopt {
+            return;
+        }
+        if self.no_autobind.len() >= NO_AUTOBIND_MAX {
+            self.no_autobind.clear();
+        }
+        self.no_autobind.insert(ino);
+    }
+
+    /// The inode of `fd` in `pid`, if known.
+    fn ino_of(&self, pid: Pid, fd: Fd) -> Option<u64> {
+        self.procs.get(&pid)?.get(&fd)?.ino
+    }
+
     /// The kind of `fd` in `pid`, probing /proc once per fd through thread `via` (any
     /// live thread of `pid`: the main one may have exited, and its /proc/PID/fd with it).
     pub fn kind(&mut self, pid: Pid, via: Tid, fd: Fd) -> FdKind {
@@ -162,12 +200,17 @@ impl FdCache {
                     kind: Some(FdKind::Unix),
                     ..Entry::default()
                 };
-                if let Some(FdLink::Socket(ino)) = ident::probe_fd_link(via, fd) {
-                    e.ino = Some(ino);
+                let ino = match ident::probe_fd_link(via, fd) {
+                    Some(FdLink::Socket(ino)) => Some(ino),
+                    _ => None,
+                };
+                e.ino = ino;
+                fds.insert(fd, e);
+                if let Some(ino) = ino {
                     self.socks
                         .learn(new_unix_identity(fd, ino, kind, None), kind);
+                    self.made_plain(ino);
                 }
-                fds.insert(fd, e);
             }
             Created::Pair { fds: pair, kind } => {
                 let inos = pair.map(|fd| match ident::probe_fd_link(via, fd) {
@@ -188,6 +231,9 @@ impl FdCache {
                         self.socks
                             .learn(new_unix_identity(fd, ino, kind, Some(peer)), kind);
                     }
+                }
+                for ino in inos.into_iter().flatten() {
+                    self.made_plain(ino);
                 }
             }
             Created::Accepted { fd, listener } => {
@@ -231,12 +277,17 @@ impl FdCache {
                     // kernel says, not a peer that has gone (strace's cache does that).
                     let peer = self.socks.get(ino).and_then(|id| id.peer);
                     self.socks.forget(ino);
+                    self.no_autobind.remove(&ino);
                     if let Some(p) = peer {
                         self.socks.forget(p);
                     }
                 }
             }
-            FdChange::Rebound(fd) => {
+            FdChange::ConnectFailed(fd)
+                if self
+                    .ino_of(pid, fd)
+                    .is_some_and(|ino| self.no_autobind.contains(&ino)) => {}
+            FdChange::Rebound(fd) | FdChange::ConnectFailed(fd) => {
                 if let Some(e) = self.procs.get_mut(&pid).and_then(|p| p.get_mut(&fd)) {
                     e.id = None;
                     if let Some(ino) = e.ino {
@@ -244,6 +295,18 @@ impl FdCache {
                     }
                 }
             }
+            FdChange::PassCred(fd) => match self.ino_of(pid, fd) {
+                Some(ino) => {
+                    self.no_autobind.remove(&ino);
+                }
+                // Not known by inode: it cannot be in the set, unless another fd of
+                // the same socket put it there; ask rather than guess.
+                None => {
+                    if let Some(FdLink::Socket(ino)) = ident::probe_fd_link(pid, fd) {
+                        self.no_autobind.remove(&ino);
+                    }
+                }
+            },
             FdChange::All => {
                 self.procs.remove(&pid);
             }
@@ -259,18 +322,31 @@ pub enum FdChange {
     None,
     /// This number was freed.
     Closed(Fd),
-    /// The same socket, but its name or peer may have changed (connect, bind).
+    /// The same socket, but its name or peer may have changed (a connect or bind that
+    /// worked).
     Rebound(Fd),
+    /// A connect that failed: the socket is as it was, unless connect autobound it a name
+    /// (SO_PASSCRED, SO_PASSPIDFD).
+    ConnectFailed(Fd),
+    /// setsockopt(SO_PASSCRED or SO_PASSPIDFD): from now on a failed connect may autobind.
+    PassCred(Fd),
     /// Any number may have changed: close_range, exec (O_CLOEXEC), the process ended.
     All,
 }
 
 /// At the entry stop, after decoding (which read the identity of an fd being closed):
-/// close frees its number, close_range many.
-pub fn change_at_entry(sys: Sysno, fd: Option<Fd>) -> FdChange {
+/// close frees its number, close_range many; a setsockopt that may make connect autobind
+/// is taken as set, whether it then works or not.
+pub fn change_at_entry(sys: Sysno, fd: Option<Fd>, args: &[u64; 6]) -> FdChange {
     match (sys, fd) {
         (Sysno::close, Some(fd)) => FdChange::Closed(fd),
         (Sysno::close_range, _) => FdChange::All,
+        (Sysno::setsockopt, Some(fd))
+            if args[1] as i32 == libc::SOL_SOCKET
+                && matches!(args[2] as i32, libc::SO_PASSCRED | libc::SO_PASSPIDFD) =>
+        {
+            FdChange::PassCred(fd)
+        }
         _ => FdChange::None,
     }
 }
@@ -325,11 +401,14 @@ fn unix_kind(ty: u64) -> SockKind {
 }
 
 /// At the exit stop, after decoding: the sockets whose identity the call may have
-/// changed. connect gives a peer (and, with SO_PASSCRED, autobinds a name even when it
-/// fails); bind a name. listen and shutdown change neither.
-pub fn change_at_exit(sys: Sysno, fd: Option<Fd>) -> FdChange {
+/// changed (`rval`: what it returned). connect gives a peer (and, with SO_PASSCRED,
+/// autobinds a name even when it fails); bind a name, only when it works. listen and
+/// shutdown change neither.
+pub fn change_at_exit(sys: Sysno, fd: Option<Fd>, rval: i64) -> FdChange {
     match (sys, fd) {
-        (Sysno::connect | Sysno::bind, Some(fd)) => FdChange::Rebound(fd),
+        (Sysno::connect, Some(fd)) if rval < 0 => FdChange::ConnectFailed(fd),
+        (Sysno::connect, Some(fd)) => FdChange::Rebound(fd),
+        (Sysno::bind, Some(fd)) if rval == 0 => FdChange::Rebound(fd),
         _ => FdChange::None,
     }
 }
@@ -384,16 +463,37 @@ mod tests {
             FdKind::OtherSocket("TCP".into())
         );
         assert_eq!(c.kind(me, me, 9999), FdKind::NotSocket);
-        c.apply(me, change_at_entry(Sysno::close, Some(a.as_raw_fd())));
+        c.apply(
+            me,
+            change_at_entry(Sysno::close, Some(a.as_raw_fd()), &[0; 6]),
+        );
         c.apply(me, FdChange::All);
         assert!(c.procs.is_empty());
     }
 
     #[test]
     fn calls_that_change_fd_numbers() {
-        assert_eq!(change_at_entry(Sysno::close, Some(4)), FdChange::Closed(4));
-        assert_eq!(change_at_entry(Sysno::close_range, None), FdChange::All);
-        assert_eq!(change_at_entry(Sysno::read, Some(4)), FdChange::None);
+        let z = &[0; 6];
+        assert_eq!(
+            change_at_entry(Sysno::close, Some(4), z),
+            FdChange::Closed(4)
+        );
+        assert_eq!(change_at_entry(Sysno::close_range, None, z), FdChange::All);
+        assert_eq!(change_at_entry(Sysno::read, Some(4), z), FdChange::None);
+        let sol = libc::SOL_SOCKET as u64;
+        for (opt, change) in [
+            (libc::SO_PASSCRED, FdChange::PassCred(4)),
+            (libc::SO_PASSPIDFD, FdChange::PassCred(4)),
+            (libc::SO_SNDBUF, FdChange::None),
+        ] {
+            let args = [4, sol, opt as u64, 0, 0, 0];
+            assert_eq!(change_at_entry(Sysno::setsockopt, Some(4), &args), change);
+        }
+        let other_level = [4, libc::SOL_TCP as u64, libc::SO_PASSCRED as u64, 0, 0, 0];
+        assert_eq!(
+            change_at_entry(Sysno::setsockopt, Some(4), &other_level),
+            FdChange::None
+        );
         let none = |_| None;
         assert_eq!(
             created_at_exit(Sysno::dup2, &[3, 7, 0, 0, 0, 0], 7, none),
@@ -436,10 +536,20 @@ mod tests {
             None
         );
         assert_eq!(
-            change_at_exit(Sysno::connect, Some(3)),
+            change_at_exit(Sysno::connect, Some(3), 0),
             FdChange::Rebound(3)
         );
-        assert_eq!(change_at_exit(Sysno::listen, Some(3)), FdChange::None);
+        assert_eq!(
+            change_at_exit(Sysno::connect, Some(3), -2),
+            FdChange::ConnectFailed(3)
+        );
+        assert_eq!(
+            change_at_exit(Sysno::bind, Some(3), 0),
+            FdChange::Rebound(3)
+        );
+        // A bind that fails gives no name.
+        assert_eq!(change_at_exit(Sysno::bind, Some(3), -98), FdChange::None);
+        assert_eq!(change_at_exit(Sysno::listen, Some(3), 0), FdChange::None);
     }
 
     fn me() -> Pid {
@@ -509,7 +619,10 @@ mod tests {
             &nix::sys::socket::UnixAddr::new(&path).unwrap(),
         )
         .unwrap();
-        c.apply(me(), change_at_exit(Sysno::connect, Some(cl.as_raw_fd())));
+        c.apply(
+            me(),
+            change_at_exit(Sysno::connect, Some(cl.as_raw_fd()), 0),
+        );
         assert_eq!(c.identity(me(), me(), cl.as_raw_fd()).unwrap().peer, None);
         let (srv, _) = l.accept().unwrap();
         c.created(
@@ -543,14 +656,73 @@ mod tests {
             &nix::sys::socket::UnixAddr::new(&upath).unwrap(),
         )
         .unwrap();
-        c.apply(me(), change_at_exit(Sysno::bind, Some(u.as_raw_fd())));
+        c.apply(me(), change_at_exit(Sysno::bind, Some(u.as_raw_fd()), 0));
         assert_eq!(
             c.identity(me(), me(), u.as_raw_fd()),
             Some(truth(u.as_raw_fd()))
         );
-        c.apply(me(), change_at_entry(Sysno::close, Some(u.as_raw_fd())));
+        c.apply(
+            me(),
+            change_at_entry(Sysno::close, Some(u.as_raw_fd()), &[0; 6]),
+        );
         assert!(!c.procs[&me()].contains_key(&u.as_raw_fd()));
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A connect that fails keeps a plain socket's answer (the kernel's is the same), and
+    /// forgets that of a socket with SO_PASSCRED, which the kernel autobound a name, and
+    /// of a socket not made in sight, or when setsockopt might go unseen.
+    #[test]
+    fn a_failed_connect_changes_a_socket_only_when_it_may_autobind() {
+        let missing = nix::sys::socket::UnixAddr::new("/nonexistent/fdkind.sock").unwrap();
+        let fail = |fd: Fd| {
+            assert!(nix::sys::socket::connect(fd, &missing).is_err());
+            change_at_exit(Sysno::connect, Some(fd), -(libc::ENOENT as i64))
+        };
+        let made = |c: &mut FdCache, fd: Fd| {
+            c.created(
+                me(),
+                me(),
+                Created::Socket {
+                    fd,
+                    kind: SockKind::Stream,
+                },
+            )
+        };
+        let mut c = FdCache::new(true);
+        let plain = socket_fd();
+        let p = plain.as_raw_fd();
+        made(&mut c, p);
+        c.identity(me(), me(), p);
+        c.apply(me(), fail(p));
+        let ino = c.procs[&me()][&p].ino.unwrap();
+        assert!(c.socks.get(ino).is_some(), "kept");
+        assert_eq!(c.identity(me(), me(), p), Some(truth(p)));
+
+        let cred = socket_fd();
+        let q = cred.as_raw_fd();
+        made(&mut c, q);
+        c.identity(me(), me(), q);
+        let sol = libc::SOL_SOCKET as u64;
+        let args = [q as u64, sol, libc::SO_PASSCRED as u64, 0, 0, 0];
+        c.apply(me(), change_at_entry(Sysno::setsockopt, Some(q), &args));
+        nix::sys::socket::setsockopt(&cred, nix::sys::socket::sockopt::PassCred, &true).unwrap();
+        c.apply(me(), fail(q));
+        let now = truth(q);
+        assert!(
+            matches!(now.path, UnixName::Abstract(_)),
+            "the kernel autobound it: {now:?}"
+        );
+        assert_eq!(c.identity(me(), me(), q), Some(now));
+
+        // Made where setsockopt may go unseen: asked again after the failure.
+        let mut blind = FdCache::new(false);
+        made(&mut blind, p);
+        blind.identity(me(), me(), p);
+        blind.apply(me(), fail(p));
+        assert!(blind.no_autobind.is_empty());
+        let ino = blind.procs[&me()][&p].ino.unwrap();
+        assert!(blind.socks.get(ino).is_none());
     }
 
     fn socket_fd() -> std::os::fd::OwnedFd {

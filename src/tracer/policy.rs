@@ -50,6 +50,11 @@ impl Policy {
         }
     }
 
+    /// Whether `sys` stops at its entry under the seccomp filter.
+    pub fn stops(&self, sys: Sysno) -> bool {
+        self.stopped.contains(sys)
+    }
+
     /// The seccomp filter's set: `stopped`, and rt_sigreturn, whose exit stop tells what
     /// a signal handler's return gave a call the signal interrupted (engine/restart.rs).
     /// Programs return from handlers rarely enough for that stop to cost little.

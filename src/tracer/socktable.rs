@@ -6,11 +6,13 @@
 //! The kernel answers a query by inode by walking every AF_UNIX socket of the namespace,
 //! so each query avoided is one that would cost more on a host with many sockets.
 //!
-//! An answer stays until something the trace sees can change it: connect (a peer, and an
-//! autobound name), bind (a name), a close of the socket or of its peer (after which the
-//! kernel reports no peer). A peer closed by a process we do not trace leaves the answer
-//! naming the peer the trace knew (as strace's cache does); a failure's probes ask the
-//! kernel afresh in any case.
+//! An answer stays until something the trace sees can change it: a connect (a peer, and
+//! an autobound name; a failed one only on a socket that may autobind, `fdkind.rs`), a
+//! bind that works (a name), a close of the socket or of its peer (after which the kernel
+//! reports no peer). A peer closed by a process we do not trace leaves the answer naming
+//! the peer the trace knew (as strace's cache does), and so does SO_PASSCRED set by a
+//! process we do not trace on a socket it was sent; a failure's probes ask the kernel
+//! afresh in any case.
 
 use crate::model::{SockId, SockKind};
 use std::collections::HashMap;

@@ -99,7 +99,7 @@ impl Engine {
             .policy
             .at_entry(sys, &args, |fd| fds.kind(pid, tid, fd));
         let EntryPlan::Follow { report, inject } = plan else {
-            self.fds.apply(pid, change_at_entry(sys, fd));
+            self.fds.apply(pid, change_at_entry(sys, fd, &args));
             return self.resume(stop, 0);
         };
         if inject.is_some()
@@ -121,7 +121,7 @@ impl Engine {
             decode::decode_entry(sys, args, &mut t, &self.decode)
         };
         // After decoding, which read the identity of an fd that close() frees.
-        self.fds.apply(pid, change_at_entry(sys, fd));
+        self.fds.apply(pid, change_at_entry(sys, fd, &args));
         if let Some(t) = self.tasks.get_mut(&tid) {
             t.call = Some(Pending {
                 entry,
@@ -168,7 +168,7 @@ impl Engine {
             self.fds.created(pid, tid, made);
         }
         if !p.report {
-            self.fds.apply(pid, change_at_exit(sys, p.fd));
+            self.fds.apply(pid, change_at_exit(sys, p.fd, rval));
             return self.resume(stop, 0);
         }
         let decoded = {
@@ -179,7 +179,7 @@ impl Engine {
             };
             decode::decode_exit(p.entry, rval, &mut t, &self.decode)
         };
-        self.fds.apply(pid, change_at_exit(sys, p.fd));
+        self.fds.apply(pid, change_at_exit(sys, p.fd, rval));
         let call = DoneCall {
             tid,
             pid,

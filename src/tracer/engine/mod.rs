@@ -117,9 +117,15 @@ impl Engine {
         tx: SyncSender<TraceMsg>,
         requests: Receiver<Control>,
     ) -> Self {
+        let policy = Policy::new(cfg);
+        // Every setsockopt is seen when every call stops or the filter has it, and when
+        // no process that shares the tracees' sockets runs untraced (--no-follow).
+        let sees_setsockopt =
+            cfg.follow && (mode != Mode::Filtered || policy.stops(Sysno::setsockopt));
         Engine {
             mode,
-            policy: Policy::new(cfg),
+            fds: FdCache::new(sees_setsockopt),
+            policy,
             decode: cfg.decode.clone(),
             leader_exit: cfg.leader_exit,
             outbox: Outbox::new(tx),
@@ -135,7 +141,6 @@ impl Engine {
             after: After::Other,
             requests,
             tasks: HashMap::new(),
-            fds: FdCache::default(),
             start: Instant::now(),
             seq: 0,
             leader: None,
