@@ -151,8 +151,8 @@ pub struct TraceOpts {
 
     /// Before the tracer sleeps, stay awake up to this many microseconds for the next stop
     /// (0: never). Programs that make one short socket call after another run much faster
-    /// traced; sockwhy stops doing it by itself while it catches nothing. Never on one CPU
-    /// or with --same-cpu.
+    /// traced; sockwhy stops doing it by itself while too few of these waits catch a stop.
+    /// Never on one CPU or with --same-cpu.
     #[arg(long, value_name = "MICROS", default_value_t = 20,
           value_parser = clap::value_parser!(u64).range(0..=10_000))]
     pub spin: u64,

@@ -15,16 +15,16 @@
 //! sleep in `EXPLORE` is still a wait, so a program that speeds up is waited for again.
 //! (How long a sleep lasted cannot stand for a wait: on this VM the wake-up alone often
 //! takes longer than the bound, and judged by their sleeps the file workload's waits were
-//! given up for good and it ran 2.5 times slower.) The rate is learnt apart for
-//! the two moments the tracer can go to sleep at (`After`): after resuming a call it
-//! follows, whose exit stop comes as soon as the call is done unless it blocks, and after
-//! anything else, when the next stop comes whenever the program makes its next call. So a
-//! program that computes between its calls keeps only the first kind of wait: on two
-//! CPU-bound threads on two CPUs, half the waits after exits found nothing, and they took
-//! CPU time from the threads. A quiet program (a daemon in accept) costs a handful of
-//! waits and then one sleep in `EXPLORE`; the benchmarks of bench/run.sh catch 95-99% of theirs. Never on
-//! one CPU, nor with `--same-cpu`: the wait would only keep the tracee from the CPU it
-//! needs.
+//! given up for good and it ran 2.5 times slower.) The rate is learnt apart for the two
+//! moments the tracer can go to sleep at (`After`): after resuming a call it follows, whose
+//! exit stop comes as soon as the call is done unless it blocks, and after anything else,
+//! when the next stop comes whenever the program makes its next call. So a program that
+//! computes between its calls keeps mostly the first kind of wait: on two CPU-bound
+//! threads on two CPUs, half the waits after exits found nothing, and they took CPU time
+//! from the threads. A quiet program (a daemon in accept) costs a handful of
+//! waits and then one sleep in `EXPLORE`; the workloads of bench/run.sh catch 95-99% of
+//! theirs. Never on one CPU, nor with `--same-cpu`: the wait would only keep the tracee
+//! from the CPU it needs.
 
 use std::time::Duration;
 
