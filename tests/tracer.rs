@@ -236,6 +236,51 @@ fn attach_and_detach_leave_the_process_running() {
     );
 }
 
+/// The CPU time of `pid` so far, in clock ticks (utime + stime).
+fn cpu_ticks(pid: i32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let f: Vec<&str> = s[s.rfind(')').unwrap() + 2..].split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
+/// A program that always has its next call at hand keeps the tracer awake (waiting for
+/// the next stop catches it every time, so the tracer never sleeps where it used to take
+/// its signals): Ctrl-C must still detach at once, and leave the program running.
+#[test]
+fn ctrl_c_detaches_at_once_from_a_program_that_is_never_quiet() {
+    let dir = tempdir("attach-busy");
+    let (target, pid) = spawn_fixture_loop("busy", &dir);
+    let mut tracer = sockwhy()
+        .args(["-p", &pid.to_string(), "-e", "trace=write"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(tracer.stderr.take().unwrap()).lines();
+    let got = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("write(") && l.contains("\"busy\""));
+    assert!(got.is_some(), "no write seen while attached");
+    let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
+    kill(tracer.id() as i32, Signal::SIGINT);
+    let t = std::time::Instant::now();
+    wait_for("sockwhy to detach and exit", Duration::from_secs(5), || {
+        tracer.try_wait().unwrap().is_some()
+    });
+    assert!(t.elapsed() < Duration::from_secs(2), "took {:?}", t.elapsed());
+    assert_eq!(tracer.wait().unwrap().code(), Some(0));
+    drain.join().unwrap();
+    let (state, tracer_pid) = proc_state(pid).expect("target still alive");
+    assert_eq!(tracer_pid, 0, "detached");
+    assert!(!state.starts_with(['t', 'T']), "left stopped: {state}");
+    // Still working: its CPU time goes on growing.
+    let before = cpu_ticks(pid);
+    wait_for("the program to keep running", Duration::from_secs(5), || {
+        cpu_ticks(pid) > before + 2
+    });
+    drop(target);
+}
+
 #[test]
 fn attach_errors_are_one_line() {
     let o = run(sockwhy().args(["-p", "999999999"]));
