@@ -267,7 +267,11 @@ fn ctrl_c_detaches_at_once_from_a_program_that_is_never_quiet() {
     wait_for("sockwhy to detach and exit", Duration::from_secs(5), || {
         tracer.try_wait().unwrap().is_some()
     });
-    assert!(t.elapsed() < Duration::from_secs(2), "took {:?}", t.elapsed());
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        t.elapsed()
+    );
     assert_eq!(tracer.wait().unwrap().code(), Some(0));
     drain.join().unwrap();
     let (state, tracer_pid) = proc_state(pid).expect("target still alive");
@@ -275,9 +279,11 @@ fn ctrl_c_detaches_at_once_from_a_program_that_is_never_quiet() {
     assert!(!state.starts_with(['t', 'T']), "left stopped: {state}");
     // Still working: its CPU time goes on growing.
     let before = cpu_ticks(pid);
-    wait_for("the program to keep running", Duration::from_secs(5), || {
-        cpu_ticks(pid) > before + 2
-    });
+    wait_for(
+        "the program to keep running",
+        Duration::from_secs(5),
+        || cpu_ticks(pid) > before + 2,
+    );
     drop(target);
 }
 
