@@ -54,12 +54,13 @@ fn usable_cpus() -> usize {
 
 /// The --stats line about the waits for the next stop, for a ping-pong traced with `opts`.
 fn spin_line(opts: &[&str]) -> String {
-    let o = run(sockwhy()
-        .arg("--stats")
-        .args(opts)
-        .arg("--")
-        .arg(tracee())
-        .args(["pingpong", "300"]));
+    spin_line_of(sockwhy().arg("--stats").args(opts))
+}
+
+/// The --stats line about the waits of `cmd` (sockwhy with its options) tracing a
+/// ping-pong.
+fn spin_line_of(cmd: &mut std::process::Command) -> String {
+    let o = run(cmd.arg("--").arg(tracee()).args(["pingpong", "300"]));
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let e = stderr(&o);
     e.lines()
@@ -90,6 +91,16 @@ fn waits_for_the_next_stop_are_counted_and_off_when_they_cannot_help() {
         let off = spin_line(opts);
         assert!(off.contains(": off"), "{opts:?}: {off}");
     }
+    // Allowed one CPU (taskset, util-linux: on every Debian): the wait would only keep
+    // the tracee from it.
+    let sockwhy_bin = sockwhy().get_program().to_owned();
+    let one = spin_line_of(
+        std::process::Command::new("taskset")
+            .args(["-c", "0"])
+            .arg(sockwhy_bin)
+            .arg("--stats"),
+    );
+    assert!(one.contains(": off"), "on one CPU: {one}");
 }
 
 /// The CPU time of every thread of `pid`, in clock ticks (utime + stime of /proc/PID/stat).
