@@ -103,15 +103,6 @@ fn waits_for_the_next_stop_are_counted_and_off_when_they_cannot_help() {
     assert!(one.contains(": off"), "on one CPU: {one}");
 }
 
-/// The CPU time of every thread of `pid`, in clock ticks (utime + stime of /proc/PID/stat).
-fn cpu_ticks(pid: u32) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    // After the command name in parentheses: state is field 3; utime and stime 14 and 15.
-    let rest = &s[s.rfind(')').unwrap() + 2..];
-    let f: Vec<&str> = rest.split(' ').collect();
-    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
-}
-
 /// A program that makes a few calls now and then (a failing connect every 50 ms) costs the
 /// tracer little CPU between them: each wait for the next stop ends at its bound, and the
 /// tracer then sleeps. A wait that did not end would cost a whole CPU.

@@ -236,13 +236,6 @@ fn attach_and_detach_leave_the_process_running() {
     );
 }
 
-/// The CPU time of `pid` so far, in clock ticks (utime + stime).
-fn cpu_ticks(pid: i32) -> u64 {
-    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let f: Vec<&str> = s[s.rfind(')').unwrap() + 2..].split(' ').collect();
-    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
-}
-
 /// A program that always has its next call at hand keeps the tracer awake (waiting for
 /// the next stop catches it every time, so the tracer never sleeps where it used to take
 /// its signals): Ctrl-C must still detach at once, and leave the program running.
@@ -278,11 +271,11 @@ fn ctrl_c_detaches_at_once_from_a_program_that_is_never_quiet() {
     assert_eq!(tracer_pid, 0, "detached");
     assert!(!state.starts_with(['t', 'T']), "left stopped: {state}");
     // Still working: its CPU time goes on growing.
-    let before = cpu_ticks(pid);
+    let before = cpu_ticks(pid as u32);
     wait_for(
         "the program to keep running",
         Duration::from_secs(5),
-        || cpu_ticks(pid) > before + 2,
+        || cpu_ticks(pid as u32) > before + 2,
     );
     drop(target);
 }

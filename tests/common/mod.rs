@@ -94,6 +94,15 @@ pub fn context_switches(pid: i32) -> Option<u64> {
     Some(n)
 }
 
+/// The CPU time of `pid` so far (all its threads), in clock ticks: utime + stime of
+/// /proc/PID/stat.
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // After the command name in parentheses: the state is field 3, utime and stime 14, 15.
+    let f: Vec<&str> = s[s.rfind(')').unwrap() + 2..].split(' ').collect();
+    f[11].parse::<u64>().unwrap() + f[12].parse::<u64>().unwrap()
+}
+
 /// Wait until `pid` has gone on running (at least `n` more context switches, its state
 /// never stopped), within 10 s: the positive check that it was left working.
 pub fn wait_running(pid: i32, n: u64) {
