@@ -109,13 +109,16 @@ measure() {
     "${SW[@]}" --stats -o "$TMP/$name.sockwhy.out" -- "$W" "$@" >/dev/null 2>&1
 }
 
-# stat NAME CONFIG KEY: the median of one figure over a configuration's runs (KEY: a
-# harness field, "cpu" for user+sys, "cs" for voluntary+involuntary switches).
-stat() {
+# values NAME CONFIG KEY: one figure of each of a configuration's runs, a line each (KEY:
+# a harness field, "cpu" for user+sys, "cs" for voluntary+involuntary switches).
+values() {
     awk -v k="$3" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
         print (k == "cpu" ? v["user"] + v["sys"] : k == "cs" ? v["vcsw"] + v["ivcsw"] : v[k]) }' \
-        "$TMP/$1.$2" | median
+        "$TMP/$1.$2"
 }
+
+# stat NAME CONFIG KEY: the median of one figure over a configuration's runs.
+stat() { values "$@" | median; }
 
 # round_ratio NAME KEY: the median over the runs of sockwhy's overhead / strace's, each
 # run's three measurements taken one after the other (the load of a shared machine
@@ -123,8 +126,7 @@ stat() {
 round_ratio() {
     local k=$2 c
     for c in base strace sockwhy; do
-        awk -v k="$k" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-            print (k == "cpu" ? v["user"] + v["sys"] : v[k]) }' "$TMP/$1.$c" >"$TMP/$1.$c.$k"
+        values "$1" "$c" "$k" >"$TMP/$1.$c.$k"
     done
     paste "$TMP/$1.base.$k" "$TMP/$1.strace.$k" "$TMP/$1.sockwhy.$k" |
         awk '$2 > $1 { print ($3 - $1) / ($2 - $1) }' | median
@@ -254,7 +256,7 @@ idle() {
 spin() { # sockwhy against sockwhy --spin 0, taking turns
     echo
     echo "== sockwhy (waits awake for the next stop, --spin 20) against sockwhy --spin 0"
-    echo "   $(date -u +%Y-%m-%dT%H:%MZ), load $(load), medians of $RUNS runs; ratio: the median of each run's"
+    echo "   $(date -u +%Y-%m-%dT%H:%MZ), load $(load), medians of $RUNS runs, ratios the median of the runs' own"
     printf '%-14s %9s %9s %7s %9s %9s %7s\n' "" "wall (s)" "" "" "CPU (s)" "" ""
     printf '%-14s %9s %9s %7s %9s %9s %7s\n' "" "--spin 20" "--spin 0" ratio "--spin 20" "--spin 0" ratio
     local w r
@@ -271,11 +273,8 @@ spin() { # sockwhy against sockwhy --spin 0, taking turns
         local k v=()
         for k in wall cpu; do
             v+=("$(stat "$w" spin "$k")" "$(stat "$w" nospin "$k")")
-            awk -v k="$k" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-                print (k == "cpu" ? v["user"] + v["sys"] : v[k]) }' "$TMP/$w.spin" >"$TMP/$w.spin.$k"
-            awk -v k="$k" '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-                print (k == "cpu" ? v["user"] + v["sys"] : v[k]) }' "$TMP/$w.nospin" >"$TMP/$w.nospin.$k"
-            v+=("$(paste "$TMP/$w.spin.$k" "$TMP/$w.nospin.$k" | awk '$2 > 0 { print $1 / $2 }' | median)")
+            v+=("$(paste <(values "$w" spin "$k") <(values "$w" nospin "$k") |
+                awk '$2 > 0 { print $1 / $2 }' | median)")
         done
         awk -v n="$w" -v v="${v[*]}" 'BEGIN { split(v, x, " ")
             printf "%-14s %9.3f %9.3f %6.2fx %9.3f %9.3f %6.2fx\n", n, x[1], x[2], x[3], x[4], x[5], x[6] }'
