@@ -44,12 +44,12 @@ fn stats_show_the_stopped_time_of_every_reported_call() {
     assert_eq!(rows, total, "{e}");
 }
 
-/// How many CPUs this test may run on (sockwhy, started from it, inherits the mask).
-fn usable_cpus() -> usize {
+/// The CPUs this test may run on (sockwhy, started from it, inherits the mask).
+fn usable_cpus() -> Vec<usize> {
     let set = nix::sched::sched_getaffinity(nix::unistd::Pid::from_raw(0)).unwrap();
     (0..nix::sched::CpuSet::count())
         .filter(|&c| set.is_set(c).unwrap_or(false))
-        .count()
+        .collect()
 }
 
 /// The --stats line about the waits for the next stop, for a ping-pong traced with `opts`.
@@ -75,7 +75,8 @@ fn spin_line_of(cmd: &mut std::process::Command) -> String {
 #[test]
 fn waits_for_the_next_stop_are_counted_and_off_when_they_cannot_help() {
     let on = spin_line(&[]);
-    if usable_cpus() >= 2 {
+    let cpus = usable_cpus();
+    if cpus.len() >= 2 {
         let n = |what: &str| -> u64 {
             let (before, _) = on
                 .split_once(what)
@@ -91,12 +92,12 @@ fn waits_for_the_next_stop_are_counted_and_off_when_they_cannot_help() {
         let off = spin_line(opts);
         assert!(off.contains(": off"), "{opts:?}: {off}");
     }
-    // Allowed one CPU (taskset, util-linux: on every Debian): the wait would only keep
+    // Allowed one CPU (taskset, of util-linux: on every Debian): the wait would only keep
     // the tracee from it.
     let sockwhy_bin = sockwhy().get_program().to_owned();
     let one = spin_line_of(
         std::process::Command::new("taskset")
-            .args(["-c", "0"])
+            .args(["-c", &cpus[0].to_string()])
             .arg(sockwhy_bin)
             .arg("--stats"),
     );
