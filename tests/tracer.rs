@@ -197,22 +197,42 @@ fn group_stop_behaves_as_without_the_tracer() {
     assert_eq!(std::fs::read_to_string(&marker).unwrap(), "resumed\n");
 }
 
-#[test]
-fn attach_and_detach_leave_the_process_running() {
-    let dir = tempdir("attach");
-    let (mut target, pid) = spawn_fixture_loop("loop", &dir);
+type Lines = std::io::Lines<BufReader<std::process::ChildStderr>>;
+
+/// sockwhy attached to `pid` with `opts`, once it has shown a line that `want` accepts
+/// (`what` names it); its stderr lines after that one.
+fn attached_until(
+    pid: i32,
+    opts: &[&str],
+    what: &str,
+    want: impl Fn(&str) -> bool,
+) -> (std::process::Child, Lines) {
     let mut tracer = sockwhy()
-        .arg("-p")
-        .arg(pid.to_string())
+        .args(["-p", &pid.to_string()])
+        .args(opts)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(tracer.stderr.take().unwrap()).lines();
-    let got = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains("connect(") && l.contains("ENOENT"));
-    assert!(got.is_some(), "no connect seen while attached");
+    let got = lines.by_ref().map_while(Result::ok).find(|l| want(l));
+    assert!(got.is_some(), "no {what} seen while attached");
+    (tracer, lines)
+}
+
+/// `pid` is alive, has no tracer and is not left stopped.
+fn assert_detached(pid: i32) {
+    let (state, tracer_pid) = proc_state(pid).expect("target still alive");
+    assert_eq!(tracer_pid, 0, "detached");
+    assert!(!state.starts_with(['t', 'T']), "left stopped: {state}");
+}
+
+#[test]
+fn attach_and_detach_leave_the_process_running() {
+    let dir = tempdir("attach");
+    let (mut target, pid) = spawn_fixture_loop("loop", &dir);
+    let (mut tracer, lines) = attached_until(pid, &[], "connect", |l| {
+        l.contains("connect(") && l.contains("ENOENT")
+    });
     let tracer_tid = proc_state(pid).unwrap().1;
     assert!(
         std::path::Path::new(&format!("/proc/{}/task/{tracer_tid}", tracer.id())).exists(),
@@ -222,12 +242,7 @@ fn attach_and_detach_leave_the_process_running() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let st = tracer.wait().unwrap();
     assert_eq!(st.code(), Some(0), "{rest:?}");
-    let (state, tracer_pid) = proc_state(pid).expect("target still alive");
-    assert_eq!(tracer_pid, 0, "detached");
-    assert!(
-        !state.starts_with('t') && !state.starts_with('T'),
-        "left stopped: {state}"
-    );
+    assert_detached(pid);
     // Still working: it keeps running its loop.
     wait_running(pid, 3);
     assert!(
@@ -243,17 +258,9 @@ fn attach_and_detach_leave_the_process_running() {
 fn ctrl_c_detaches_at_once_from_a_program_that_is_never_quiet() {
     let dir = tempdir("attach-busy");
     let (target, pid) = spawn_fixture_loop("busy", &dir);
-    let mut tracer = sockwhy()
-        .args(["-p", &pid.to_string(), "-e", "trace=write"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(tracer.stderr.take().unwrap()).lines();
-    let got = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains("write(") && l.contains("\"busy\""));
-    assert!(got.is_some(), "no write seen while attached");
+    let (mut tracer, lines) = attached_until(pid, &["-e", "trace=write"], "write", |l| {
+        l.contains("write(") && l.contains("\"busy\"")
+    });
     let drain = std::thread::spawn(move || lines.map_while(Result::ok).count());
     kill(tracer.id() as i32, Signal::SIGINT);
     let t = std::time::Instant::now();
@@ -267,9 +274,7 @@ fn ctrl_c_detaches_at_once_from_a_program_that_is_never_quiet() {
     );
     assert_eq!(tracer.wait().unwrap().code(), Some(0));
     drain.join().unwrap();
-    let (state, tracer_pid) = proc_state(pid).expect("target still alive");
-    assert_eq!(tracer_pid, 0, "detached");
-    assert!(!state.starts_with(['t', 'T']), "left stopped: {state}");
+    assert_detached(pid);
     // Still working: its CPU time goes on growing.
     let before = cpu_ticks(pid as u32);
     wait_for(
